@@ -1,0 +1,30 @@
+# Switchyard: `make run` opens the dashboard on a private database; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+.PHONY: deps build run test clean db-start db-stop db-url
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+run: build
+	@scripts/run.sh
+
+test: deps
+	@scripts/test.sh
+
+db-start: deps
+	@scripts/pg.sh start .pgdata
+
+db-stop:
+	@scripts/pg.sh stop .pgdata
+
+db-url:
+	@scripts/pg.sh url .pgdata
+
+clean:
+	-@scripts/pg.sh stop .pgdata
+	-@scripts/pg.sh destroy .pgtest
+	rm -rf .build

@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Migration files, in order; each has an `.up.sql` and a `.down.sql` in Resources/migrations.
+let migrations = [
+    "0001_adopt_seed_tables",
+    "0002_queue_columns",
+    "0003_routers_and_control",
+    "0004_audit_and_notify_triggers",
+]
+let migrationResources: [Resource] = migrations.flatMap {
+    [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]
+}
+
+let package = Package(
+    name: "Switchyard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SwitchyardEngine", targets: ["SwitchyardEngine"]),
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // No pkgConfig: SwiftPM rejects the -D flags ncursesw's .pc gives (see PITFALLS.md).
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        .target(
+            name: "SwitchyardResources",
+            path: "Resources",
+            resources: migrationResources + [.embedInCode("accounts.example.json")]
+        ),
+        .target(
+            name: "SwitchyardEngine",
+            dependencies: [
+                "CLibPQ",
+                "SwitchyardResources",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SwitchyardTUI",
+            dependencies: ["SwitchyardEngine", "CNCurses"]
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: [
+                "SwitchyardEngine",
+                "SwitchyardTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SwitchyardEngineTests", dependencies: ["SwitchyardEngine"]),
+        .testTarget(name: "SwitchyardTUITests", dependencies: ["SwitchyardTUI", "SwitchyardEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,32 @@
+/// One numbered schema change, compiled into the binary (the installed program never reads
+/// the source tree).
+public struct EmbeddedMigration: Sendable {
+    public let version: Int
+    public let name: String
+    public let up: String
+    public let down: String
+}
+
+/// SQL migrations and example files, embedded with `.embedInCode`.
+public enum SwitchyardResources {
+    /// Every migration, ascending by version. Add new ones at the end; never edit a released one.
+    public static let migrations: [EmbeddedMigration] = [
+        migration(1, "adopt_seed_tables", PackageResources._001_adopt_seed_tables_up_sql,
+                  PackageResources._001_adopt_seed_tables_down_sql),
+        migration(2, "queue_columns", PackageResources._002_queue_columns_up_sql,
+                  PackageResources._002_queue_columns_down_sql),
+        migration(3, "routers_and_control", PackageResources._003_routers_and_control_up_sql,
+                  PackageResources._003_routers_and_control_down_sql),
+        migration(4, "audit_and_notify_triggers", PackageResources._004_audit_and_notify_triggers_up_sql,
+                  PackageResources._004_audit_and_notify_triggers_down_sql),
+    ]
+
+    /// The example accounts file, also the built-in demo set when no `--accounts` is given.
+    public static var exampleAccountsJSON: String { text(PackageResources.accounts_example_json) }
+
+    private static func migration(_ version: Int, _ name: String, _ up: [UInt8], _ down: [UInt8]) -> EmbeddedMigration {
+        EmbeddedMigration(version: version, name: name, up: text(up), down: text(down))
+    }
+
+    private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+}

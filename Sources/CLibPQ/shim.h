@@ -1,0 +1,21 @@
+#ifndef SWITCHYARD_CLIBPQ_SHIM_H
+#define SWITCHYARD_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#include <poll.h>
+
+/// PG_DIAG_* are character macros; Swift cannot import them (see PITFALLS.md).
+static const int swy_diag_sqlstate = PG_DIAG_SQLSTATE;
+static const int swy_diag_message_primary = PG_DIAG_MESSAGE_PRIMARY;
+static const int swy_diag_message_detail = PG_DIAG_MESSAGE_DETAIL;
+static const int swy_diag_message_hint = PG_DIAG_MESSAGE_HINT;
+
+/// A notice processor that drops server NOTICEs, which would otherwise garble a full-screen terminal.
+static void swy_ignore_notice(void *arg, const char *message) { (void)arg; (void)message; }
+static inline void swy_silence_notices(PGconn *conn) { PQsetNoticeProcessor(conn, swy_ignore_notice, 0); }
+
+/// Waits until `socket` is readable or `timeout_ms` passes; returns poll()'s result. POLLIN is a macro.
+static inline int swy_wait_readable(int socket, int timeout_ms) {
+    struct pollfd fd = { .fd = socket, .events = POLLIN, .revents = 0 };
+    return poll(&fd, 1, timeout_ms);
+}
+#endif

@@ -1,0 +1,68 @@
+import CLibPQ
+import Foundation
+
+/// Where and how to connect: `--database-url`, else `DATABASE_URL`, else libpq's own `PG*`
+/// variables and `.pgpass` (an empty conninfo), as every Postgres tool does.
+public struct ConnectionSettings: Sendable, Equatable {
+    /// A `postgresql://` URL or `key=value` pairs; empty means libpq's defaults.
+    public var conninfo: String
+    /// The session is read-only: every transaction refuses writes (observer mode).
+    public var readOnly: Bool
+    public var applicationName: String
+
+    public init(conninfo: String = "", readOnly: Bool = false, applicationName: String = "switchyard") {
+        self.conninfo = conninfo
+        self.readOnly = readOnly
+        self.applicationName = applicationName
+    }
+
+    /// Picks the connection string by the usual precedence and checks that libpq can parse it.
+    public static func resolve(databaseURL: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               readOnly: Bool = false) throws -> ConnectionSettings {
+        let conninfo = databaseURL ?? environment["DATABASE_URL"] ?? ""
+        let settings = ConnectionSettings(conninfo: conninfo, readOnly: readOnly)
+        try settings.validate()
+        return settings
+    }
+
+    /// Throws a clear error when libpq cannot parse the connection string.
+    public func validate() throws {
+        guard !conninfo.isEmpty else { return }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            let reason = errorMessage.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            errorMessage.map { PQfreemem($0) }
+            throw DatabaseError(
+                sqlState: .connectionUnable,
+                message: "The database URL is not valid: \(reason ?? "libpq could not parse it").",
+                detail: "Use postgresql://USER:PASSWORD@HOST:PORT/DBNAME or key=value pairs "
+                    + "(host=... dbname=...), in --database-url or DATABASE_URL.")
+        }
+        PQconninfoFree(options)
+    }
+
+    /// The parsed keywords of the connection string, without the password.
+    func parsedOptions() -> [String: String] {
+        guard !conninfo.isEmpty, let options = PQconninfoParse(conninfo, nil) else { return [:] }
+        defer { PQconninfoFree(options) }
+        var result: [String: String] = [:]
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val { result[String(cString: keyword)] = String(cString: value) }
+            cursor += 1
+        }
+        result["password"] = nil
+        return result
+    }
+
+    /// "user@host:port/dbname" with the defaults libpq would use; never the password.
+    public func displayName(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let options = parsedOptions()
+        let host = options["host"] ?? environment["PGHOST"] ?? "local socket"
+        let port = options["port"] ?? environment["PGPORT"] ?? "5432"
+        let user = options["user"] ?? environment["PGUSER"] ?? environment["USER"] ?? "?"
+        let database = options["dbname"] ?? environment["PGDATABASE"] ?? user
+        let place = host.hasPrefix("/") ? "\(host) port \(port)" : "\(host):\(port)"
+        return "\(user)@\(place)/\(database)"
+    }
+}

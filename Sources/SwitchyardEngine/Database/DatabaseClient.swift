@@ -1,0 +1,108 @@
+import Dispatch
+import Foundation
+
+/// A connection shared by concurrent callers, reconnecting when it is lost.
+///
+/// libpq calls block, so they run on the client's own serial queue rather than on Swift's
+/// small cooperative pool; callers `await` the result.
+public final class DatabaseClient: @unchecked Sendable {
+    // Safe because `connection` and `lastFailure` are only read and written on `queue`, a
+    // serial queue: every public entry point hops onto it first.
+    private let queue: DispatchQueue
+    private var connection: PGConnection?
+    private var reconnect = Backoff()
+    public let settings: ConnectionSettings
+
+    /// Connects once, so that a bad URL or a wrong password is reported at start-up.
+    public static func connect(_ settings: ConnectionSettings) async throws -> DatabaseClient {
+        let client = DatabaseClient(settings: settings)
+        try await client.withConnection { _ in }
+        return client
+    }
+
+    /// A client that connects on first use.
+    public init(settings: ConnectionSettings) {
+        self.settings = settings
+        self.queue = DispatchQueue(label: "switchyard.database")
+    }
+
+    /// Runs `body` on the connection, connecting first when needed. A lost connection is
+    /// dropped so the next call reconnects (no sooner than the backoff allows).
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.runOnQueue(body) })
+            }
+        }
+    }
+
+    /// The same as `withConnection`, blocking the calling thread (for dedicated threads).
+    public func withConnectionBlocking<T>(_ body: (PGConnection) throws -> T) throws -> T {
+        try queue.sync { try runOnQueue(body) }
+    }
+
+    /// Closes the connection; the next call opens a new one.
+    public func close() {
+        queue.sync {
+            connection?.close()
+            connection = nil
+        }
+    }
+
+    private func runOnQueue<T>(_ body: (PGConnection) throws -> T) throws -> T {
+        let live = try liveConnection()
+        do {
+            return try body(live)
+        } catch let error as DatabaseError where error.isConnectionLost || !live.isConnected {
+            live.close()
+            connection = nil
+            throw error
+        }
+    }
+
+    private func liveConnection() throws -> PGConnection {
+        if let connection, connection.isConnected { return connection }
+        connection = nil
+        if let wait = reconnect.remainingWait(now: .now), wait > .zero {
+            throw DatabaseError(sqlState: .connectionUnable,
+                                message: "Not connected to Postgres at \(settings.displayName()); retrying in \(wait.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).",
+                                detail: reconnect.lastError)
+        }
+        do {
+            let fresh = try PGConnection(settings: settings)
+            connection = fresh
+            reconnect.succeeded()
+            return fresh
+        } catch {
+            reconnect.failed(now: .now, error: "\(error)")
+            throw error
+        }
+    }
+}
+
+/// Capped exponential backoff between reconnect attempts.
+struct Backoff: Sendable {
+    var initial: Duration = .milliseconds(100)
+    var maximum: Duration = .seconds(5)
+    private(set) var failures = 0
+    private(set) var nextAttempt: ContinuousClock.Instant?
+    private(set) var lastError: String?
+
+    mutating func failed(now: ContinuousClock.Instant, error: String) {
+        failures += 1
+        lastError = error
+        let exponent = min(failures - 1, 16)
+        let delay = min(maximum, initial * (1 << exponent))
+        nextAttempt = now + delay
+    }
+
+    mutating func succeeded() {
+        failures = 0
+        nextAttempt = nil
+        lastError = nil
+    }
+
+    func remainingWait(now: ContinuousClock.Instant) -> Duration? {
+        nextAttempt.map { now.duration(to: $0) }
+    }
+}

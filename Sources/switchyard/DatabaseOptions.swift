@@ -1,0 +1,24 @@
+import ArgumentParser
+import SwitchyardEngine
+
+/// Connection flags shared by every subcommand.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: ArgumentHelp("PostgreSQL URL (postgresql://user:pass@host:port/db).",
+                               discussion: "Defaults to DATABASE_URL, then libpq's PG* variables and ~/.pgpass.",
+                               valueName: "url"))
+    var databaseURL: String?
+
+    func settings(readOnly: Bool = false) throws -> ConnectionSettings {
+        do {
+            return try ConnectionSettings.resolve(databaseURL: databaseURL, readOnly: readOnly)
+        } catch let error as DatabaseError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// A connection for a one-shot command; the error says what to do.
+    func connect(readOnly: Bool = false) throws -> PGConnection {
+        try PGConnection(settings: settings(readOnly: readOnly))
+    }
+}

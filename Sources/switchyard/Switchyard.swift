@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Switchyard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "Dashboard and router for the execution-task queue kept in PostgreSQL.",
+        discussion: """
+            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables and ~/.pgpass.
+            """,
+        subcommands: [Migrate.self]
+    )
+}

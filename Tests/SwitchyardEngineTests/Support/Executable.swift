@@ -1,0 +1,42 @@
+import Foundation
+
+/// Runs the built `switchyard` binary, as an operator or a script would.
+enum Executable {
+    static var path: String {
+        if let path = ProcessInfo.processInfo.environment["SWITCHYARD_BIN"] { return path }
+        // Tests/SwitchyardEngineTests/Support/Executable.swift -> the package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/switchyard").path
+    }
+
+    struct Output: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Starts `switchyard` with the arguments; the caller waits on or signals the process.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Runs `switchyard` to completion and returns its exit status and output.
+    static func run(_ arguments: [String], environment: [String: String]) throws -> Output {
+        let (process, out, err) = try start(arguments, environment: environment)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

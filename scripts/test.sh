@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make test`: a throwaway PostgreSQL cluster, the whole test suite against it, and the
+# cluster stopped again even when a test fails. Here no database test may skip.
+set -uo pipefail
+project=$(cd "$(dirname "$0")/.." && pwd)
+cd "$project"
+dir="$project/.pgtest"
+
+scripts/pg.sh destroy "$dir" 2>/dev/null || true
+url=$(scripts/pg.sh start "$dir") || { echo "Could not start the test database." >&2; exit 1; }
+trap 'scripts/pg.sh stop "$dir"' EXIT
+
+export SWITCHYARD_TEST_DATABASE_URL="$url"
+export SWITCHYARD_TEST_REQUIRE_DATABASE=1
+unset DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGOPTIONS
+
+swift build --build-tests ${SWIFT_BUILD_FLAGS:-} || exit 1
+swift test --skip-build ${SWIFT_TEST_FLAGS:-} "$@"
