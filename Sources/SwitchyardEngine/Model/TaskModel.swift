@@ -1,0 +1,93 @@
+import Foundation
+
+/// The primary key of `execution_tasks`.
+public struct TaskID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible,
+    PostgresParameter, PostgresDecodable
+{
+    public var rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public init?(postgresText text: String) {
+        guard let value = Int(text) else { return nil }
+        rawValue = value
+    }
+    public var postgresText: String? { String(rawValue) }
+    public var description: String { "#\(rawValue)" }
+    public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A task's place in its lifecycle (see ARCHITECTURE.md, "Task lifecycle"). The seed system's
+/// statuses (PENDING, SUCCESS, FAILED) keep their meaning; unknown values are kept verbatim.
+public enum TaskStatus: Hashable, Sendable, CustomStringConvertible, PostgresParameter, PostgresDecodable {
+    case pending, running, retrying, success, failed, dead, held
+    case other(String)
+
+    public static let known: [TaskStatus] = [.pending, .running, .retrying, .held, .success, .failed, .dead]
+    /// Statuses of work not yet finished: an EXIT waits while its trade's ENTRY is in one of these.
+    public static let unfinished: [TaskStatus] = [.pending, .running, .retrying, .held]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "PENDING": self = .pending
+        case "RUNNING": self = .running
+        case "RETRYING": self = .retrying
+        case "SUCCESS": self = .success
+        case "FAILED": self = .failed
+        case "DEAD": self = .dead
+        case "HELD": self = .held
+        default: self = .other(rawValue)
+        }
+    }
+    public init?(postgresText text: String) { self.init(rawValue: text) }
+
+    public var rawValue: String {
+        switch self {
+        case .pending: "PENDING"
+        case .running: "RUNNING"
+        case .retrying: "RETRYING"
+        case .success: "SUCCESS"
+        case .failed: "FAILED"
+        case .dead: "DEAD"
+        case .held: "HELD"
+        case .other(let value): value
+        }
+    }
+    public var postgresText: String? { rawValue }
+    public var description: String { rawValue }
+}
+
+/// An execution intent's kind. The seed system writes ENTRY and EXIT; others are kept verbatim.
+public enum EventType: Hashable, Sendable, CustomStringConvertible, PostgresParameter, PostgresDecodable {
+    case entry, exit
+    case other(String)
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "ENTRY": self = .entry
+        case "EXIT": self = .exit
+        default: self = .other(rawValue)
+        }
+    }
+    public init?(postgresText text: String) { self.init(rawValue: text) }
+    public var rawValue: String {
+        switch self {
+        case .entry: "ENTRY"
+        case .exit: "EXIT"
+        case .other(let value): value
+        }
+    }
+    public var postgresText: String? { rawValue }
+    public var description: String { rawValue }
+}
+
+/// The kind of an audit row in `execution_logs`.
+public enum LogEvent: String, Hashable, Sendable, CaseIterable {
+    /// One account's result for one attempt (status SUCCESS, FAILED or SKIPPED).
+    case attempt = "ATTEMPT"
+    /// A task whose lease expired (its router died) was taken back.
+    case recovered = "RECOVERED"
+    case retryRequested = "RETRY_REQUESTED"
+    case deadLettered = "DEAD_LETTERED"
+    case held = "HELD"
+    case resumed = "RESUMED"
+}
