@@ -1,0 +1,81 @@
+/// A change an operator asks for, from the dashboard or `switchyard tasks`. Every one is
+/// guarded by the state it expects, audited with the actor, and deletes nothing.
+public enum OperatorAction: Equatable, Sendable {
+    /// FAILED/DEAD/RETRYING/HELD -> PENDING, available now.
+    case retry([TaskID])
+    /// The same for every task the filter matches (statuses default to FAILED).
+    case retryMatching(TaskFilter)
+    /// Any unfinished or FAILED task -> DEAD, with the reason kept; never retried.
+    case deadLetter([TaskID], reason: String)
+    /// PENDING/RETRYING/FAILED -> HELD.
+    case hold([TaskID])
+    /// HELD -> PENDING.
+    case resume([TaskID])
+    /// Every router stops claiming (in-flight work finishes).
+    case pauseRouter(reason: String?)
+    case resumeRouter
+    case pauseEventType(EventType, reason: String?)
+    case resumeEventType(EventType)
+
+    /// "retry", "dead-letter", ... for messages.
+    public var verb: String {
+        switch self {
+        case .retry, .retryMatching: "retry"
+        case .deadLetter: "dead-letter"
+        case .hold: "hold"
+        case .resume: "resume"
+        case .pauseRouter, .pauseEventType: "pause"
+        case .resumeRouter, .resumeEventType: "resume"
+        }
+    }
+}
+
+/// What an action did: the tasks it changed, and those it left because their state had moved on.
+public struct ActionReport: Equatable, Sendable {
+    public var action: OperatorAction
+    public var changed: [TaskID]
+    /// Task to its status at the time (or why it was refused, e.g. "EXIT already ran").
+    public var skipped: [TaskID: String]
+
+    public init(action: OperatorAction, changed: [TaskID], skipped: [TaskID: String]) {
+        self.action = action
+        self.changed = changed
+        self.skipped = skipped
+    }
+
+    /// "Retried 3 tasks; skipped 1 whose state had moved on (#12 is SUCCESS)."
+    public var summary: String {
+        let past: String
+        switch action {
+        case .retry, .retryMatching: past = "Retried"
+        case .deadLetter: past = "Dead-lettered"
+        case .hold: past = "Held"
+        case .resume: past = "Resumed"
+        case .pauseRouter: return "Paused every router."
+        case .resumeRouter: return "Resumed every router."
+        case .pauseEventType(let type, _): return "Paused \(type.rawValue) tasks on every router."
+        case .resumeEventType(let type): return "Resumed \(type.rawValue) tasks on every router."
+        }
+        var text = "\(past) \(changed.count) task\(changed.count == 1 ? "" : "s")"
+        if !skipped.isEmpty {
+            let examples = skipped.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key) \($0.value)" }
+            text += "; skipped \(skipped.count) whose state had moved on (\(examples.joined(separator: ", "))"
+                + (skipped.count > 3 ? ", ..." : "") + ")"
+        }
+        return text + "."
+    }
+}
+
+/// What an action would touch, shown before the operator confirms.
+public struct ActionPreview: Equatable, Sendable {
+    public var action: OperatorAction
+    /// Tasks that would change now (they may still move on before the action runs).
+    public var matching: Int
+    /// "retry 37 FAILED ENTRY tasks?"
+    public var question: String
+    public init(action: OperatorAction, matching: Int, question: String) {
+        self.action = action
+        self.matching = matching
+        self.question = question
+    }
+}
