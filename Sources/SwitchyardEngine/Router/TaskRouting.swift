@@ -1,0 +1,96 @@
+import Foundation
+
+/// Decides where one claimed task goes and sends it there: the accounts whose rules match, sized
+/// per account, skipping accounts that already accepted it. Returns the outcome to write back.
+public struct TaskRouting: Sendable {
+    public var accounts: AccountSet
+    public var connector: any OrderConnector
+
+    public init(accounts: AccountSet, connector: any OrderConnector) {
+        self.accounts = accounts
+        self.connector = connector
+    }
+
+    /// Routes `task`; never throws: a payload it cannot use is a permanent failure with the reason.
+    public func route(_ task: ClaimedTask) -> TaskOutcome {
+        let payload: TaskPayload
+        do {
+            payload = try TaskPayload.parse(task.payload, eventType: task.eventType)
+        } catch {
+            let reason = "Payload rejected: \(error)"
+            return TaskOutcome(taskID: task.id, result: .failedPermanently(reason), logs: [
+                AttemptLog(taskID: task.id, account: nil, status: .failed, responseCode: 422, message: reason)])
+        }
+        switch payload {
+        case .entry(let entry): return routeEntry(task, entry)
+        case .exit(let exit): return routeExit(task, exit)
+        }
+    }
+
+    private func routeEntry(_ task: ClaimedTask, _ entry: EntryPayload) -> TaskOutcome {
+        var logs: [AttemptLog] = []
+        var failures: [String] = []
+        for account in accounts.accounts where account.takes(.entry) && !task.acceptedAccounts.contains(account.name) {
+            if let mismatch = account.mismatch(entry) {
+                logs.append(AttemptLog(taskID: task.id, account: account.name, status: .skipped, responseCode: nil,
+                                       message: "Skipped: \(mismatch)."))
+                continue
+            }
+            let (contracts, reason) = account.size(entry)
+            guard contracts > 0 else {
+                logs.append(AttemptLog(taskID: task.id, account: account.name, status: .skipped, responseCode: nil,
+                                       message: "Skipped: \(reason ?? "zero contracts")."))
+                continue
+            }
+            let order = Order(taskID: task.id, tradeID: task.tradeID, account: account.name,
+                              side: entry.direction == .long ? .buy : .sell, contracts: contracts,
+                              price: entry.entryPrice, attempt: task.attempts)
+            send(order, task: task, logs: &logs, failures: &failures)
+        }
+        if logs.isEmpty && task.acceptedAccounts.isEmpty {
+            logs.append(AttemptLog(taskID: task.id, account: nil, status: .skipped, responseCode: nil,
+                                   message: "No enabled account takes ENTRY tasks; nothing sent."))
+        }
+        return outcome(task, logs: logs, failures: failures)
+    }
+
+    private func routeExit(_ task: ClaimedTask, _ exit: ExitPayload) -> TaskOutcome {
+        var logs: [AttemptLog] = []
+        var failures: [String] = []
+        let targets = task.entryAcceptedAccounts.subtracting(task.acceptedAccounts).sorted()
+        if task.entryAcceptedAccounts.isEmpty {
+            logs.append(AttemptLog(taskID: task.id, account: nil, status: .success, responseCode: 200,
+                                   message: "Nothing to close: no account accepted trade \(task.tradeID)'s ENTRY."))
+        }
+        for name in targets {
+            guard accounts[name] != nil else {
+                let reason = "\(name) accepted the ENTRY but is not in this router's accounts; cannot close it"
+                logs.append(AttemptLog(taskID: task.id, account: name, status: .failed, responseCode: 404, message: reason + "."))
+                failures.append(reason)
+                continue
+            }
+            let order = Order(taskID: task.id, tradeID: task.tradeID, account: name, side: .close, contracts: nil,
+                              price: exit.exitPrice, attempt: task.attempts)
+            send(order, task: task, logs: &logs, failures: &failures)
+        }
+        return outcome(task, logs: logs, failures: failures)
+    }
+
+    private func send(_ order: Order, task: ClaimedTask, logs: inout [AttemptLog], failures: inout [String]) {
+        let started = ContinuousClock.now
+        let result = connector.send(order)
+        let elapsed = started.duration(to: .now)
+        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
+                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds))
+        if !result.accepted { failures.append("\(order.account): \(result.message)") }
+    }
+
+    private func outcome(_ task: ClaimedTask, logs: [AttemptLog], failures: [String]) -> TaskOutcome {
+        guard failures.isEmpty else {
+            let shown = failures.prefix(3).joined(separator: "; ") + (failures.count > 3 ? "; ..." : "")
+            return TaskOutcome(taskID: task.id, result: .failed("\(failures.count) account(s) failed: \(shown)"), logs: logs)
+        }
+        return TaskOutcome(taskID: task.id, result: .succeeded, logs: logs)
+    }
+}

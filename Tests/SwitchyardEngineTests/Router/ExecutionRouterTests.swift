@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// Refuses every order on a task's first attempt, accepts later ones: failure, then retry, then success.
+struct FailFirstAttemptConnector: OrderConnector {
+    var isDryRun: Bool { true }
+    func send(_ order: Order) -> OrderResult {
+        order.attempt == 1 ? OrderResult(accepted: false, code: 503, message: "first attempt refused")
+            : OrderResult(accepted: true, code: 200, message: "accepted")
+    }
+}
+
+@Suite(.database) struct ExecutionRouterTests {
+    static let twoAccounts = try! AccountSet(accounts: [
+        Account(name: "big", pointValue: 50, riskPerTrade: 1000, maxContracts: 5),
+        Account(name: "small", pointValue: 5, riskPerTrade: 100, maxContracts: 2),
+    ])
+
+    func configuration(_ accounts: AccountSet = twoAccounts, exitWhenIdle: Bool = true) -> ExecutionRouter.Configuration {
+        var configuration = ExecutionRouter.Configuration()
+        configuration.accounts = accounts
+        configuration.exitWhenIdle = exitWhenIdle
+        configuration.pollInterval = .milliseconds(200)
+        configuration.retryPolicy = RetryPolicy(base: .zero, cap: .zero, jitter: 0)
+        return configuration
+    }
+
+    func count(_ sql: Query, _ connection: PGConnection) throws -> Int {
+        try connection.execute(sql).first!.decode("n")
+    }
+
+    /// Runs a router until it is idle, with a generous limit so a hang fails instead of blocking.
+    func drain(_ schema: TestSchema, _ configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
+        router.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while router.status.state != .stopped, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        await router.stop()
+        return router.status
+    }
+
+    @Test func aRouterRoutesEntriesAndExitsToTheAccountsThatAcceptedThem() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 30))
+        let status = try await drain(schema, configuration())
+        #expect(status.processed == 60 && status.succeeded == 60 && status.lastError == nil)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", connection) == 0)
+        // Each ENTRY accepted by both accounts (sizes from the payload), each EXIT closed on both.
+        #expect(try count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'ENTRY' AND l.status = 'SUCCESS'", connection) == 60)
+        #expect(try count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'EXIT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL", connection) == 60)
+        // No EXIT started before its ENTRY finished.
+        #expect(try count("""
+            SELECT count(*) AS n FROM execution_tasks x JOIN execution_tasks e ON e.trade_id = x.trade_id AND e.event_type = 'ENTRY'
+            WHERE x.event_type = 'EXIT' AND x.last_attempt_at::timestamptz < e.finished_at - interval '1 millisecond'
+            """, connection) == 0)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND processed = 60", connection) == 1)
+    }
+
+    @Test func sizingFollowsTheRiskAndSkipsAccountsTooSmall() throws {
+        let entry = try EntryPayload(direction: .long, entryPrice: 4156.25, stopLoss: 4150.00)
+        let accounts = AccountSet.demo
+        #expect(accounts.accounts.count == 4)
+        #expect(accounts["apex-eval-1"]?.size(entry).contracts == 1)
+        #expect(accounts["apex-eval-2"]?.size(entry).contracts == 8)
+        #expect(accounts["topstep-funded"]?.size(entry).contracts == 3)
+        let tiny = Account(name: "tiny", pointValue: 50, riskPerTrade: 100, maxContracts: 3)
+        #expect(tiny.size(entry).contracts == 0)
+        #expect(tiny.size(entry).reason?.contains("less than one contract") == true)
+        let capped = Account(name: "capped", pointValue: 5, riskPerTrade: 10_000, maxContracts: 4)
+        #expect(capped.size(entry).contracts == 4)
+    }
+
+    @Test func aFailedAttemptIsRetriedAndSucceedsWithoutResendingAcceptedOrders() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let ids = try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 3))
+        let status = try await drainWith(FailFirstAttemptConnector(), schema: schema, configuration: configuration())
+        #expect(status.retrying == 6 && status.succeeded == 6)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS' AND attempts = 2", connection) == ids.count)
+        // One refusal and one acceptance per account and ENTRY; never two acceptances.
+        #expect(try count("SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs WHERE status = 'SUCCESS' AND account IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d", connection) == 0)
+    }
+
+    func drainWith(_ connector: some OrderConnector, schema: TestSchema, configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration, connector: connector)
+        router.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while router.status.state != .stopped, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        await router.stop()
+        return router.status
+    }
+
+    @Test func attemptsRunOutAndTheTaskFails() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let id = try TaskQueue(connection: connection).enqueue(try NewTask(tradeID: "T", eventType: .entry,
+                                                                            payloadJSON: TaskQueueTests.entryJSON, maxAttempts: 3))
+        let status = try await drainWith(DryRunConnector(failureRate: 1), schema: schema, configuration: configuration())
+        #expect(status.retrying == 2 && status.failed == 1)
+        let row = try connection.execute("SELECT status, attempts, last_error FROM execution_tasks WHERE id = \(id)").first!
+        #expect(try row.decode("status", as: String.self) == "FAILED")
+        #expect(try row.decode("attempts", as: Int.self) == 3)
+        #expect(try row.decode("last_error", as: String.self).contains("none left"))
+    }
+
+    @Test func badPayloadsFailWithAClearErrorAndTheTasksBehindThemRun() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let huge = #"{"kind":"ENTRY","direction":"LONG","entry_price":2,"stop_loss":1,"pad":""# + String(repeating: "x", count: 70_000) + #""}"#
+        let bad: [(String?, EventType, String)] = [
+            (#""just a string""#, .entry, "not a JSON object"), // valid JSON, not an object
+            (#"{"kind":"ENTRY","direction":"LONG","stop_loss":1}"#, .entry, "entry_price is missing"),
+            (#"{"kind":"ENTRY","direction":"LONG","entry_price":5,"stop_loss":5}"#, .entry, "stop_loss equals entry_price"),
+            (huge, .entry, "limit is 65536"),
+            (#"{"kind":"SWAP"}"#, .entry, "kind \"SWAP\" is unknown"),
+            (nil, .entry, "no payload"),
+        ]
+        let queue = TaskQueue(connection: connection)
+        var badIDs: [TaskID: String] = [:]
+        for (index, item) in bad.enumerated() {
+            badIDs[try queue.enqueue(NewTask(unchecked: "BAD-\(index)", eventType: item.1, payload: item.0))] = item.2
+        }
+        try queue.enqueue(DemoTraffic.trades(count: 5))
+        let status = try await drain(schema, configuration())
+        #expect(status.failed == bad.count && status.succeeded == 10)
+        for (id, expected) in badIDs {
+            let row = try connection.execute("SELECT status, attempts, last_error FROM execution_tasks WHERE id = \(id)").first!
+            #expect(try row.decode("status", as: String.self) == "FAILED")
+            #expect(try row.decode("attempts", as: Int.self) == 1)
+            let error = try row.decode("last_error", as: String.self)
+            #expect(error.contains(expected) || (expected == "not a JSON object" && error.contains("is a string")), "\(id): \(error)")
+        }
+    }
+
+    @Test func anExitWhoseEntryFailedClosesNothing() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let queue = TaskQueue(connection: connection)
+        try queue.enqueue(NewTask(unchecked: "T", eventType: .entry, payload: #"{"kind":"ENTRY","direction":"LONG","entry_price":5,"stop_loss":5}"#))
+        let exit = try queue.enqueue(try NewTask(tradeID: "T", eventType: .exit, payloadJSON: TaskQueueTests.exitJSON))
+        _ = try await drain(schema, configuration())
+        let detail = try #require(try TaskLookup(connection: connection).detail(exit))
+        #expect(detail.summary.status == .success)
+        #expect(detail.auditTrail.map { $0.message ?? "" }.contains { $0.hasPrefix("Nothing to close") })
+    }
+
+    @Test func aPausedRouterClaimsNothingUntilResumed() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let actions = TaskActions(connection: connection)
+        try actions.perform(.pauseRouter(reason: "test"), actor: "ops@box")
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 5))
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration(exitWhenIdle: true))
+        router.start()
+        // Wait until the router has seen the pause (its heartbeat reports it) and polled a few times.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !router.status.paused, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(router.status.paused)
+        #expect(router.status.processed == 0)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'PENDING'", connection) == 0)
+        try actions.perform(.resumeRouter, actor: "ops@box")
+        while router.status.state != .stopped, ContinuousClock.now < deadline + .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(router.status.processed == 10)
+        await router.stop()
+    }
+
+    @Test func anIdleRouterWakesOnANotificationLongBeforeItsPollInterval() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        var configuration = configuration(exitWhenIdle: false)
+        configuration.pollInterval = .seconds(120)
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
+        router.start()
+        while router.status.state != .running { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(300)) // it is now waiting out its 120 s poll
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 1))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while router.status.processed < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(router.status.processed == 2)
+        await router.stop()
+        await router.stop() // idempotent
+        #expect(router.status.state == .stopped)
+    }
+
+    @Test func stoppingMidBatchLeavesNothingRunning() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 50))
+        var configuration = configuration(exitWhenIdle: false)
+        configuration.concurrency = 2
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration,
+                                         connector: DryRunConnector(latency: .milliseconds(30)))
+        router.start()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while router.status.inFlight == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        await router.stop()
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
+    }
+
+    @Test func liveRoutingWithoutAConnectorIsAClearError() throws {
+        var configuration = ExecutionRouter.Configuration()
+        configuration.mode = .live
+        #expect(throws: ActionError.self) { try ExecutionRouter(settings: ConnectionSettings(), configuration: configuration) }
+    }
+
+    @Test func theDemoAccountsFileParses() throws {
+        #expect(AccountSet.demo.enabled.count == 3)
+        #expect(throws: AccountsError.self) { try AccountSet(json: #"{"accounts":[{"name":"x"}]}"#) }
+    }
+}
