@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+
+extension Switchyard {
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enqueue a steady stream of synthetic trades (an ENTRY and its EXIT each).",
+            discussion: """
+                A share of the trades gets a malformed ENTRY (stop equal to entry), so failures show \
+                on the dashboard. Stops after --duration, or on SIGINT/SIGTERM/SIGHUP.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Trades per second.") var rate = 5.0
+        @Option(help: ArgumentHelp("Seconds to run; without it, until interrupted.", valueName: "seconds")) var duration: Double?
+        @Option(help: ArgumentHelp("Share of trades with a malformed ENTRY (0 to 1).", valueName: "share")) var malformed = 0.05
+
+        func validate() throws {
+            guard rate > 0 else { throw ValidationError("--rate must be above 0 trades per second.") }
+            guard (0...1).contains(malformed) else { throw ValidationError("--malformed takes a share from 0 to 1.") }
+        }
+
+        func run() throws {
+            let traffic = DemoTraffic(settings: try database.settings(), tradesPerSecond: rate, malformedShare: malformed)
+            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { _ in traffic.stop() }
+            log("demo traffic: \(rate) trades/s\(duration.map { " for \($0) s" } ?? " until interrupted")")
+            traffic.start(duration: duration.map { .milliseconds(Int64($0 * 1000)) })
+            traffic.waitUntilFinished()
+            withExtendedLifetime(signals) {}
+            let progress = traffic.progress
+            log("demo traffic stopped: \(progress.enqueued) tasks enqueued" + (progress.lastError.map { "; last error: \($0)" } ?? ""))
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+
+extension Switchyard {
+    struct Enqueue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add tasks to the queue: one, a file of them, or synthetic trades.",
+            discussion: """
+                One task:   --trade-id ES-1 --event-type ENTRY --payload '{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150}'
+                A file:     --file tasks.jsonl, one JSON object per line:
+                            {"trade_id":"ES-1","event_type":"ENTRY","payload":{"kind":"ENTRY",...}}
+                Synthetic:  --synthetic 100 adds 100 trades, each an ENTRY and its EXIT (200 tasks).
+
+                Payloads are checked before anything is written; an error names the line and the field. \
+                A file or a synthetic batch is written in one transaction per 5,000 tasks.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The trade the task belongs to (1 to 100 characters).")
+        var tradeID: String?
+
+        @Option(help: "ENTRY or EXIT.")
+        var eventType: String?
+
+        @Option(help: ArgumentHelp("The payload, a JSON object (see docs/accounts.md for the fields).", valueName: "json"))
+        var payload: String?
+
+        @Option(help: ArgumentHelp("A JSON-lines file of tasks; - reads standard input.", valueName: "file"))
+        var file: String?
+
+        @Option(help: ArgumentHelp("Add N synthetic trades (an ENTRY and its EXIT each).", valueName: "N"))
+        var synthetic: Int?
+
+        @Option(help: ArgumentHelp("With --synthetic: share of trades given a malformed ENTRY (0 to 1).", valueName: "share"))
+        var malformed = 0.0
+
+        @Option(help: "Attempts before a task is FAILED (default 5).")
+        var maxAttempts: Int?
+
+        func validate() throws {
+            let modes = [tradeID != nil || eventType != nil || payload != nil, file != nil, synthetic != nil].filter { $0 }.count
+            guard modes == 1 else {
+                throw ValidationError("Give either --trade-id, --event-type and --payload; or --file; or --synthetic N.")
+            }
+            if let synthetic, synthetic < 1 { throw ValidationError("--synthetic takes a number of trades, 1 or more.") }
+            if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be 1 or more.") }
+            if tradeID != nil || eventType != nil || payload != nil {
+                guard tradeID != nil, eventType != nil, payload != nil else {
+                    throw ValidationError("One task needs all of --trade-id, --event-type and --payload.")
+                }
+                guard eventType == "ENTRY" || eventType == "EXIT" else {
+                    throw ValidationError("--event-type takes ENTRY or EXIT.")
+                }
+            }
+        }
+
+        func run() throws {
+            let tasks: [NewTask]
+            if let synthetic {
+                tasks = DemoTraffic.trades(count: synthetic, malformedShare: malformed, prefix: "SYN").map {
+                    var task = $0
+                    task.maxAttempts = maxAttempts
+                    return task
+                }
+            } else if let file {
+                tasks = try readFile(file)
+            } else {
+                do {
+                    tasks = [try NewTask(tradeID: tradeID!, eventType: EventType(rawValue: eventType!),
+                                         payloadJSON: payload!, maxAttempts: maxAttempts)]
+                } catch let error as PayloadError {
+                    throw ActionError("The payload cannot be routed: \(error.message) Nothing was enqueued.")
+                }
+            }
+            let connection = try database.connect()
+            var ids: [TaskID] = []
+            var start = 0
+            while start < tasks.count {
+                let chunk = Array(tasks[start..<min(start + 5000, tasks.count)])
+                ids += try TaskQueue(connection: connection).enqueue(chunk)
+                start += chunk.count
+            }
+            if ids.count == 1 {
+                print("Enqueued task \(ids[0].rawValue).")
+            } else {
+                print("Enqueued \(ids.count) tasks (ids \(ids.first!.rawValue) to \(ids.last!.rawValue)).")
+            }
+        }
+
+        private func readFile(_ path: String) throws -> [NewTask] {
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("Cannot read \(path). Check the path given to --file.")
+                }
+                data = contents
+            }
+            var tasks: [NewTask] = []
+            for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if text.isEmpty { continue }
+                do {
+                    tasks.append(try Self.task(fromLine: text, maxAttempts: maxAttempts))
+                } catch let error as PayloadError {
+                    throw ActionError("\(path), line \(number + 1): \(error.message) Nothing was enqueued.")
+                }
+            }
+            guard !tasks.isEmpty else { throw ValidationError("\(path) holds no tasks.") }
+            return tasks
+        }
+
+        /// `{"trade_id":..., "event_type":..., "payload":{...}}`, checked.
+        static func task(fromLine line: String, maxAttempts: Int?) throws -> NewTask {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw PayloadError(field: nil, "The line is not a JSON object.")
+            }
+            guard let tradeID = object["trade_id"] as? String else { throw PayloadError(field: "trade_id", "trade_id is missing.") }
+            guard let type = object["event_type"] as? String, type == "ENTRY" || type == "EXIT" else {
+                throw PayloadError(field: "event_type", "event_type must be ENTRY or EXIT.")
+            }
+            guard let payload = object["payload"], JSONSerialization.isValidJSONObject(payload),
+                  let payloadData = try? JSONSerialization.data(withJSONObject: payload) else {
+                throw PayloadError(field: "payload", "payload is missing or not a JSON object.")
+            }
+            let limit = (object["max_attempts"] as? Int) ?? maxAttempts
+            return try NewTask(tradeID: tradeID, eventType: EventType(rawValue: type),
+                               payloadJSON: String(decoding: payloadData, as: UTF8.self), maxAttempts: limit)
+        }
+    }
+}

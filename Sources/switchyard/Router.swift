@@ -1,0 +1,144 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SwitchyardEngine
+
+extension Switchyard {
+    struct Router: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a headless router: claim tasks, route them to accounts, record every result.",
+            discussion: """
+                Routes in dry-run mode: orders are simulated, nothing leaves the machine. Several \
+                routers, on one machine or many, share the queue safely. A new task wakes an idle \
+                router at once (LISTEN/NOTIFY); --poll-interval is only the fallback.
+
+                SIGINT, SIGTERM and SIGHUP stop it gracefully: no new claims, the batch in flight \
+                is finished and written back, nothing is left RUNNING.
+
+                Accounts come from --accounts (format: docs/accounts.md); without it, the built-in \
+                demo accounts are used.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "Tasks claimed at once (1 or more).")
+        var batchSize = 20
+
+        @Option(help: ArgumentHelp("Longest wait between claims, in seconds, when no notification arrives.", valueName: "seconds"))
+        var pollInterval = 2.0
+
+        @Option(help: "Orders sent at once within a batch.")
+        var concurrency = 4
+
+        @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
+        var lease = 10.0
+
+        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/accounts.md.", valueName: "file"))
+        var accounts: String?
+
+        @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
+        var exitWhenIdle = false
+
+        @Option(help: ArgumentHelp("Dry-run only: share of orders to refuse (0 to 1), for demos and tests.", valueName: "rate"))
+        var failRate = 0.0
+
+        @Option(help: ArgumentHelp("Dry-run only: simulated order latency in milliseconds.", valueName: "ms"))
+        var latencyMs = 0
+
+        @Option(help: "Seed for the simulated failures, so a run can be repeated.")
+        var seed: UInt64 = 1
+
+        @Option(help: ArgumentHelp("This router's id in the routers table (default: host-pid-random).", valueName: "id"))
+        var routerID: String?
+
+        @Flag(help: "Send real orders (needs a live connector; this build has none).")
+        var live = false
+
+        func validate() throws {
+            guard batchSize >= 1 else { throw ValidationError("--batch-size must be 1 or more.") }
+            guard concurrency >= 1 else { throw ValidationError("--concurrency must be 1 or more.") }
+            guard pollInterval > 0 else { throw ValidationError("--poll-interval must be above 0 seconds.") }
+            guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second.") }
+            guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
+            guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
+        }
+
+        func run() throws {
+            var configuration = ExecutionRouter.Configuration()
+            configuration.batchSize = batchSize
+            configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
+            configuration.concurrency = concurrency
+            configuration.lease = .milliseconds(Int64(lease * 1000))
+            configuration.heartbeatInterval = min(.seconds(2), .milliseconds(Int64(lease * 1000 / 3)))
+            configuration.rescueInterval = configuration.heartbeatInterval
+            configuration.exitWhenIdle = exitWhenIdle
+            configuration.routerID = routerID
+            do {
+                configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
+            } catch let error as AccountsError {
+                throw ValidationError(error.description)
+            }
+            configuration.mode = live ? .live : .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate, seed: seed))
+            let router: ExecutionRouter
+            do {
+                router = try ExecutionRouter(settings: try database.settings(), configuration: configuration)
+            } catch let error as ActionError {
+                throw ValidationError(error.message)
+            }
+            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { signal in
+                log("received \(signalName(signal)); finishing the batch in flight, then stopping")
+                router.requestStop()
+            }
+            router.start()
+            log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(batchSize), poll \(pollInterval)s, "
+                + "concurrency \(concurrency), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
+            var lastError: String?
+            while true {
+                let status = router.status
+                if let error = status.lastError, error != lastError {
+                    log("error: \(error)")
+                    lastError = error
+                }
+                if status.state == .stopped { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            withExtendedLifetime(signals) {}
+            let status = router.status
+            log("router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), "
+                + "retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)")
+        }
+    }
+}
+
+/// Turns signals into a callback on a dispatch queue (DispatchSource), ignoring their default action.
+final class SignalTrap: @unchecked Sendable {
+    // Safe because `sources` is set once in init and only cancelled in deinit.
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { handler(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+}
+
+func signalName(_ number: Int32) -> String {
+    switch number {
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    case SIGHUP: "SIGHUP"
+    default: "signal \(number)"
+    }
+}
+
+/// One line on stderr with a UTC timestamp (stdout stays free for data).
+func log(_ message: String) {
+    let line = "\(Date().formatted(.iso8601)) \(message)\n"
+    FileHandle.standardError.write(Data(line.utf8))
+}
