@@ -35,6 +35,10 @@ extension Switchyard {
         /// Read as if at this instant (RFC 3339), for tests and reproducible reports.
         @Option(help: .hidden)
         var at: String?
+        /// Take this many snapshots and print the median time of the whole and of each part
+        /// (scripts/bench-monitor.sh).
+        @Option(help: .hidden)
+        var bench: Int?
 
         func validate() throws {
             if let maxLag, maxLag < 0 { throw ValidationError("--fail-if-lag takes a number of seconds, 0 or more.") }
@@ -55,6 +59,11 @@ extension Switchyard {
             let settings = try database.settings(readOnly: readOnly)
             do {
                 let connection = try PGConnection(settings: settings)
+                if let bench {
+                    try StatsBench.run(MonitorQueries(config: config), on: connection, filter: filter,
+                                       now: at.flatMap(parsedAt), runs: bench)
+                    return
+                }
                 snapshot = try MonitorQueries(config: config).snapshot(on: connection, filter: filter,
                                                                        now: at.flatMap(parsedAt))
             } catch let error as DatabaseError {

@@ -60,12 +60,23 @@ public struct MonitorQueries: Sendable {
     public func snapshot(on connection: PGConnection, filter: TaskFilter = TaskFilter(), now: Date? = nil) throws
         -> DashboardSnapshot
     {
-        try readOnlyTransaction(on: connection) {
+        try timedSnapshot(on: connection, filter: filter, now: now).snapshot
+    }
+
+    /// The same snapshot, with how long each part took (for benchmarks and slow-part reports).
+    public func timedSnapshot(on connection: PGConnection, filter: TaskFilter = TaskFilter(), now: Date? = nil) throws
+        -> (snapshot: DashboardSnapshot, partDurations: [SnapshotPart: Duration])
+    {
+        var durations: [SnapshotPart: Duration] = [:]
+        let snapshot = try readOnlyTransaction(on: connection) {
             let takenAt = try now ?? connection.execute(Self.serverNowQuery).first!.decode("now", as: Date.self)
             let features = try detect(on: connection)
             var snapshot = DashboardSnapshot(takenAt: takenAt)
             func read<T>(_ part: SnapshotPart, _ body: () throws -> T) throws -> T? {
-                try readPart(part, on: connection, into: &snapshot.unavailable, body)
+                let clock = ContinuousClock()
+                let start = clock.now
+                defer { durations[part] = clock.now - start }
+                return try readPart(part, on: connection, into: &snapshot.unavailable, body)
             }
             snapshot.queue = try read(.queue) { try queueDepth(on: connection, features: features, now: takenAt) }
             snapshot.rates = try read(.rates) { try processingRates(on: connection, features: features, now: takenAt) }
@@ -85,6 +96,7 @@ public struct MonitorQueries: Sendable {
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
             return snapshot
         }
+        return (snapshot, durations)
     }
 
     /// Audit rows joined with their task, newest first; `before` is the id of the oldest row
