@@ -41,6 +41,11 @@ public struct MonitorQueries: Sendable {
     /// The dashboard never refreshes more often than this, however it is asked.
     public static let minimumRefreshInterval: Duration = .milliseconds(250)
 
+    /// The interval a dashboard should use when asked for `requested`: never below the floor.
+    public static func refreshInterval(_ requested: Duration) -> Duration {
+        max(requested, minimumRefreshInterval)
+    }
+
     public var config: Config
 
     public init(config: Config = Config()) {
