@@ -23,6 +23,9 @@ public struct MonitorQueries: Sendable {
     public struct Config: Sendable, Equatable {
         /// Every statement is cancelled after this long; that part is then reported unavailable.
         public var statementTimeout: Duration = .seconds(2)
+        /// A part waiting this long for a lock (a migration, VACUUM FULL) gives up, so a locked
+        /// table delays a refresh by this much, not by the whole statement timeout.
+        public var lockTimeout: Duration = .milliseconds(500)
         /// Logs in the snapshot's recent-logs part.
         public var recentLogLimit = 50
         /// Tasks in each of the failed, dead and held lists.
@@ -137,9 +140,10 @@ public struct MonitorQueries: Sendable {
     func readOnlyTransaction<T>(on connection: PGConnection, _ body: () throws -> T) throws -> T {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            let milliseconds = max(1, Int(config.statementTimeout / .milliseconds(1)))
+            func milliseconds(_ duration: Duration) -> String { String(max(1, Int(duration / .milliseconds(1)))) }
             try connection.execute("""
-                SELECT set_config('statement_timeout', \(String(milliseconds)), true),
+                SELECT set_config('statement_timeout', \(milliseconds(config.statementTimeout)), true),
+                       set_config('lock_timeout', \(milliseconds(config.lockTimeout)), true),
                        set_config('DateStyle', 'ISO, MDY', true)
                 """)
             let value = try body()
@@ -178,6 +182,8 @@ public struct MonitorQueries: Sendable {
         switch error.sqlState {
         case .queryCanceled?:
             "timed out after \(Self.describe(config.statementTimeout)) (statement_timeout)"
+        case SQLState(rawValue: "55P03")?:  // lock_not_available
+            "waited more than \(Self.describe(config.lockTimeout)) for a lock (a migration or VACUUM FULL?)"
         case .insufficientPrivilege?:
             "permission denied: \(error.message)"
         case .undefinedTable?, .undefinedColumn?:

@@ -154,6 +154,12 @@ import Testing
         #expect(snapshot == expected)
         // The connection is usable afterwards, outside any transaction.
         #expect(try connection.execute("SELECT count(*) AS n FROM execution_tasks").first!.decode("n", as: Int.self) == 10)
+        // With the lock timeout shorter than the statement timeout, the reason names the lock.
+        queries.config.statementTimeout = .seconds(5)
+        queries.config.lockTimeout = .milliseconds(100)
+        let locked = try queries.snapshot(on: connection, now: now)
+        #expect(locked.unavailable == ["routers": "waited more than 100 ms for a lock (a migration or VACUUM FULL?)"])
+        #expect(locked.queue == expected.queue)
     }
 
     @Test func theClientWrappersReadTheSameThings() async throws {
