@@ -146,34 +146,30 @@ time_all() {
     cat "$out"
 }
 
-# The seed system watched its queue with these: timed by EXPLAIN ANALYZE's execution time.
+# The seed system watched its queue with these (name|SQL), over the whole tables.
+seed_query_list="pending count|SELECT count(*) FROM execution_tasks WHERE status = 'PENDING'
+created per minute|SELECT date_trunc('minute', created_at) AS minute, count(*) FROM execution_tasks GROUP BY 1 ORDER BY 1
+processed per minute|SELECT date_trunc('minute', created_at) AS minute, count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded, count(*) FILTER (WHERE status = 'FAILED') AS failed FROM execution_logs GROUP BY 1 ORDER BY 1
+recent logs join|SELECT l.*, t.trade_id, t.event_type FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id ORDER BY l.created_at DESC LIMIT 50
+failed list|SELECT * FROM execution_tasks WHERE status = 'FAILED' ORDER BY updated_at DESC LIMIT 50"
+
+# Each timed by EXPLAIN ANALYZE's execution time (server side, no transfer), median of RUNS.
 seed_queries() {
     local name query
     while IFS='|' read -r name query; do
-        [ -n "$name" ] || continue
         local times=()
         for _ in $(seq 1 "$runs"); do
             times+=("$(sql -c "EXPLAIN (ANALYZE, FORMAT JSON) $query" | grep -o '"Execution Time": [0-9.]*' | grep -o '[0-9.]*$')")
         done
-        printf '%-28s %10.1f ms   (%s)\n' "$name" "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")" "$query"
-    done <<'QUERIES'
-pending count|SELECT count(*) FROM execution_tasks WHERE status = 'PENDING'
-created vs processed/minute|SELECT date_trunc('minute', created_at) AS minute, count(*) AS created, count(*) FILTER (WHERE status IN ('SUCCESS', 'FAILED')) AS processed FROM execution_tasks GROUP BY 1 ORDER BY 1 DESC LIMIT 60
-recent logs join|SELECT l.*, t.trade_id, t.event_type FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id ORDER BY l.created_at DESC LIMIT 50
-failed list|SELECT * FROM execution_tasks WHERE status = 'FAILED' ORDER BY updated_at DESC LIMIT 50
-QUERIES
+        printf '%-22s %10.1f ms\n' "$name" "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")"
+    done <<< "$seed_query_list"
     echo
     while IFS='|' read -r name query; do
-        [ -n "$name" ] || continue
         echo "## $name"
+        echo "$query"
         sql -c "EXPLAIN (ANALYZE, BUFFERS) $query"
         echo
-    done <<'QUERIES'
-pending count|SELECT count(*) FROM execution_tasks WHERE status = 'PENDING'
-created vs processed/minute|SELECT date_trunc('minute', created_at) AS minute, count(*) AS created, count(*) FILTER (WHERE status IN ('SUCCESS', 'FAILED')) AS processed FROM execution_tasks GROUP BY 1 ORDER BY 1 DESC LIMIT 60
-recent logs join|SELECT l.*, t.trade_id, t.event_type FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id ORDER BY l.created_at DESC LIMIT 50
-failed list|SELECT * FROM execution_tasks WHERE status = 'FAILED' ORDER BY updated_at DESC LIMIT 50
-QUERIES
+    done <<< "$seed_query_list"
 }
 
 # auto_explain logs the plan of every statement of one snapshot into the server log.
