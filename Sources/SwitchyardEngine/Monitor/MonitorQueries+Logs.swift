@@ -2,15 +2,18 @@ import Foundation
 
 extension MonitorQueries {
     /// Audit rows with id below `before` (all when nil), newest first, joined with their task.
-    /// Served by a backward scan of the primary key and one task lookup per row.
+    /// Served by a backward scan of the primary key and one task lookup per row. The limit sits
+    /// in a subquery so the planner knows the join sees `limit` rows: joining first made it
+    /// size a Memoize cache for thirty million, 35 ms of set-up for ten rows.
     func recentLogs(on connection: PGConnection, features: SchemaFeatures, before: Int?, limit: Int) throws -> [LogEntry] {
         guard features.hasLogsTable, features.hasTasksTable else {
             throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_logs"))
         }
         let query = Query("""
             SELECT \(Self.logColumns(features))
-            FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
-            WHERE l.id < $1::bigint ORDER BY l.id DESC LIMIT $2
+            FROM (SELECT * FROM execution_logs WHERE id < $1::bigint ORDER BY id DESC LIMIT $2) AS l
+            JOIN execution_tasks t ON t.id = l.task_id
+            ORDER BY l.id DESC
             """, parameters: [String(before ?? Int.max), String(max(0, limit))], name: "recentLogs")
         return try connection.execute(query).rows.map(Self.logEntry)
     }

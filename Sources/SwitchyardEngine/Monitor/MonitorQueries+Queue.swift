@@ -65,44 +65,6 @@ extension MonitorQueries {
         LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'status'
         WHERE c.oid = 'execution_tasks'::regclass
         """
-
-    /// Processed attempts per minute for the hour ending with `now`'s minute (rows after `now`
-    /// are not counted), and the current rate.
-    func processingRates(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> ProcessingRates {
-        guard features.hasLogsTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_logs")) }
-        let currentMinute = (now.timeIntervalSince1970 / 60).rounded(.down)
-        let firstMinute = currentMinute - 59
-        let from = Date(timeIntervalSince1970: firstMinute * 60)
-        let rateFrom = now.addingTimeInterval(-config.currentRateWindow)
-        // On a migrated database only ATTEMPT rows are attempts (RETRY_REQUESTED, HELD, ... are
-        // not); the seed system wrote one row per attempt and has no `event` column.
-        let attempts = features.hasAuditColumns ? "event = 'ATTEMPT' AND " : ""
-        let perMinute = Query("""
-            SELECT floor(extract(epoch FROM created_at::timestamptz) / 60)::bigint AS minute,
-                   count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
-                   count(*) FILTER (WHERE status = 'FAILED') AS failed
-            FROM execution_logs
-            WHERE \(attempts)created_at >= $1::timestamptz AND created_at <= $2::timestamptz
-            GROUP BY 1
-            """, parameters: [from.postgresText, now.postgresText], name: "attemptsPerMinute")
-        var buckets: [Int: (Int, Int)] = [:]
-        for row in try connection.execute(perMinute).rows {
-            buckets[try row.decode("minute")] = (try row.decode("succeeded"), try row.decode("failed"))
-        }
-        let minutes = (0..<60).map { offset in
-            let minute = Int(firstMinute) + offset
-            let (succeeded, failed) = buckets[minute] ?? (0, 0)
-            return ProcessingRates.Minute(start: Date(timeIntervalSince1970: Double(minute) * 60),
-                                          succeeded: succeeded, failed: failed)
-        }
-        let recent = Query("""
-            SELECT count(*) AS n FROM execution_logs
-            WHERE \(attempts)created_at > $1::timestamptz AND created_at <= $2::timestamptz
-              AND status IN ('SUCCESS', 'FAILED')
-            """, parameters: [rateFrom.postgresText, now.postgresText], name: "attemptsJustNow")
-        let finished: Int = try connection.execute(recent).first!.decode("n")
-        return ProcessingRates(minutes: minutes, currentPerSecond: Double(finished) / config.currentRateWindow)
-    }
 }
 
 /// The planner's view of `execution_tasks`: roughly how many rows, and how often each status occurs.

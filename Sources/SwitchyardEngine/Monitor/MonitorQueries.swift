@@ -36,7 +36,9 @@ public struct MonitorQueries: Sendable {
         public var currentRateWindow: TimeInterval = 10
         /// A status with more tasks than this is not counted row by row: its count is an
         /// estimate from the planner's statistics, marked in `QueueDepth.estimated`.
-        public var exactCountLimit = 50_000
+        public var exactCountLimit = 10_000
+        /// With a `RatesCache`, the whole hour of attempts is read again this often.
+        public var ratesFullReadInterval: TimeInterval = 300
 
         public init() {}
     }
@@ -50,9 +52,13 @@ public struct MonitorQueries: Sendable {
     }
 
     public var config: Config
+    /// Keeps finished minutes of the rates part between snapshots; nil reads the whole hour
+    /// every time. A dashboard keeps one `MonitorQueries` with a cache for its lifetime.
+    public var ratesCache: RatesCache?
 
-    public init(config: Config = Config()) {
+    public init(config: Config = Config(), ratesCache: RatesCache? = nil) {
         self.config = config
+        self.ratesCache = ratesCache
     }
 
     /// Which tables and columns the connected database has.

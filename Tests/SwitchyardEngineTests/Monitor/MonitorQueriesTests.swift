@@ -162,6 +162,39 @@ import Testing
         #expect(locked.queue == expected.queue)
     }
 
+    @Test func aRatesCacheRereadsOnlyTheLastMinutesUntilAFullReadIsDue() throws {
+        let connection = try fixtureConnection()
+        var queries = MonitorFixture.queries
+        queries.ratesCache = RatesCache()
+        #expect(try queries.snapshot(on: connection, now: now) == MonitorFixture.expected)
+        func addAttempt(at offset: TimeInterval, id: Int) throws {
+            try connection.execute(Query("""
+                INSERT INTO execution_logs (id, task_id, event, status, created_at, account)
+                VALUES ($1, 1, 'ATTEMPT', 'SUCCESS', $2::timestamptz, $3)
+                """, parameters: [String(id), MonitorFixture.at(offset).postgresText, "late-\(id)"]))
+        }
+        // A row in a settled minute (09:30) is not re-read; rows in the last two minutes are.
+        try addAttempt(at: -1820, id: 11)
+        try addAttempt(at: -70, id: 12)   // 09:59:20
+        let cachedRates = try #require(try queries.snapshot(on: connection, now: now).rates)
+        var expected = MonitorFixture.expectedMinutes
+        expected[58].succeeded += 1
+        #expect(cachedRates.minutes == expected)
+        // Without a cache, or once a full read is due, the whole hour is read again.
+        expected[29].succeeded += 1
+        #expect(try MonitorFixture.queries.snapshot(on: connection, now: now).rates?.minutes == expected)
+        let later = now.addingTimeInterval(queries.config.ratesFullReadInterval)
+        let reread = try #require(try queries.snapshot(on: connection, now: later).rates)
+        let shift = Int(queries.config.ratesFullReadInterval / 60)
+        #expect(reread.minutes.map(\.start) == (-59 + shift...shift).map(MonitorFixture.minute))
+        var shifted = Array(expected.suffix(60 - shift))
+        shifted[shifted.count - 1].succeeded += 1   // 10:00:31 is no longer after now
+        #expect(Array(reread.minutes.prefix(60 - shift)) == shifted)
+        #expect(reread.minutes.suffix(shift).allSatisfy { $0.succeeded == 0 && $0.failed == 0 })
+        // A clock that goes backwards drops the cache rather than show rows from after it.
+        #expect(try queries.snapshot(on: connection, now: now).rates?.minutes == expected)
+    }
+
     @Test func theClientWrappersReadTheSameThings() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         try MonitorFixture.insert(into: schema.connect())
