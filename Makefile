@@ -28,3 +28,8 @@ clean:
 	-@scripts/pg.sh stop .pgdata
 	-@scripts/pg.sh destroy .pgtest
 	rm -rf .build
+
+# The dashboard's reads at ten million tasks (a benchmark, not a test): scripts/bench-monitor.sh.
+.PHONY: bench-monitor
+bench-monitor: deps
+	@scripts/bench-monitor.sh all

@@ -7,6 +7,7 @@ let migrations = [
     "0002_queue_columns",
     "0003_routers_and_control",
     "0004_audit_and_notify_triggers",
+    "0005_monitor_indexes",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -19,6 +19,8 @@ public enum SwitchyardResources {
                   PackageResources._003_routers_and_control_down_sql),
         migration(4, "audit_and_notify_triggers", PackageResources._004_audit_and_notify_triggers_up_sql,
                   PackageResources._004_audit_and_notify_triggers_down_sql),
+        migration(5, "monitor_indexes", PackageResources._005_monitor_indexes_up_sql,
+                  PackageResources._005_monitor_indexes_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

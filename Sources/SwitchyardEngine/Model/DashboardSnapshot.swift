@@ -41,9 +41,13 @@ public struct QueueDepth: Equatable, Sendable {
     public var counts: [TaskStatus: Int]
     /// Age of the oldest PENDING/RETRYING task whose `available_at` has passed; nil when none.
     public var oldestEligibleAge: TimeInterval?
-    public init(counts: [TaskStatus: Int], oldestEligibleAge: TimeInterval?) {
+    /// Statuses whose count is an estimate from the planner's statistics (too many rows to
+    /// count on every refresh, typically SUCCESS); the others are exact.
+    public var estimated: Set<TaskStatus>
+    public init(counts: [TaskStatus: Int], oldestEligibleAge: TimeInterval?, estimated: Set<TaskStatus> = []) {
         self.counts = counts
         self.oldestEligibleAge = oldestEligibleAge
+        self.estimated = estimated
     }
     public func count(_ status: TaskStatus) -> Int { counts[status] ?? 0 }
 }

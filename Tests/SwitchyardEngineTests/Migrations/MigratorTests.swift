@@ -86,23 +86,24 @@ import Testing
         // One applied everything; the other found nothing left to do.
         #expect(outputs.filter { $0.hasPrefix("Applied 1, 2, 3, 4") }.count == 1)
         #expect(outputs.filter { $0.hasPrefix("Schema is up to date") }.count == 1)
-        #expect(try count("switchyard_schema_migrations", schema.connect()) == migrator.latestVersion)
+        #expect(try count("switchyard_schema_migrations", schema.connect()) == migrator.migrations.count)
     }
 
     @Test func downThenUpRoundTrips() throws {
         let connection = try TestDatabase.makeSchema().connect()
         try migrator.up(on: connection, actor: "a")
         try connection.execute("INSERT INTO execution_tasks (trade_id, event_type) VALUES ('T-9', 'ENTRY')")
-        #expect(try migrator.down(to: 1, on: connection) == [4, 3, 2])
+        let aboveOne = migrator.migrations.map(\.version).filter { $0 > 1 }
+        #expect(try migrator.down(to: 1, on: connection) == aboveOne.reversed())
         #expect(try migrator.currentVersion(on: connection) == 1)
         let columns = try connection.execute("""
             SELECT count(*) AS n FROM information_schema.columns
             WHERE table_schema = current_schema() AND table_name = 'execution_tasks' AND column_name = 'available_at'
             """).first!.decode("n", as: Int.self)
         #expect(columns == 0)
-        #expect(try migrator.up(on: connection, actor: "a") == [2, 3, 4])
+        #expect(try migrator.up(on: connection, actor: "a") == aboveOne)
         #expect(try count("execution_tasks", connection) == 1)
-        #expect(try migrator.down(to: 0, on: connection) == [4, 3, 2, 1])
+        #expect(try migrator.down(to: 0, on: connection) == ([1] + aboveOne).reversed())
         // Going below version 1 never drops the seed system's tables.
         #expect(try count("execution_tasks", connection) == 1)
     }

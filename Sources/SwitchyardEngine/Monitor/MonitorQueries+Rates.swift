@@ -1,0 +1,95 @@
+import Foundation
+
+extension MonitorQueries {
+    /// Processed attempts per minute for the hour ending with `now`'s minute (rows after `now`
+    /// are not counted), and the current rate.
+    ///
+    /// With a `ratesCache`, minutes that ended more than a minute ago are read once and kept,
+    /// so a refresh reads about two minutes of audit rows instead of an hour's; the whole hour
+    /// is read again every `ratesFullReadInterval`, which also picks up rows committed late.
+    func processingRates(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> ProcessingRates {
+        guard features.hasLogsTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_logs")) }
+        let currentMinute = Int((now.timeIntervalSince1970 / 60).rounded(.down))
+        let firstMinute = currentMinute - 59
+        // Minutes before this one are complete: rows are stamped when their transaction
+        // starts, so one minute of grace covers commits that land a little late.
+        let settled = currentMinute - 1
+        let cached = ratesCache?.minutes(from: firstMinute, before: settled, now: now,
+                                         fullReadInterval: config.ratesFullReadInterval) ?? [:]
+        let readFrom = (firstMinute..<settled).first { cached[$0] == nil } ?? settled
+        // On a migrated database only ATTEMPT rows are attempts (RETRY_REQUESTED, HELD, ... are
+        // not); the seed system wrote one row per attempt and has no `event` column.
+        let attempts = features.hasAuditColumns ? "event = 'ATTEMPT' AND " : ""
+        let perMinute = Query("""
+            SELECT date_trunc('minute', created_at)::timestamptz AS minute,
+                   count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
+                   count(*) FILTER (WHERE status = 'FAILED') AS failed
+            FROM execution_logs
+            WHERE \(attempts)created_at >= $1::timestamptz AND created_at <= $2::timestamptz
+            GROUP BY date_trunc('minute', created_at)
+            """, parameters: [Self.minuteStart(readFrom).postgresText, now.postgresText], name: "attemptsPerMinute")
+        var read: [Int: MinuteCounts] = [:]
+        for minute in readFrom...currentMinute { read[minute] = MinuteCounts(succeeded: 0, failed: 0) }
+        for row in try connection.execute(perMinute).rows {
+            // Truncated on the stored value (cheap per row), converted once per minute.
+            let start: Date = try row.decode("minute")
+            read[Int((start.timeIntervalSince1970 / 60).rounded(.down))] =
+                MinuteCounts(succeeded: try row.decode("succeeded"), failed: try row.decode("failed"))
+        }
+        ratesCache?.store(read.filter { $0.key < settled }, fullRead: readFrom == firstMinute, now: now)
+        let minutes = (firstMinute...currentMinute).map { minute in
+            let counts = read[minute] ?? cached[minute] ?? MinuteCounts(succeeded: 0, failed: 0)
+            return ProcessingRates.Minute(start: Self.minuteStart(minute), succeeded: counts.succeeded, failed: counts.failed)
+        }
+        let recent = Query("""
+            SELECT count(*) AS n FROM execution_logs
+            WHERE \(attempts)created_at > $1::timestamptz AND created_at <= $2::timestamptz
+              AND status IN ('SUCCESS', 'FAILED')
+            """, parameters: [now.addingTimeInterval(-config.currentRateWindow).postgresText, now.postgresText],
+            name: "attemptsJustNow")
+        let finished: Int = try connection.execute(recent).first!.decode("n")
+        return ProcessingRates(minutes: minutes, currentPerSecond: Double(finished) / config.currentRateWindow)
+    }
+
+    static func minuteStart(_ minute: Int) -> Date { Date(timeIntervalSince1970: Double(minute) * 60) }
+}
+
+/// Succeeded and failed attempts in one minute.
+struct MinuteCounts: Equatable, Sendable {
+    var succeeded: Int
+    var failed: Int
+}
+
+/// Per-minute attempt counts of minutes already over, kept between refreshes by a dashboard
+/// that reuses one `MonitorQueries` (a one-shot `switchyard stats` does not need one).
+public final class RatesCache: @unchecked Sendable {
+    // Safe to share: every access to the state below holds `lock`.
+    private let lock = NSLock()
+    private var counts: [Int: MinuteCounts] = [:]
+    private var lastFullRead: Date?
+    private var latestNow: Date?
+
+    public init() {}
+
+    /// The cached minutes in `from..<before`; none when a full read is due, or when `now`
+    /// went backwards (the cache may hold rows after it).
+    func minutes(from first: Int, before end: Int, now: Date, fullReadInterval: TimeInterval) -> [Int: MinuteCounts] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let lastFullRead, let latestNow, now >= latestNow,
+              now.timeIntervalSince(lastFullRead) < fullReadInterval else {
+            counts = [:]
+            return [:]
+        }
+        counts = counts.filter { $0.key >= first }
+        return counts.filter { $0.key < end }
+    }
+
+    func store(_ minutes: [Int: MinuteCounts], fullRead: Bool, now: Date) {
+        lock.lock()
+        defer { lock.unlock() }
+        counts.merge(minutes) { _, new in new }
+        if fullRead { lastFullRead = now }
+        latestNow = now
+    }
+}

@@ -1,0 +1,57 @@
+/// Which of Switchyard's tables and columns a database has: a seed-only database (the seed
+/// system's two tables, never migrated) lacks the queue columns, the audit columns, routers and
+/// control, and the dashboard reports those parts as unavailable instead of failing.
+public struct SchemaFeatures: Equatable, Sendable {
+    /// Column names of `execution_tasks`; empty when the table is missing.
+    public var taskColumns: Set<String>
+    /// Column names of `execution_logs`; empty when the table is missing.
+    public var logColumns: Set<String>
+    public var hasRoutersTable: Bool
+    public var hasControlTable: Bool
+
+    public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool) {
+        self.taskColumns = taskColumns
+        self.logColumns = logColumns
+        self.hasRoutersTable = hasRoutersTable
+        self.hasControlTable = hasControlTable
+    }
+
+    public var hasTasksTable: Bool { !taskColumns.isEmpty }
+    public var hasLogsTable: Bool { !logColumns.isEmpty }
+    /// `available_at`, `max_attempts`, leases and dead-letter columns (migration 2).
+    public var hasQueueColumns: Bool {
+        taskColumns.isSuperset(of: ["available_at", "max_attempts", "locked_by", "locked_until", "finished_at",
+                                    "dead_letter_reason"])
+    }
+    /// `event`, `account`, `actor`, `router_id`, `duration_ms` on the audit rows (migration 2).
+    public var hasAuditColumns: Bool {
+        logColumns.isSuperset(of: ["event", "account", "actor", "router_id", "duration_ms"])
+    }
+    /// The seed system's tables only: Switchyard never migrated this database.
+    public var isSeedOnly: Bool { hasTasksTable && !hasQueueColumns }
+
+    /// Why a part needing `what` cannot be shown, with the step that fixes it.
+    static func needsMigration(_ what: String) -> String {
+        "needs `switchyard migrate` (\(what) is missing)"
+    }
+
+    /// Reads the catalogue (visible to every role) for the tables on the session's search_path.
+    static let detectQuery: Query = """
+        SELECT c.relname AS table_name, a.attname AS column_name
+        FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control']) AS n(name)
+        JOIN pg_class c ON c.oid = to_regclass(n.name)
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        """
+
+    static func detect(on connection: PGConnection) throws -> SchemaFeatures {
+        var columns: [String: Set<String>] = [:]
+        for row in try connection.execute(detectQuery.named("detectSchemaFeatures")).rows {
+            let table: String = try row.decode("table_name")
+            let column: String? = try row.decodeIfPresent("column_name")
+            columns[table, default: []].formUnion(column.map { [$0] } ?? [])
+        }
+        return SchemaFeatures(taskColumns: columns["execution_tasks"] ?? [], logColumns: columns["execution_logs"] ?? [],
+                              hasRoutersTable: columns["switchyard_routers"] != nil,
+                              hasControlTable: columns["switchyard_control"] != nil)
+    }
+}

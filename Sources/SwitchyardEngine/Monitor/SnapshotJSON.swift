@@ -1,0 +1,138 @@
+import Foundation
+
+/// The `switchyard stats --json` document: a stable shape for scripts (docs/stats-json.md).
+/// Every key is always present; a part that could not be read is null, with its reason under
+/// `unavailable`. Times are RFC 3339 in UTC; ages and rates are numbers of seconds.
+public enum SnapshotJSON {
+    /// Bumped only when a key is removed or changes meaning; new keys may appear at any time.
+    public static let formatVersion = 1
+
+    /// The document as UTF-8 text, keys sorted, pretty-printed when asked.
+    public static func encode(_ snapshot: DashboardSnapshot, prettyPrinted: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = prettyPrinted ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document(snapshot)), as: UTF8.self)
+    }
+
+    public static func document(_ snapshot: DashboardSnapshot) -> JSONValue {
+        let now = snapshot.takenAt
+        func tasks(_ list: [TaskSummary]?) -> JSONValue {
+            list.map { .array($0.map { task(task: $0, now: now) }) } ?? .null
+        }
+        var unavailable: [String: JSONValue] = [:]
+        for (name, reason) in snapshot.unavailable {
+            unavailable[SnapshotPart(rawValue: name)?.jsonKey ?? name] = .string(reason)
+        }
+        return .object([
+            "format_version": .int(formatVersion),
+            "taken_at": time(now),
+            "queue": snapshot.queue.map(queue) ?? .null,
+            "rates": snapshot.rates.map(rates) ?? .null,
+            "recent_logs": snapshot.recentLogs.map { .array($0.map(log)) } ?? .null,
+            "failed_tasks": tasks(snapshot.failedTasks),
+            "dead_tasks": tasks(snapshot.deadTasks),
+            "held_tasks": tasks(snapshot.heldTasks),
+            "routers": snapshot.routers.map { .array($0.map { router($0, now: now) }) } ?? .null,
+            "control": snapshot.control.map(control) ?? .null,
+            "unavailable": .object(unavailable),
+        ])
+    }
+
+    static func queue(_ queue: QueueDepth) -> JSONValue {
+        var counts: [String: JSONValue] = [:]
+        for status in TaskStatus.known { counts[status.rawValue] = .int(queue.count(status)) }
+        for (status, count) in queue.counts where !TaskStatus.known.contains(status) { counts[status.rawValue] = .int(count) }
+        return .object([
+            "counts": .object(counts),
+            "estimated": .array(queue.estimated.map(\.rawValue).sorted().map(JSONValue.string)),
+            "oldest_eligible_age_seconds": queue.oldestEligibleAge.map(seconds) ?? .null,
+        ])
+    }
+
+    static func rates(_ rates: ProcessingRates) -> JSONValue {
+        .object([
+            "current_per_second": seconds(rates.currentPerSecond),
+            "last_hour": .object(["succeeded": .int(rates.minutes.map(\.succeeded).reduce(0, +)),
+                                  "failed": .int(rates.minutes.map(\.failed).reduce(0, +))]),
+            "minutes": .array(rates.minutes.map {
+                .object(["start": time($0.start), "succeeded": .int($0.succeeded), "failed": .int($0.failed)])
+            }),
+        ])
+    }
+
+    static func log(_ entry: LogEntry) -> JSONValue {
+        .object([
+            "id": .int(entry.id), "task_id": .int(entry.taskID.rawValue), "trade_id": .string(entry.tradeID),
+            "event_type": .string(entry.eventType.rawValue), "event": optional(entry.event),
+            "account": optional(entry.account), "status": .string(entry.status),
+            "response_code": entry.responseCode.map(JSONValue.int) ?? .null, "message": optional(entry.message),
+            "actor": optional(entry.actor), "router_id": optional(entry.routerID),
+            "duration_ms": entry.durationMilliseconds.map(JSONValue.int) ?? .null, "created_at": time(entry.createdAt),
+        ])
+    }
+
+    static func task(task: TaskSummary, now: Date) -> JSONValue {
+        .object([
+            "id": .int(task.id.rawValue), "trade_id": .string(task.tradeID), "event_type": .string(task.eventType.rawValue),
+            "status": .string(task.status.rawValue), "attempts": .int(task.attempts),
+            "max_attempts": task.maxAttempts.map(JSONValue.int) ?? .null, "last_error": optional(task.lastError),
+            "created_at": time(task.createdAt), "updated_at": task.updatedAt.map(time) ?? .null,
+            "age_seconds": seconds(now.timeIntervalSince(task.createdAt)),
+        ])
+    }
+
+    static func router(_ router: RouterInfo, now: Date) -> JSONValue {
+        .object([
+            "id": .string(router.id), "host": .string(router.host), "pid": .int(router.pid),
+            "started_at": time(router.startedAt), "heartbeat_at": time(router.heartbeatAt),
+            "heartbeat_age_seconds": seconds(now.timeIntervalSince(router.heartbeatAt)),
+            "stopped_at": router.stoppedAt.map(time) ?? .null, "dry_run": .bool(router.dryRun),
+            "paused": .bool(router.paused), "in_flight": .int(router.inFlight), "processed": .int(router.processed),
+        ])
+    }
+
+    static func control(_ control: ControlState) -> JSONValue {
+        .object([
+            "global_paused": .bool(control.globalPaused),
+            "paused_event_types": .array(control.pausedEventTypes.map(JSONValue.string)),
+            "changed_by": optional(control.changedBy), "changed_at": control.changedAt.map(time) ?? .null,
+            "reason": optional(control.reason),
+        ])
+    }
+
+    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+
+    /// Seconds, to the millisecond.
+    static func seconds(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
+
+    /// "2026-11-23T10:00:30.000Z".
+    static func time(_ date: Date) -> JSONValue {
+        guard date != .distantPast, date != .distantFuture else { return .null }
+        return .string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))
+    }
+}
+
+/// A JSON value whose nulls are written out (Codable would drop nil keys).
+public enum JSONValue: Encodable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+
+extension Switchyard {
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print one dashboard snapshot, for people or (with --json) for scripts.",
+            discussion: """
+                Exit status: 0 when no --fail-if condition is met; 2 when one is (each tripped \
+                condition is a line on stderr, and a condition that cannot be checked trips too); \
+                1 when the database cannot be read. The JSON shape is documented in docs/stats-json.md.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Print JSON (docs/stats-json.md) instead of text.")
+        var json = false
+        @Flag(help: "Use a read-only session (stats never writes; this makes the server enforce it).")
+        var readOnly = false
+        @Option(name: .customLong("fail-if-lag"), help: ArgumentHelp(
+            "Exit 2 when the oldest eligible task has waited more than this many seconds.", valueName: "seconds"))
+        var maxLag: Double?
+        @Option(name: .customLong("fail-if-failed"), help: ArgumentHelp(
+            "Exit 2 when more than this many tasks are FAILED.", valueName: "n"))
+        var maxFailed: Int?
+        @Flag(name: .customLong("fail-if-no-router"), help: "Exit 2 when no running router has sent a heartbeat recently.")
+        var requireRouter = false
+        @Option(help: ArgumentHelp("Only tasks of this event type in the task lists (ENTRY, EXIT).", valueName: "type"))
+        var eventType: String?
+        @Option(help: ArgumentHelp("Only tasks whose trade id contains this text (any case) in the task lists.",
+                                   valueName: "text"))
+        var tradeID: String?
+        @Option(help: "Rows in each task list and in the recent logs.")
+        var limit = 10
+        /// Read as if at this instant (RFC 3339), for tests and reproducible reports.
+        @Option(help: .hidden)
+        var at: String?
+        /// Take this many snapshots and print the median time of the whole and of each part
+        /// (scripts/bench-monitor.sh).
+        @Option(help: .hidden)
+        var bench: Int?
+
+        func validate() throws {
+            if let maxLag, maxLag < 0 { throw ValidationError("--fail-if-lag takes a number of seconds, 0 or more.") }
+            if let maxFailed, maxFailed < 0 { throw ValidationError("--fail-if-failed takes a count, 0 or more.") }
+            guard limit >= 0 else { throw ValidationError("--limit takes a count, 0 or more.") }
+            if let at, parsedAt(at) == nil {
+                throw ValidationError("--at takes an RFC 3339 time such as 2026-11-23T10:00:30Z.")
+            }
+        }
+
+        func run() throws {
+            var config = MonitorQueries.Config()
+            config.recentLogLimit = limit
+            config.taskListLimit = limit
+            let filter = TaskFilter(eventType: eventType.map { EventType(rawValue: $0.uppercased()) },
+                                    tradeIDContains: tradeID)
+            let snapshot: DashboardSnapshot
+            let settings = try database.settings(readOnly: readOnly)
+            do {
+                let connection = try PGConnection(settings: settings)
+                if let bench {
+                    try StatsBench.run(MonitorQueries(config: config), on: connection, filter: filter,
+                                       now: at.flatMap(parsedAt), runs: bench)
+                    return
+                }
+                snapshot = try MonitorQueries(config: config).snapshot(on: connection, filter: filter,
+                                                                       now: at.flatMap(parsedAt))
+            } catch let error as DatabaseError {
+                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                throw ExitCode(1)
+            }
+            if json {
+                print(try SnapshotJSON.encode(snapshot))
+            } else {
+                print(StatsText.render(snapshot, database: settings.displayName()), terminator: "")
+            }
+            let thresholds = SnapshotThresholds(maxLag: maxLag, maxFailed: maxFailed, requireRouter: requireRouter)
+            let violations = thresholds.violations(in: snapshot)
+            guard violations.isEmpty else {
+                FileHandle.standardError.write(Data(violations.map { $0 + "\n" }.joined().utf8))
+                throw ExitCode(2)
+            }
+        }
+
+        private func parsedAt(_ text: String) -> Date? {
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text))
+        }
+    }
+}

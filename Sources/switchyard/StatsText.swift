@@ -1,0 +1,106 @@
+import Foundation
+import SwitchyardEngine
+
+/// The aligned text `switchyard stats` prints for people.
+enum StatsText {
+    static func render(_ snapshot: DashboardSnapshot, database: String) -> String {
+        let now = snapshot.takenAt
+        var out = "Switchyard \(database) at \(time(now))\n"
+        func section(_ title: String, _ part: SnapshotPart, _ body: () -> String) {
+            out += "\n" + title
+            if let reason = snapshot.unavailable[part.rawValue] {
+                out += "  unavailable: \(reason)\n"
+            } else {
+                out += body()
+            }
+        }
+        section("QUEUE", .queue) {
+            guard let queue = snapshot.queue else { return "\n" }
+            var text = "  lag " + (queue.oldestEligibleAge.map(age) ?? "none (nothing eligible)") + "\n"
+            let statuses = TaskStatus.known + queue.counts.keys.filter { !TaskStatus.known.contains($0) }
+                .sorted { $0.rawValue < $1.rawValue }
+            text += table(statuses.map { status in
+                let count = queue.count(status)
+                return ["  " + status.rawValue, queue.estimated.contains(status) ? "~\(count)" : "\(count)",
+                        queue.estimated.contains(status) ? "(estimated)" : ""]
+            }, rightAligned: [1])
+            return text
+        }
+        section("RATES", .rates) {
+            guard let rates = snapshot.rates else { return "\n" }
+            let succeeded = rates.minutes.map(\.succeeded).reduce(0, +), failed = rates.minutes.map(\.failed).reduce(0, +)
+            return "  last hour: \(succeeded) succeeded, \(failed) failed; now \(String(format: "%.1f", rates.currentPerSecond))/s\n"
+        }
+        section("ROUTERS", .routers) {
+            guard let routers = snapshot.routers, !routers.isEmpty else { return "  none seen recently\n" }
+            return "\n" + table([["  HOST", "PID", "HEARTBEAT", "STATE", "IN-FLIGHT", "PROCESSED"]] + routers.map { router in
+                let state = router.stoppedAt != nil ? "stopped" : router.paused ? "paused" : "running"
+                return ["  " + router.host, "\(router.pid)", age(now.timeIntervalSince(router.heartbeatAt)) + " ago",
+                        state + (router.dryRun ? " dry-run" : ""), "\(router.inFlight)", "\(router.processed)"]
+            }, rightAligned: [1, 4, 5])
+        }
+        section("CONTROL", .control) {
+            guard let control = snapshot.control else { return "\n" }
+            var words = [control.globalPaused ? "every router paused" : "routers not paused"]
+            if !control.pausedEventTypes.isEmpty { words.append(control.pausedEventTypes.joined(separator: ", ") + " paused") }
+            var text = "  " + words.joined(separator: "; ")
+            if let by = control.changedBy { text += " (by \(by)" + (control.changedAt.map { " at \(time($0))" } ?? "") + ")" }
+            if let reason = control.reason { text += ": \(reason)" }
+            return text + "\n"
+        }
+        for (title, part, tasks) in [("FAILED TASKS", SnapshotPart.failedTasks, snapshot.failedTasks),
+                                     ("DEAD TASKS", .deadTasks, snapshot.deadTasks), ("HELD TASKS", .heldTasks, snapshot.heldTasks)] {
+            section(title, part) {
+                guard let tasks, !tasks.isEmpty else { return "  none\n" }
+                return "\n" + table([["  ID", "TRADE", "TYPE", "ATTEMPTS", "AGE", "LAST ERROR"]] + tasks.map { task in
+                    ["  \(task.id.rawValue)", task.tradeID, task.eventType.rawValue,
+                     "\(task.attempts)" + (task.maxAttempts.map { "/\($0)" } ?? ""), age(now.timeIntervalSince(task.createdAt)),
+                     oneLine(task.lastError ?? "")]
+                }, rightAligned: [0, 3])
+            }
+        }
+        section("RECENT LOGS", .recentLogs) {
+            guard let logs = snapshot.recentLogs, !logs.isEmpty else { return "  none\n" }
+            return "\n" + table([["  TIME", "TASK", "TRADE", "TYPE", "EVENT", "ACCOUNT", "STATUS", "CODE", "MESSAGE"]] + logs.map { log in
+                ["  " + time(log.createdAt), "\(log.taskID.rawValue)", log.tradeID, log.eventType.rawValue, log.event ?? "-",
+                 log.account ?? "-", log.status, log.responseCode.map(String.init) ?? "-", oneLine(log.message ?? "")]
+            }, rightAligned: [1, 7])
+        }
+        return out
+    }
+
+    /// Rows padded to the widest cell of each column; the last column is never padded.
+    static func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                if rightAligned.contains(column) { return padding + cell }
+                return column == row.count - 1 ? cell : cell + padding
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// "45s", "1m30s", "2h05m", "3d04h".
+    static func age(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds.rounded(.down)))
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        switch total {
+        case ..<60: return "\(total)s"
+        case ..<3600: return "\(total / 60)m\(two(total % 60))s"
+        case ..<86_400: return "\(total / 3600)h\(two(total % 3600 / 60))m"
+        default: return "\(total / 86_400)d\(two(total % 86_400 / 3600))h"
+        }
+    }
+
+    /// "2026-11-23 10:00:30Z".
+    static func time(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(dateTimeSeparator: .space).format(date)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count > 60 ? String(flat.prefix(59)) + "…" : flat
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// The pure pieces of the monitor: no database.
+struct MonitorFormattingTests {
+    @Test func prettyPayloadOnlyChangesWhitespace() {
+        let text = #"{"a": [1, 2.50, {}], "b": {"c": "x, {y}: \"z\" \\"}, "d": [], "e": null}"#
+        #expect(JSONIndenter.indent(text) == #"""
+            {
+              "a": [
+                1,
+                2.50,
+                {}
+              ],
+              "b": {
+                "c": "x, {y}: \"z\" \\"
+              },
+              "d": [],
+              "e": null
+            }
+            """#)
+        #expect(JSONIndenter.indent("4150.00") == "4150.00")
+        #expect(JSONIndenter.indent(#""a string""#) == #""a string""#)
+    }
+
+    @Test func postgresArraysParseQuotedEscapedAndNull() {
+        #expect(PostgresArray.parse("{}") == [])
+        #expect(PostgresArray.parse("{EXIT}") == ["EXIT"])
+        #expect(PostgresArray.parse(#"{PENDING,"a b","q\"uote",NULL,"NULL"}"#) == ["PENDING", "a b", #"q"uote"#, nil, "NULL"])
+        #expect(PostgresArray.parse("{0.95,0.04}") == ["0.95", "0.04"])
+        #expect(PostgresArray.parse("not an array") == [])
+    }
+
+    @Test func containsPatternsMatchPatternCharactersLiterally() {
+        #expect(MonitorQueries.containsPattern("ES-") == "%ES-%")
+        #expect(MonitorQueries.containsPattern(#"50%_a\b"#) == #"%50\%\_a\\b%"#)
+    }
+
+    @Test func theRefreshIntervalHasAFloor() {
+        #expect(MonitorQueries.refreshInterval(.milliseconds(10)) == .milliseconds(250))
+        #expect(MonitorQueries.refreshInterval(.zero) == .milliseconds(250))
+        #expect(MonitorQueries.refreshInterval(.seconds(1)) == .seconds(1))
+    }
+
+    @Test func thresholdsNameEachTrippedConditionAndTripWhenTheyCannotLook() {
+        let now = Date(timeIntervalSince1970: 1_795_428_030)
+        var snapshot = DashboardSnapshot(takenAt: now, queue: QueueDepth(counts: [.failed: 3], oldestEligibleAge: 12.34),
+                                         routers: [])
+        let all = SnapshotThresholds(maxLag: 10, maxFailed: 2, requireRouter: true)
+        #expect(all.violations(in: snapshot) == [
+            "--fail-if-lag: the oldest eligible task has waited 12.3 s, more than 10 s.",
+            "--fail-if-failed: 3 tasks are FAILED, more than 2.",
+            "--fail-if-no-router: no running router has sent a heartbeat recently.",
+        ])
+        #expect(SnapshotThresholds(maxLag: 12.34, maxFailed: 3).violations(in: snapshot) == [])
+        #expect(SnapshotThresholds().violations(in: snapshot) == [])
+        snapshot.queue = nil
+        snapshot.routers = nil
+        snapshot.unavailable = ["queue": "timed out after 2 s (statement_timeout)"]
+        #expect(all.violations(in: snapshot) == [
+            "--fail-if-lag: cannot check, queue is unavailable (timed out after 2 s (statement_timeout)).",
+            "--fail-if-failed: cannot check, queue is unavailable (timed out after 2 s (statement_timeout)).",
+            "--fail-if-no-router: cannot check, routers is unavailable (not read).",
+        ])
+    }
+
+    @Test func jsonWritesEveryKeyWithNullsForMissingParts() throws {
+        let snapshot = DashboardSnapshot(takenAt: Date(timeIntervalSince1970: 1_795_428_030.5),
+                                         queue: QueueDepth(counts: [.success: 9, .other("CANCELLED"): 1], oldestEligibleAge: nil,
+                                                           estimated: [.success]),
+                                         unavailable: ["recentLogs": "timed out after 2 s (statement_timeout)"])
+        #expect(try SnapshotJSON.encode(snapshot, prettyPrinted: false) == """
+            {"control":null,"dead_tasks":null,"failed_tasks":null,"format_version":1,"held_tasks":null,\
+            "queue":{"counts":{"CANCELLED":1,"DEAD":0,"FAILED":0,"HELD":0,"PENDING":0,"RETRYING":0,"RUNNING":0,"SUCCESS":9},\
+            "estimated":["SUCCESS"],"oldest_eligible_age_seconds":null},"rates":null,"recent_logs":null,"routers":null,\
+            "taken_at":"2026-11-23T10:00:30.500Z","unavailable":{"recent_logs":"timed out after 2 s (statement_timeout)"}}
+            """)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// `switchyard stats`, run as a cron job or a monitoring check would run it.
+@Suite(.database) struct StatsCommandTests {
+    static let at = "2026-11-23T10:00:30Z"
+
+    func fixtureSchema(function: String = #function) throws -> TestSchema {
+        let schema = try TestDatabase.makeMigratedSchema(function: function)
+        try MonitorFixture.insert(into: schema.connect())
+        return schema
+    }
+
+    func stats(_ arguments: [String], _ schema: TestSchema) throws -> Executable.Output {
+        try Executable.run(["stats", "--at", Self.at] + arguments, environment: schema.processEnvironment)
+    }
+
+    func object(_ value: Any?) throws -> [String: Any] { try #require(value as? [String: Any]) }
+
+    @Test func jsonHasTheDocumentedShape() throws {
+        let output = try stats(["--json", "--limit", "4"], fixtureSchema())
+        #expect(output.status == 0, "\(output.stderr)")
+        let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
+        #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
+                                   "dead_tasks", "held_tasks", "routers", "control", "unavailable"])
+        #expect(root["format_version"] as? Int == 1)
+        #expect(root["taken_at"] as? String == "2026-11-23T10:00:30.000Z")
+        let queue = try object(root["queue"])
+        #expect(Set(queue.keys) == ["counts", "estimated", "oldest_eligible_age_seconds"])
+        #expect(queue["counts"] as? [String: Int] == ["PENDING": 2, "RUNNING": 1, "RETRYING": 2, "HELD": 1, "SUCCESS": 1,
+                                                       "FAILED": 2, "DEAD": 1])
+        #expect(queue["oldest_eligible_age_seconds"] as? Double == 90)
+        let rates = try object(root["rates"])
+        #expect(Set(rates.keys) == ["current_per_second", "last_hour", "minutes"])
+        #expect(rates["current_per_second"] as? Double == 0.2)
+        #expect(rates["last_hour"] as? [String: Int] == ["succeeded": 3, "failed": 3])
+        let minutes = try #require(rates["minutes"] as? [[String: Any]])
+        #expect(minutes.count == 60)
+        #expect(minutes.first?["start"] as? String == "2026-11-23T09:01:00.000Z")
+        #expect(minutes.last?["start"] as? String == "2026-11-23T10:00:00.000Z")
+        #expect(minutes.last?["succeeded"] as? Int == 2 && minutes.last?["failed"] as? Int == 1)
+        let logs = try #require(root["recent_logs"] as? [[String: Any]])
+        #expect(logs.map { $0["id"] as? Int } == [10, 9, 8, 7])
+        #expect(Set(logs[0].keys) == ["id", "task_id", "trade_id", "event_type", "event", "account", "status",
+                                      "response_code", "message", "actor", "router_id", "duration_ms", "created_at"])
+        #expect(logs[0]["actor"] is NSNull)
+        let failed = try #require(root["failed_tasks"] as? [[String: Any]])
+        #expect(failed.map { $0["id"] as? Int } == [7, 6])
+        #expect(Set(failed[0].keys) == ["id", "trade_id", "event_type", "status", "attempts", "max_attempts", "last_error",
+                                        "created_at", "updated_at", "age_seconds"])
+        #expect(failed[0]["age_seconds"] as? Double == 1800)
+        let routers = try #require(root["routers"] as? [[String: Any]])
+        #expect(routers.map { $0["id"] as? String } == ["r-a", "r-b"])
+        #expect(Set(routers[0].keys) == ["id", "host", "pid", "started_at", "heartbeat_at", "heartbeat_age_seconds",
+                                         "stopped_at", "dry_run", "paused", "in_flight", "processed"])
+        #expect(routers[0]["heartbeat_age_seconds"] as? Double == 2)
+        let control = try object(root["control"])
+        #expect(control["global_paused"] as? Bool == true)
+        #expect(control["paused_event_types"] as? [String] == ["EXIT"])
+        #expect(try object(root["unavailable"]).isEmpty)
+    }
+
+    @Test func jsonOfASeedOnlyDatabaseHasNullPartsAndReasons() throws {
+        let schema = try TestDatabase.makeSchema()
+        try schema.connect().executeScript(MonitorObserverTests.seedDDL, name: "seed")
+        let output = try stats(["--json", "--read-only"], schema)
+        #expect(output.status == 0, "\(output.stderr)")
+        let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
+        #expect(root["routers"] is NSNull && root["control"] is NSNull)
+        #expect(try object(root["unavailable"]) as? [String: String] == [
+            "routers": "needs `switchyard migrate` (switchyard_routers is missing)",
+            "control": "needs `switchyard migrate` (switchyard_control is missing)",
+        ])
+        #expect(root["failed_tasks"] as? [Any] != nil)
+    }
+
+    @Test func thresholdsExitTwoAndSayWhichTripped() throws {
+        let schema = try fixtureSchema()
+        // Lag is 90 s, 2 tasks are FAILED, two routers are running.
+        let calm = try stats(["--fail-if-lag", "90", "--fail-if-failed", "2", "--fail-if-no-router"], schema)
+        #expect(calm.status == 0, "\(calm.stderr)")
+        #expect(calm.stderr == "")
+        let lag = try stats(["--fail-if-lag", "89.5"], schema)
+        #expect(lag.status == 2)
+        #expect(lag.stderr == "--fail-if-lag: the oldest eligible task has waited 90 s, more than 89.5 s.\n")
+        let both = try stats(["--json", "--fail-if-lag", "60", "--fail-if-failed", "1"], schema)
+        #expect(both.status == 2)
+        #expect(both.stderr == """
+            --fail-if-lag: the oldest eligible task has waited 90 s, more than 60 s.
+            --fail-if-failed: 2 tasks are FAILED, more than 1.
+
+            """)
+        // The snapshot is still printed, so the alert carries the context.
+        #expect(both.stdout.contains("\"format_version\" : 1"))
+        try schema.connect().execute("UPDATE switchyard_routers SET stopped_at = heartbeat_at")
+        let noRouter = try stats(["--fail-if-no-router"], schema)
+        #expect(noRouter.status == 2)
+        #expect(noRouter.stderr == "--fail-if-no-router: no running router has sent a heartbeat recently.\n")
+    }
+
+    @Test func aConditionThatCannotBeCheckedTrips() throws {
+        let schema = try TestDatabase.makeSchema()
+        try schema.connect().executeScript(MonitorObserverTests.seedDDL, name: "seed")
+        let output = try stats(["--fail-if-no-router", "--fail-if-lag", "10"], schema)
+        #expect(output.status == 2)
+        #expect(output.stderr == "--fail-if-no-router: cannot check, routers is unavailable "
+                + "(needs `switchyard migrate` (switchyard_routers is missing)).\n")
+    }
+
+    @Test func aConnectionErrorExitsOneWithTheDatabaseLayersMessage() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
+        let output = try Executable.run(["stats", "--fail-if-lag", "1"], environment: environment)
+        #expect(output.status == 1)
+        #expect(output.stdout == "")
+        #expect(output.stderr.hasPrefix("Could not connect to Postgres at nobody@127.0.0.1:1/none (connection refused).\n"))
+    }
+
+    @Test func textIsAlignedForPeople() throws {
+        let output = try stats(["--limit", "2"], fixtureSchema())
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first?.hasSuffix(" at 2026-11-23 10:00:30Z") == true)
+        let expectedBlocks = [
+            """
+            QUEUE  lag 1m30s
+              PENDING   2
+              RUNNING   1
+              RETRYING  2
+              HELD      1
+              SUCCESS   1
+              FAILED    2
+              DEAD      1
+            """,
+            "RATES  last hour: 3 succeeded, 3 failed; now 0.2/s",
+            """
+            ROUTERS
+              HOST   PID  HEARTBEAT  STATE            IN-FLIGHT  PROCESSED
+              alpha   42  2s ago     paused                   0          7
+              beta     7  10s ago    running dry-run          3        120
+            """,
+            "CONTROL  every router paused; EXIT paused (by ops@box at 2026-11-23 09:59:45Z): broker maintenance",
+            """
+            FAILED TASKS
+              ID  TRADE  TYPE   ATTEMPTS  AGE     LAST ERROR
+               7  es-6   ENTRY       3/5  30m00s  timeout
+               6  T-5    EXIT        5/5  1h00m   broker said no
+            """,
+            """
+            RECENT LOGS
+              TIME                  TASK  TRADE  TYPE   EVENT    ACCOUNT  STATUS   CODE  MESSAGE
+              2026-11-23 10:00:31Z     3  T-2    ENTRY  ATTEMPT  acct-10  SUCCESS   200  late
+              2026-11-23 10:00:30Z     7  es-6   ENTRY  ATTEMPT  acct-9   FAILED    503  timeout
+            """,
+        ]
+        for block in expectedBlocks {
+            #expect(output.stdout.contains(block + "\n"), "missing:\n\(block)\nin:\n\(output.stdout)")
+        }
+    }
+}
