@@ -203,3 +203,21 @@ struct UpdateTests {
         #expect(Fixture.settings().databaseName == "ops@db.internal:5432/switchyard")
     }
 }
+
+struct ScrollTests {
+    @Test func detailScrollStopsAtTheLastPage() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = update(&model, .key(.enter))
+        var detail = Fixture.detail
+        detail.auditTrail += (0..<40).map {
+            Fixture.log(9200 + $0, task: 1042, trade: "ES-20261123-0007", status: "FAILED", code: 503,
+                        message: "order rejected", age: 30)
+        }
+        _ = update(&model, .taskDetailLoaded(detail))
+        for _ in 0..<80 { _ = update(&model, .key(.down)) }
+        let lines = taskDetailLines(model, width: 77, glyphs: .ascii).count
+        #expect(model.scroll == lines - 20)   // 24 rows: header, status line, two borders
+        _ = update(&model, .key(.up))
+        #expect(model.scroll == lines - 21)
+    }
+}

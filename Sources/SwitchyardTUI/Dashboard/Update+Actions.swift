@@ -11,7 +11,7 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
     default: name = "retry all failed (R)"
     }
     if model.settings.readOnly {
-        model.status = StatusMessage("Read-only mode: \(name) is disabled. Restart without --read-only to make changes.")
+        model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
         return []
     }
     if model.awaitingPreview != nil {

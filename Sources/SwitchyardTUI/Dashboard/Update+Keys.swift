@@ -109,8 +109,14 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
         model.selection[model.focus] = clamp((model.selection[model.focus] ?? 0) + delta, count)
     case .taskList:
         model.taskListSelection = clamp(model.taskListSelection + delta, model.taskList?.count ?? 0)
-    case .taskDetail, .help, .routers:
-        model.scroll = max(0, min(model.scroll + delta, 100_000))
+    case .taskDetail:
+        let lines = taskDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
+        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
+    case .help:
+        let lines = helpLines(readOnly: model.settings.readOnly).count
+        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
+    case .routers:
+        model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
     }
 }
 
