@@ -55,7 +55,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SwitchyardEngineTests", dependencies: ["SwitchyardEngine"]),
-        .testTarget(name: "SwitchyardTUITests", dependencies: ["SwitchyardTUI", "SwitchyardEngine"]),
+        .testTarget(
+            name: "SwitchyardTUITests",
+            dependencies: ["SwitchyardTUI", "SwitchyardEngine"],
+            exclude: ["Snapshots"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,120 @@
+import Foundation
+import SwitchyardEngine
+
+/// Which screen is showing.
+public enum DashboardView: Hashable, Sendable {
+    case dashboard, taskList, taskDetail(TaskID), routers, help
+}
+
+/// The dashboard panels Tab moves between (the others are display only).
+public enum DashboardPanel: Hashable, Sendable, CaseIterable {
+    case failedTasks, recentLogs, routers
+}
+
+/// Whether the last read reached the database.
+public enum ConnectionState: Equatable, Sendable {
+    case connecting
+    case connected
+    /// Reads fail since `since`; the last data stays on screen.
+    case disconnected(since: Date, lastError: String)
+}
+
+/// The embedded router's state for the header; nil in the model when none runs in this process.
+public struct RouterStatusLine: Equatable, Sendable {
+    public enum State: Equatable, Sendable {
+        case running, paused, stopped
+        case failed(String)
+    }
+    public var state: State
+    public var dryRun: Bool
+    public init(state: State, dryRun: Bool) {
+        self.state = state
+        self.dryRun = dryRun
+    }
+}
+
+/// One line at the bottom: what just happened, or what went wrong.
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// A dead-letter reason being typed before the preview is asked for.
+public struct ReasonPrompt: Equatable, Sendable {
+    public var tasks: [TaskID]
+    public var text: String
+}
+
+/// Everything the screen shows, and nothing else: `update` changes it, `view` draws it.
+public struct DashboardModel: Equatable, Sendable {
+    public var settings: DashboardSettings
+    public var view: DashboardView = .dashboard
+    /// Views to go back to with Esc or q, most recent last.
+    public var backStack: [DashboardView] = []
+    public var focus: DashboardPanel = .failedTasks
+    /// Selected row per dashboard panel.
+    public var selection: [DashboardPanel: Int] = [:]
+    public var taskListSelection = 0
+    /// First line shown in the task detail and help views.
+    public var scroll = 0
+    /// Tasks marked with Space to act on together.
+    public var marked: Set<TaskID> = []
+    /// The task list's filter; `R` retries the FAILED tasks it matches.
+    public var filter = TaskFilter()
+    /// The filter text while `/` is being typed; nil otherwise.
+    public var filterEditor: String?
+    public var reasonPrompt: ReasonPrompt?
+    /// An action asked for whose preview has not arrived yet.
+    public var awaitingPreview: OperatorAction?
+    /// A previewed action waiting for y or n.
+    public var confirmation: ActionPreview?
+    public var status: StatusMessage?
+    public var snapshot: DashboardSnapshot?
+    /// Local time the snapshot arrived; the header's refresh age counts from it.
+    public var snapshotReceivedAt: Date?
+    public var taskList: [TaskSummary]?
+    public var taskDetail: TaskDetail?
+    public var connection: ConnectionState = .connecting
+    public var refreshInterval: Duration
+    public var routerStatus: RouterStatusLine?
+    /// The clock, as last told by a message; `update` never reads it.
+    public var now: Date
+    public var size: TerminalSize
+    public var quitRequested = false
+
+    public init(settings: DashboardSettings, refreshInterval: Duration = .seconds(1), now: Date,
+                size: TerminalSize = .minimum) {
+        self.settings = settings
+        self.refreshInterval = refreshInterval
+        self.now = now
+        self.size = size
+    }
+
+    /// The shortest refresh interval `-` goes to.
+    public static let refreshFloor = Duration.milliseconds(250)
+    static let refreshSteps: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
+                                           .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+
+    /// Seconds since the shown data arrived; nil before the first snapshot.
+    public var dataAge: TimeInterval? {
+        snapshotReceivedAt.map { max(0, now.timeIntervalSince($0)) }
+    }
+
+    /// True when the shown data is older than three refreshes (at least five seconds).
+    public var isStale: Bool {
+        guard let age = dataAge else { return false }
+        return age > max(5, 3 * refreshInterval.seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import SwitchyardEngine
+
+/// Applies one message to the model and returns the work to do. No I/O, no clock reads:
+/// time arrives in messages.
+public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -> [DashboardEffect] {
+    switch message {
+    case .key(let key):
+        return handleKey(&model, key)
+    case .tick(let now):
+        model.now = now
+        return refreshEffects(model)
+    case .databaseChanged:
+        return refreshEffects(model)
+    case .snapshotLoaded(let snapshot, let at):
+        model.snapshot = snapshot
+        model.snapshotReceivedAt = at
+        model.now = max(model.now, at)
+        model.connection = .connected
+        clampSelections(&model)
+    case .snapshotFailed(let reason, let at):
+        model.now = max(model.now, at)
+        if case .disconnected(let since, _) = model.connection {
+            model.connection = .disconnected(since: since, lastError: reason)
+        } else {
+            model.connection = .disconnected(since: at, lastError: reason)
+        }
+    case .taskListLoaded(let tasks):
+        model.taskList = tasks
+        model.taskListSelection = min(model.taskListSelection, max(0, tasks.count - 1))
+    case .taskDetailLoaded(let detail):
+        if case .taskDetail(let id) = model.view, id == detail.summary.id {
+            model.taskDetail = detail
+        }
+    case .loadFailed(let reason):
+        model.status = StatusMessage("Could not read from the database: \(reason)", isError: true)
+    case .previewLoaded(let preview):
+        guard model.awaitingPreview == preview.action else { break }
+        model.awaitingPreview = nil
+        model.confirmation = preview
+        model.status = nil
+    case .actionCompleted(let report):
+        model.status = StatusMessage(report.summary)
+        model.marked.subtract(report.changed)
+        return refreshEffects(model)
+    case .actionFailed(let reason):
+        model.awaitingPreview = nil
+        model.status = StatusMessage("Nothing changed: \(reason)", isError: true)
+    case .routerStatusChanged(let status):
+        model.routerStatus = status
+    case .resized(let size):
+        model.size = size
+    case .interrupted:
+        model.quitRequested = true
+        return [.quit]
+    }
+    return []
+}
+
+/// What one refresh reads: the snapshot, plus the list or detail being looked at.
+func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
+    var effects: [DashboardEffect] = [.loadSnapshot(model.filter)]
+    switch model.view {
+    case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
+    case .taskDetail(let id): effects.append(.loadTaskDetail(id))
+    case .dashboard, .routers, .help: break
+    }
+    return effects
+}
+
+private func clampSelections(_ model: inout DashboardModel) {
+    for panel in DashboardPanel.allCases {
+        let count = model.rowCount(panel)
+        model.selection[panel] = min(model.selection[panel] ?? 0, max(0, count - 1))
+    }
+}
+
+extension DashboardModel {
+    /// Rows a dashboard panel lists.
+    func rowCount(_ panel: DashboardPanel) -> Int {
+        switch panel {
+        case .failedTasks: snapshot?.failedTasks?.count ?? 0
+        case .recentLogs: snapshot?.recentLogs?.count ?? 0
+        case .routers: snapshot?.routers?.count ?? 0
+        }
+    }
+
+    /// The task the cursor is on, in whichever view shows tasks.
+    public var currentTask: TaskID? {
+        switch view {
+        case .taskDetail(let id):
+            return id
+        case .taskList:
+            guard let tasks = taskList, tasks.indices.contains(taskListSelection) else { return nil }
+            return tasks[taskListSelection].id
+        case .dashboard:
+            let index = selection[focus] ?? 0
+            switch focus {
+            case .failedTasks:
+                guard let tasks = snapshot?.failedTasks, tasks.indices.contains(index) else { return nil }
+                return tasks[index].id
+            case .recentLogs:
+                guard let logs = snapshot?.recentLogs, logs.indices.contains(index) else { return nil }
+                return logs[index].taskID
+            case .routers:
+                return nil
+            }
+        case .routers, .help:
+            return nil
+        }
+    }
+
+    /// Marked tasks when any, else the task under the cursor.
+    public var targetTasks: [TaskID] {
+        if !marked.isEmpty { return marked.sorted() }
+        return currentTask.map { [$0] } ?? []
+    }
+
+    /// The status of a task as far as the screen knows it.
+    func knownStatus(of id: TaskID) -> TaskStatus? {
+        if taskDetail?.summary.id == id { return taskDetail?.summary.status }
+        let lists = [taskList, snapshot?.failedTasks, snapshot?.heldTasks, snapshot?.deadTasks]
+        for list in lists {
+            if let task = list?.first(where: { $0.id == id }) { return task.status }
+        }
+        return nil
+    }
+}

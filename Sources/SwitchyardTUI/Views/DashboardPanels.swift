@@ -1,0 +1,285 @@
+import Foundation
+import SwitchyardEngine
+
+/// The dashboard view: queue and rates on top, failed tasks and routers, then recent logs.
+struct DashboardPanels {
+    let model: DashboardModel
+    let glyphs: Glyphs
+
+    var snapshot: DashboardSnapshot? { model.snapshot }
+    var zone: TimeZone { model.settings.timeZone }
+    var large: Bool { model.size.rows >= 34 }
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        let topHeight = large ? 9 : 7
+        let (top, rest, _) = body.splitVertically(top: topHeight)
+        let middleHeight = rest.height / 2
+        let (middle, logs, _) = rest.splitVertically(top: middleHeight)
+        let (queue, rates) = top.splitHorizontally(left: body.width >= 110 ? 36 : 32)
+        let (failed, routers) = middle.splitHorizontally(left: middle.width - (body.width >= 110 ? 44 : 28))
+        drawQueue(queue, into: &buffer)
+        drawRates(rates, into: &buffer)
+        drawFailed(failed, into: &buffer)
+        drawRouters(routers, into: &buffer)
+        drawLogs(logs, into: &buffer)
+    }
+
+    /// " (stale: reason)" for a part the snapshot kept from an earlier read.
+    private func staleNote(_ part: String, present: Bool) -> String {
+        guard present, let reason = snapshot?.unavailable[part] else { return "" }
+        return " (stale: \(reason))"
+    }
+
+    /// Draws why a part is missing in place of its content; false when there is content to draw.
+    private func drawMissing(_ part: String, present: Bool, inner: Rect, into buffer: inout CellBuffer) -> Bool {
+        guard snapshot == nil || !present else { return false }
+        let reason: String
+        if let snapshot {
+            reason = "unavailable: " + (snapshot.unavailable[part] ?? "not in this snapshot")
+        } else {
+            reason = model.connection == .connecting ? "loading\(glyphs.ellipsis)" : "no data yet"
+        }
+        for (index, line) in Format.wrap(reason, width: inner.width - 1).prefix(inner.height).enumerated() {
+            buffer.line(" " + line, in: inner, row: index, role: .muted, glyphs: glyphs)
+        }
+        return true
+    }
+
+    // MARK: Queue
+
+    private func drawQueue(_ area: Rect, into buffer: inout CellBuffer) {
+        let inner = buffer.box(area, title: "Queue" + staleNote("queue", present: snapshot?.queue != nil),
+                               glyphs: glyphs)
+        if drawMissing("queue", present: snapshot?.queue != nil, inner: inner, into: &buffer) { return }
+        guard let queue = snapshot?.queue else { return }
+        // " PENDING   137 RUNNING     3": two label+count cells; SUCCESS gets a line of its own.
+        let countWidth = max(5, (inner.width - 20) / 2)
+        func cell(_ status: TaskStatus, width: Int) -> (String, StyleRole) {
+            let count = queue.count(status)
+            let number = width > 6 ? Format.count(count) : Format.compactCount(count)
+            let text = status.rawValue.padded(to: 8) + " " + number.leftPadded(to: width)
+            let role: StyleRole = switch status {
+            case .failed where count > 0: .failed
+            case .dead where count > 0, .held where count > 0: .warning
+            default: .normal
+            }
+            return (text, role)
+        }
+        let pairs: [(TaskStatus, TaskStatus?)] = [(.pending, .running), (.retrying, .held), (.failed, .dead),
+                                                  (.success, nil)]
+        var row = 0
+        for (left, right) in pairs where row < inner.height {
+            let line = inner.line(row)
+            let (leftText, leftRole) = cell(left, width: right == nil ? inner.width - 10 : countWidth)
+            buffer.write(" " + leftText, column: line.column, row: line.row, role: leftRole, clip: line)
+            if let right {
+                let (rightText, rightRole) = cell(right, width: countWidth)
+                buffer.write(rightText, column: line.column + countWidth + 11, row: line.row, role: rightRole,
+                             clip: line)
+            }
+            row += 1
+        }
+        if row < inner.height {
+            let lag = queue.oldestEligibleAge
+            let text = lag.map { "lag \(Format.age($0)), oldest eligible" } ?? "lag none (nothing waiting)"
+            buffer.line(" " + text, in: inner, row: row, role: (lag ?? 0) > 60 ? .warning : .normal, glyphs: glyphs)
+            row += 1
+        }
+        if large && row + 1 < inner.height {
+            let total = queue.counts.values.reduce(0, +)
+            buffer.line(" total \(Format.count(total)) tasks", in: inner, row: row + 1, role: .muted, glyphs: glyphs)
+        }
+    }
+
+    // MARK: Rates
+
+    private func drawRates(_ area: Rect, into buffer: inout CellBuffer) {
+        let minutesShown = min(60, max(0, area.width - 2))
+        var title = "Rates per minute, last \(minutesShown) min"
+        if let rates = snapshot?.rates { title += ", now \(Format.rate(rates.currentPerSecond))" }
+        let inner = buffer.box(area, title: title + staleNote("rates", present: snapshot?.rates != nil), glyphs: glyphs)
+        if drawMissing("rates", present: snapshot?.rates != nil, inner: inner, into: &buffer) { return }
+        guard let rates = snapshot?.rates, inner.height >= 3 else { return }
+        let minutes = Array(rates.minutes.suffix(minutesShown))
+        let barRows = inner.height - 2
+        let succeededPeak = max(1, minutes.map(\.succeeded).max() ?? 0)
+        let failedPeak = max(1, minutes.map(\.failed).max() ?? 0)
+        let start = inner.column + max(0, inner.width - minutes.count)
+        for (index, minute) in minutes.enumerated() {
+            let column = start + index
+            var eighths = Int((Double(minute.succeeded) / Double(succeededPeak) * Double(barRows * 8)).rounded())
+            if minute.succeeded > 0 { eighths = max(1, eighths) }
+            for level in 0..<barRows {
+                let glyph = glyphs.bar(eighths: eighths - level * 8)
+                buffer.write(String(glyph), column: column, row: inner.row + barRows - 1 - level, role: .chartSucceeded)
+            }
+            var failedEighths = Int((Double(minute.failed) / Double(failedPeak) * 8).rounded())
+            if minute.failed > 0 { failedEighths = max(1, failedEighths) }
+            buffer.write(String(glyphs.bar(eighths: failedEighths)), column: column, row: inner.row + barRows,
+                         role: .chartFailed)
+        }
+        let last = minutes.last
+        let legend = "last min \(last?.succeeded ?? 0) ok, \(last?.failed ?? 0) failed; "
+            + "peak \(minutes.map(\.succeeded).max() ?? 0) ok, \(minutes.map(\.failed).max() ?? 0) failed"
+        buffer.line(" " + legend, in: inner, row: inner.height - 1, role: .muted, glyphs: glyphs)
+    }
+
+    // MARK: Failed tasks
+
+    private func drawFailed(_ area: Rect, into buffer: inout CellBuffer) {
+        let count = snapshot?.queue?.count(.failed)
+        let focused = model.focus == .failedTasks
+        let inner = buffer.box(area, title: "Failed tasks" + (count.map { " (\($0))" } ?? "")
+                                + staleNote("failedTasks", present: snapshot?.failedTasks != nil), glyphs: glyphs,
+                               focused: focused)
+        if drawMissing("failedTasks", present: snapshot?.failedTasks != nil, inner: inner, into: &buffer) { return }
+        guard let tasks = snapshot?.failedTasks else { return }
+        guard !tasks.isEmpty else {
+            buffer.line(" no failed tasks", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            return
+        }
+        let wide = inner.width >= 70
+        let tradeWidth = 16
+        let fixed = 2 + 7 + (tradeWidth + 1) + 6 + (wide ? 6 : 0) + 5
+        let errorWidth = max(4, inner.width - fixed)
+        func columns(_ id: String, _ trade: String, _ type: String, _ attempts: String, _ age: String,
+                     _ error: String) -> [(String, Int)] {
+            var parts: [(String, Int)] = [(id, 6), (trade, tradeWidth), (type, 5)]
+            if wide { parts.append((attempts, 5)) }
+            parts += [(age, 4), (error, errorWidth)]
+            return parts
+        }
+        buffer.line("  " + Format.columns(columns("id", "trade", "type", "tries", "age", "last error"),
+                                          ellipsis: glyphs.ellipsis),
+                    in: inner, row: 0, role: .muted, glyphs: glyphs)
+        let visible = inner.height - 1
+        let selected = model.selection[.failedTasks] ?? 0
+        let first = max(0, selected - visible + 1)
+        let now = snapshot?.takenAt ?? model.now
+        for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
+            let index = first + offset
+            let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
+            let text = Format.columns(columns("\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
+                                              Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                                              task.lastError ?? ""), ellipsis: glyphs.ellipsis)
+            let isMarked = model.marked.contains(task.id)
+            let role: StyleRole = focused && index == selected ? .selected : (isMarked ? .marked : .normal)
+            buffer.line((isMarked ? String(glyphs.mark) : " ") + " " + text, in: inner, row: offset + 1, role: role,
+                        glyphs: glyphs)
+        }
+    }
+
+    // MARK: Routers
+
+    private func drawRouters(_ area: Rect, into buffer: inout CellBuffer) {
+        let focused = model.focus == .routers
+        let live = snapshot.map { s in s.routers?.filter { $0.isLive(at: s.takenAt) }.count ?? 0 } ?? 0
+        let inner = buffer.box(area, title: "Routers (\(live) live)"
+                                + staleNote("routers", present: snapshot?.routers != nil), glyphs: glyphs, focused: focused)
+        if drawMissing("routers", present: snapshot?.routers != nil, inner: inner, into: &buffer) { return }
+        var row = 0
+        if let control = snapshot?.control, control.globalPaused {
+            let who = control.changedBy.map { " by \($0)" } ?? ""
+            buffer.line(" ALL PAUSED\(who)", in: inner, row: row, role: .warning, glyphs: glyphs)
+            row += 1
+        }
+        guard let routers = snapshot?.routers, let snapshot else { return }
+        guard !routers.isEmpty else {
+            buffer.line(" no router seen recently", in: inner, row: row, role: .muted, glyphs: glyphs)
+            return
+        }
+        let hostWidth = max(6, inner.width - 18)
+        buffer.line(" " + Format.columns([("host", hostWidth), ("state", 6), ("busy", 4), ("beat", 4)],
+                                         ellipsis: glyphs.ellipsis),
+                    in: inner, row: row, role: .muted, glyphs: glyphs)
+        row += 1
+        let selected = model.selection[.routers] ?? 0
+        let visible = inner.height - row
+        let first = max(0, selected - visible + 1)
+        for (offset, router) in routers.dropFirst(first).prefix(visible).enumerated() {
+            let state = router.stateWord(at: snapshot.takenAt)
+            let text = Format.columns([(router.host, hostWidth), (state, 6), ("\(router.inFlight)".leftPadded(to: 4), 4),
+                                       (Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt)), 4)],
+                                      ellipsis: glyphs.ellipsis)
+            let role: StyleRole = focused && first + offset == selected ? .selected
+                : (state == "run" ? .good : (state == "paused" ? .warning : .muted))
+            buffer.line(" " + text, in: inner, row: row + offset, role: role, glyphs: glyphs)
+        }
+    }
+
+    // MARK: Logs
+
+    private func drawLogs(_ area: Rect, into buffer: inout CellBuffer) {
+        let focused = model.focus == .recentLogs
+        let inner = buffer.box(area, title: "Recent execution logs"
+                                + staleNote("recentLogs", present: snapshot?.recentLogs != nil), glyphs: glyphs, focused: focused)
+        if drawMissing("recentLogs", present: snapshot?.recentLogs != nil, inner: inner, into: &buffer) { return }
+        guard let logs = snapshot?.recentLogs else { return }
+        guard !logs.isEmpty else {
+            buffer.line(" no execution logs yet", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            return
+        }
+        let layout = LogColumns(width: inner.width - 1)
+        buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
+        let visible = inner.height - 1
+        let selected = model.selection[.recentLogs] ?? 0
+        let first = max(0, selected - visible + 1)
+        for (offset, entry) in logs.dropFirst(first).prefix(visible).enumerated() {
+            let role: StyleRole = focused && first + offset == selected ? .selected : entry.statusRole
+            buffer.line(" " + layout.row(entry, zone: zone, glyphs: glyphs), in: inner, row: offset + 1, role: role,
+                        glyphs: glyphs)
+        }
+    }
+}
+
+/// Columns of an audit row, wider terminals get an event column of their own.
+struct LogColumns {
+    let width: Int
+    var showsEvent: Bool { width >= 100 }
+    var tradeWidth: Int { width >= 100 ? 18 : 16 }
+    private var fixed: Int { 9 + 7 + tradeWidth + 1 + 6 + 7 + 8 + 5 + (showsEvent ? 16 : 0) }
+    var messageWidth: Int { max(4, width - fixed) }
+
+    private func parts(_ time: String, _ task: String, _ trade: String, _ type: String, _ event: String,
+                       _ account: String, _ status: String, _ code: String, _ message: String) -> [(String, Int)] {
+        var parts: [(String, Int)] = [(time, 8), (task, 6), (trade, tradeWidth), (type, 5)]
+        if showsEvent { parts.append((event, 15)) }
+        parts += [(account, 6), (status, 7), (code, 4), (message, messageWidth)]
+        return parts
+    }
+
+    func header(_ glyphs: Glyphs) -> String {
+        Format.columns(parts("time", "task", "trade", "type", "event", "acct", "status", "code", "message"),
+                       ellipsis: glyphs.ellipsis)
+    }
+
+    func row(_ entry: LogEntry, zone: TimeZone, glyphs: Glyphs) -> String {
+        var message = entry.message ?? ""
+        let event = entry.event ?? ""
+        if !showsEvent, !event.isEmpty, event != "ATTEMPT" { message = event + " " + message }
+        return Format.columns(parts(Format.clock(entry.createdAt, zone), "\(entry.taskID)", entry.tradeID,
+                                    entry.eventType.rawValue, event, entry.account ?? "-", entry.status,
+                                    entry.responseCode.map(String.init) ?? "-", message),
+                              ellipsis: glyphs.ellipsis)
+    }
+}
+
+extension LogEntry {
+    var statusRole: StyleRole {
+        switch status {
+        case "FAILED": .failed
+        case "SUCCESS": .good
+        case "SKIPPED": .muted
+        default: .normal
+        }
+    }
+}
+
+extension RouterInfo {
+    /// "run", "paused", "stale" (no heartbeat for 30 s) or "stop".
+    func stateWord(at now: Date) -> String {
+        if stoppedAt != nil { return "stop" }
+        if !isLive(at: now) { return "stale" }
+        return paused ? "paused" : "run"
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Small text formats every view shares.
+enum Format {
+    /// "03:12:09" in the given zone.
+    static func clock(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+    }
+
+    /// "42s", "5m", "3h", "2d": an age in the largest whole unit.
+    static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
+    }
+
+    /// "48,210".
+    static func count(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+
+    /// At most five columns: "9,999", "48.2k", "482k", "1.2M".
+    static func compactCount(_ value: Int) -> String {
+        if value < 10_000 { return count(value) }
+        if value < 100_000 { return String(format: "%.1fk", Double(value) / 1000) }
+        if value < 1_000_000 { return "\(value / 1000)k" }
+        if value < 100_000_000 { return String(format: "%.1fM", Double(value) / 1_000_000) }
+        return "\(value / 1_000_000)M"
+    }
+
+    /// "1.4/s".
+    static func rate(_ perSecond: Double) -> String {
+        perSecond >= 100 ? "\(Int(perSecond.rounded()))/s" : String(format: "%.1f/s", perSecond)
+    }
+
+    /// Splits text into lines of at most `width` columns at spaces.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if DisplayWidth.of(candidate) <= width {
+                current = candidate
+            } else {
+                if !current.isEmpty { lines.append(current) }
+                current = word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.isEmpty ? [""] : lines
+    }
+
+    /// Table columns: each text padded (or clipped) to its width, joined by one space.
+    static func columns(_ parts: [(String, Int)], ellipsis: Character) -> String {
+        parts.map { $0.0.padded(to: $0.1, ellipsis: ellipsis) }.joined(separator: " ")
+    }
+}
+
+/// Re-indents JSON text two spaces per level, keeping key order and number spelling.
+/// Text that is not JSON comes back unchanged, as one line per input line.
+func prettyJSON(_ text: String) -> [String] {
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard trimmed.first == "{" || trimmed.first == "[",
+          (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) != nil else {
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+    var lines: [String] = []
+    var line = ""
+    var depth = 0
+    var inString = false
+    var escaped = false
+    func newLine() {
+        lines.append(line)
+        line = String(repeating: "  ", count: depth)
+    }
+    var characters = Array(trimmed)
+    var index = 0
+    while index < characters.count {
+        let character = characters[index]
+        defer { index += 1 }
+        if inString {
+            line.append(character)
+            if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == "\"" { inString = false }
+            continue
+        }
+        switch character {
+        case "\"":
+            inString = true
+            line.append(character)
+        case "{", "[":
+            // Empty containers stay on one line.
+            var next = index + 1
+            while next < characters.count, characters[next].isWhitespace { next += 1 }
+            if next < characters.count, characters[next] == (character == "{" ? "}" : "]") {
+                line.append(character)
+                line.append(characters[next])
+                index = next
+            } else {
+                line.append(character)
+                depth += 1
+                newLine()
+            }
+        case "}", "]":
+            depth -= 1
+            newLine()
+            line.append(character)
+        case ",":
+            line.append(character)
+            newLine()
+        case ":":
+            line.append(": ")
+        case _ where character.isWhitespace:
+            break
+        default:
+            line.append(character)
+        }
+    }
+    characters = []
+    lines.append(line)
+    return lines
+}

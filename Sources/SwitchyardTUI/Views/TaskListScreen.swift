@@ -1,0 +1,191 @@
+import Foundation
+import SwitchyardEngine
+
+/// The task list: the filter on top, then one task per line.
+struct TaskListScreen {
+    let model: DashboardModel
+    let glyphs: Glyphs
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        let count = model.taskList.map { " (\($0.count) shown)" } ?? ""
+        let what = model.filter == TaskFilter() ? "all tasks" : model.filter.summary
+        let inner = buffer.box(body, title: "Tasks: " + what + count, glyphs: glyphs, focused: true)
+        guard let tasks = model.taskList else {
+            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            return
+        }
+        guard !tasks.isEmpty else {
+            buffer.line(" no \(model.filter.summary); / changes the filter", in: inner, row: 0, role: .muted,
+                        glyphs: glyphs)
+            return
+        }
+        let wide = inner.width >= 100
+        let tradeWidth = wide ? 20 : 16
+        let errorWidth = max(4, inner.width - (2 + 7 + tradeWidth + 1 + 6 + 9 + 6 + 5 + (wide ? 9 : 0)))
+        func columns(_ id: String, _ trade: String, _ type: String, _ status: String, _ attempts: String,
+                     _ created: String, _ age: String, _ error: String) -> String {
+            var parts: [(String, Int)] = [(id, 6), (trade, tradeWidth), (type, 5), (status, 8), (attempts, 5)]
+            if wide { parts.append((created, 8)) }
+            parts += [(age, 4), (error, errorWidth)]
+            return Format.columns(parts, ellipsis: glyphs.ellipsis)
+        }
+        buffer.line("  " + columns("id", "trade", "type", "status", "tries", "created", "upd", "last error"),
+                    in: inner, row: 0, role: .muted, glyphs: glyphs)
+        let visible = inner.height - 1
+        let selected = model.taskListSelection
+        let first = max(0, selected - visible + 1)
+        let now = model.snapshot?.takenAt ?? model.now
+        for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
+            let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
+            let text = columns("\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
+                               Format.clock(task.createdAt, model.settings.timeZone),
+                               Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                               task.lastError ?? "")
+            let isMarked = model.marked.contains(task.id)
+            let role: StyleRole = first + offset == selected ? .selected
+                : (isMarked ? .marked : task.status.role)
+            buffer.line((isMarked ? String(glyphs.mark) : " ") + " " + text, in: inner, row: offset + 1, role: role,
+                        glyphs: glyphs)
+        }
+    }
+}
+
+extension TaskStatus {
+    var role: StyleRole {
+        switch self {
+        case .failed: .failed
+        case .dead, .held: .warning
+        case .success: .good
+        default: .normal
+        }
+    }
+}
+
+/// One task: its fields, the payload pretty-printed, and the whole audit trail; scrolls.
+struct TaskDetailScreen {
+    let model: DashboardModel
+    let glyphs: Glyphs
+    let id: TaskID
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        let lines = taskDetailLines(model, width: body.width - 3, glyphs: glyphs)
+        let inner = buffer.box(body, title: "Task \(id)", glyphs: glyphs, focused: true)
+        let first = min(model.scroll, max(0, lines.count - inner.height))
+        for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
+            buffer.line(" " + line.text, in: inner, row: offset, role: line.role, glyphs: glyphs)
+        }
+        if lines.count > inner.height {
+            let position = " \(first + 1)-\(min(lines.count, first + inner.height)) of \(lines.count) "
+            buffer.write(position, column: body.maxColumn - DisplayWidth.of(position) - 2, row: body.maxRow - 1,
+                         role: .muted)
+        }
+    }
+}
+
+/// The task detail as lines of text, so scrolling can be clamped without drawing.
+func taskDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text: String, role: StyleRole)] {
+    guard let detail = model.taskDetail else { return [("loading\(glyphs.ellipsis)", .muted)] }
+    let zone = model.settings.timeZone
+    let task = detail.summary
+    func time(_ date: Date?) -> String { date.map { Format.clock($0, zone) } ?? "-" }
+    var lines: [(text: String, role: StyleRole)] = []
+    let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
+    lines.append(("trade \(task.tradeID)   type \(task.eventType.rawValue)   status \(task.status.rawValue)"
+                  + "   attempts \(attempts)", task.status.role))
+    lines.append(("created \(time(task.createdAt))   updated \(time(task.updatedAt))   available \(time(detail.availableAt))"
+                  + "   finished \(time(detail.finishedAt))", .normal))
+    if let lockedBy = detail.lockedBy {
+        lines.append(("locked by \(lockedBy) until \(time(detail.lockedUntil))", .normal))
+    }
+    if let reason = detail.deadLetterReason { lines.append(("dead-letter reason: \(reason)", .warning)) }
+    if let error = task.lastError {
+        for line in Format.wrap("last error: \(error)", width: width) { lines.append((line, .failed)) }
+    }
+    lines.append(("", .normal))
+    lines.append(("Payload", .title))
+    if let payload = detail.payload {
+        lines += prettyJSON(payload).map { ("  " + $0, .normal) }
+    } else {
+        lines.append(("  (none: the task was enqueued without a payload)", .muted))
+    }
+    lines.append(("", .normal))
+    lines.append(("Audit trail (\(detail.auditTrail.count), oldest first)", .title))
+    let messageWidth = max(10, width - 2 - 59)
+    func columns(_ parts: [String]) -> String {
+        Format.columns(Array(zip(parts, [8, 15, 10, 7, 4, 6, messageWidth])), ellipsis: glyphs.ellipsis)
+    }
+    lines.append(("  " + columns(["time", "event", "account", "status", "code", "ms", "message"]), .muted))
+    for entry in detail.auditTrail {
+        let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account ?? "-", entry.status,
+                            entry.responseCode.map(String.init) ?? "-",
+                            entry.durationMilliseconds.map { String($0).leftPadded(to: 5) } ?? "-", entry.message ?? ""])
+        lines.append(("  " + text, entry.statusRole))
+        let who = [entry.actor.map { "by \($0)" }, entry.routerID.map { "router \($0)" }].compactMap { $0 }
+        if entry.event != "ATTEMPT", !who.isEmpty { lines.append(("    " + who.joined(separator: ", "), .muted)) }
+    }
+    if detail.auditTrail.isEmpty { lines.append(("  no audit rows yet", .muted)) }
+    return lines
+}
+
+/// Every router seen recently, and the switches they obey.
+struct RoutersScreen {
+    let model: DashboardModel
+    let glyphs: Glyphs
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        let inner = buffer.box(body, title: "Routers", glyphs: glyphs, focused: true)
+        guard let snapshot = model.snapshot else {
+            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            return
+        }
+        let zone = model.settings.timeZone
+        var row = 0
+        if let control = snapshot.control {
+            let text: String
+            if control.globalPaused {
+                let by = control.changedBy.map { " by \($0)" } ?? ""
+                let at = control.changedAt.map { " at \(Format.clock($0, zone))" } ?? ""
+                let why = control.reason.map { ": \($0)" } ?? ""
+                text = "Every router is PAUSED\(by)\(at)\(why). P resumes."
+            } else {
+                text = "Routers are claiming tasks. P pauses every router (in-flight work finishes)."
+            }
+            buffer.line(" " + text, in: inner, row: row, role: control.globalPaused ? .warning : .normal, glyphs: glyphs)
+            row += 1
+            if !control.pausedEventTypes.isEmpty {
+                buffer.line(" Paused event types: " + control.pausedEventTypes.joined(separator: ", "), in: inner,
+                            row: row, role: .warning, glyphs: glyphs)
+                row += 1
+            }
+        } else if let reason = snapshot.unavailable["control"] {
+            buffer.line(" pause switches unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
+            row += 1
+        }
+        row += 1
+        guard let routers = snapshot.routers else {
+            let reason = snapshot.unavailable["routers"] ?? "not in this snapshot"
+            buffer.line(" routers unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
+            return
+        }
+        let idWidth = min(24, max(10, inner.width - 66))
+        func columns(_ parts: [String]) -> String {
+            Format.columns(Array(zip(parts, [idWidth, 10, 7, 8, 5, 6, 7, 5, 9])), ellipsis: glyphs.ellipsis)
+        }
+        buffer.line(" " + columns(["id", "host", "pid", "started", "beat", "state", "mode", "in-fl", "processed"]),
+                    in: inner, row: row, role: .muted, glyphs: glyphs)
+        row += 1
+        if routers.isEmpty {
+            buffer.line(" no router seen recently", in: inner, row: row, role: .muted, glyphs: glyphs)
+        }
+        for router in routers.dropFirst(model.scroll) where row < inner.height {
+            let state = router.stateWord(at: snapshot.takenAt)
+            let text = columns([router.id, router.host, String(router.pid), Format.clock(router.startedAt, zone),
+                                Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt)), state,
+                                router.dryRun ? "dry-run" : "LIVE", String(router.inFlight).leftPadded(to: 5),
+                                Format.count(router.processed).leftPadded(to: 9)])
+            buffer.line(" " + text, in: inner, row: row,
+                        role: state == "run" ? .good : (state == "paused" ? .warning : .muted), glyphs: glyphs)
+            row += 1
+        }
+    }
+}

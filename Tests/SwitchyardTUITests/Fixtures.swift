@@ -1,0 +1,117 @@
+import Foundation
+import SwitchyardEngine
+@testable import SwitchyardTUI
+
+/// Fixed data for update and frame tests: a fixed clock (2026-11-23 03:12:09 UTC) and UTC times.
+enum Fixture {
+    static let now = Date(timeIntervalSince1970: 1_795_403_529)
+    static let utc = TimeZone(identifier: "UTC")!
+
+    static func settings(readOnly: Bool = false) -> DashboardSettings {
+        DashboardSettings(databaseName: "postgres://ops:s3cret@db.internal:5432/switchyard", readOnly: readOnly,
+                          timeZone: utc)
+    }
+
+    static func model(readOnly: Bool = false, size: TerminalSize = .minimum) -> DashboardModel {
+        DashboardModel(settings: settings(readOnly: readOnly), now: now, size: size)
+    }
+
+    /// A model that has loaded `snapshot` just now.
+    static func loaded(_ snapshot: DashboardSnapshot, readOnly: Bool = false,
+                       size: TerminalSize = .minimum) -> DashboardModel {
+        var model = model(readOnly: readOnly, size: size)
+        _ = update(&model, .snapshotLoaded(snapshot, at: now))
+        _ = update(&model, .routerStatusChanged(readOnly ? nil : RouterStatusLine(state: .running, dryRun: true)))
+        return model
+    }
+
+    static func ago(_ seconds: TimeInterval) -> Date { now.addingTimeInterval(-seconds) }
+
+    static let emptySnapshot = DashboardSnapshot(
+        takenAt: now,
+        queue: QueueDepth(counts: [:], oldestEligibleAge: nil),
+        rates: ProcessingRates(minutes: (0..<60).map {
+            ProcessingRates.Minute(start: ago(Double(60 - $0) * 60), succeeded: 0, failed: 0)
+        }, currentPerSecond: 0),
+        recentLogs: [], failedTasks: [], deadTasks: [], heldTasks: [], routers: [],
+        control: ControlState(globalPaused: false, pausedEventTypes: [], changedBy: nil, changedAt: nil, reason: nil))
+
+    static func failedTask(_ id: Int, trade: String, type: EventType = .entry, error: String,
+                           age: TimeInterval, status: TaskStatus = .failed) -> TaskSummary {
+        TaskSummary(id: TaskID(id), tradeID: trade, eventType: type, status: status, attempts: 5, maxAttempts: 5,
+                    lastError: error, createdAt: ago(age), updatedAt: ago(age / 2))
+    }
+
+    static let failedTasks: [TaskSummary] = [
+        failedTask(1042, trade: "ES-20261123-0007", error: "account sim-2: order rejected (code 503)", age: 95),
+        failedTask(1038, trade: "NQ-20261123-0003", type: .exit, error: "payload has no exit_price", age: 310),
+        failedTask(1011, trade: "ES-20261123-0001", error: "account sim-1: timeout after 2000 ms", age: 1820),
+        failedTask(987, trade: "CL-20261122-0044", error: "stop_loss equals entry_price: size undefined", age: 7300),
+    ]
+
+    static func log(_ id: Int, task: Int, trade: String, type: EventType = .entry, event: String = "ATTEMPT",
+                    account: String? = "sim-1", status: String, code: Int?, message: String?, age: TimeInterval)
+        -> LogEntry
+    {
+        LogEntry(id: id, taskID: TaskID(task), tradeID: trade, eventType: type, event: event, account: account,
+                 status: status, responseCode: code, message: message, actor: nil, routerID: "router-a",
+                 durationMilliseconds: 12, createdAt: ago(age))
+    }
+
+    static let logs: [LogEntry] = [
+        log(9120, task: 1050, trade: "ES-20261123-0009", status: "SUCCESS", code: 200, message: "filled 2 @ 4156.25", age: 2),
+        log(9119, task: 1050, trade: "ES-20261123-0009", account: "sim-2", status: "SUCCESS", code: 200,
+            message: "filled 1 @ 4156.25", age: 2),
+        log(9118, task: 1049, trade: "NQ-20261123-0004", type: .exit, status: "SUCCESS", code: 200,
+            message: "closed 3", age: 9),
+        log(9117, task: 1042, trade: "ES-20261123-0007", account: "sim-2", status: "FAILED", code: 503,
+            message: "order rejected", age: 95),
+        log(9116, task: 1041, trade: "ES-20261123-0006", event: "RETRY_REQUESTED", account: nil, status: "PENDING",
+            code: nil, message: "by ops@bastion", age: 130),
+        log(9115, task: 1040, trade: "CL-20261123-0002", account: "sim-1", status: "SKIPPED", code: nil,
+            message: "size 0: risk too small", age: 140),
+        log(9114, task: 1039, trade: "GC-20261123-0001", status: "SUCCESS", code: 200, message: "filled 1", age: 150),
+        log(9113, task: 1038, trade: "NQ-20261123-0003", type: .exit, status: "FAILED", code: nil,
+            message: "payload has no exit_price", age: 310),
+    ]
+
+    static let routers: [RouterInfo] = [
+        RouterInfo(id: "router-a", host: "trade-01", pid: 4123, startedAt: ago(7200), heartbeatAt: ago(1),
+                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 3, processed: 18234),
+        RouterInfo(id: "router-b", host: "trade-02", pid: 991, startedAt: ago(3600), heartbeatAt: ago(2),
+                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 0, processed: 9120),
+        RouterInfo(id: "router-old", host: "trade-03", pid: 17, startedAt: ago(9000), heartbeatAt: ago(600),
+                   stoppedAt: ago(600), dryRun: true, paused: false, inFlight: 0, processed: 55),
+    ]
+
+    static var busySnapshot: DashboardSnapshot {
+        var snapshot = emptySnapshot
+        snapshot.queue = QueueDepth(counts: [.pending: 137, .running: 3, .retrying: 12, .held: 2, .success: 48_210,
+                                             .failed: 4, .dead: 1], oldestEligibleAge: 42)
+        snapshot.rates = ProcessingRates(minutes: (0..<60).map { minute in
+            let wave = Int(40 + 35 * sin(Double(minute) / 6))
+            return ProcessingRates.Minute(start: ago(Double(60 - minute) * 60), succeeded: max(0, wave),
+                                          failed: minute % 9 == 0 ? 3 : (minute % 4 == 0 ? 1 : 0))
+        }, currentPerSecond: 1.4)
+        snapshot.recentLogs = logs
+        snapshot.failedTasks = failedTasks
+        snapshot.heldTasks = [failedTask(1002, trade: "ES-20261122-0031", error: "held by ops", age: 4000,
+                                         status: .held)]
+        snapshot.routers = routers
+        return snapshot
+    }
+
+    static let detail = TaskDetail(
+        summary: failedTasks[0],
+        payload: #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00,"session":"NY AM","bias":"Bullish"}"#,
+        availableAt: ago(60), lockedBy: nil, lockedUntil: nil, finishedAt: ago(40), deadLetterReason: nil,
+        auditTrail: [
+            log(9001, task: 1042, trade: "ES-20261123-0007", status: "SUCCESS", code: 200, message: "filled 2", age: 95),
+            log(9002, task: 1042, trade: "ES-20261123-0007", account: "sim-2", status: "FAILED", code: 503,
+                message: "order rejected", age: 94),
+            log(9050, task: 1042, trade: "ES-20261123-0007", account: "sim-2", status: "FAILED", code: 503,
+                message: "order rejected", age: 60),
+            log(9117, task: 1042, trade: "ES-20261123-0007", account: "sim-2", status: "FAILED", code: 503,
+                message: "order rejected; attempts exhausted", age: 40),
+        ])
+}

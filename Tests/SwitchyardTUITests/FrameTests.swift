@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import SwitchyardEngine
+@testable import SwitchyardTUI
+
+/// Rendered frames at 80x24 and 120x40, compared with reviewed text files in Snapshots/.
+struct FrameTests {
+    static let sizes = [TerminalSize(columns: 80, rows: 24), TerminalSize(columns: 120, rows: 40)]
+
+    func render(_ model: DashboardModel, glyphs: Glyphs = .unicode) -> CellBuffer {
+        var frame = CellBuffer(size: model.size)
+        view(model, into: &frame, glyphs: glyphs)
+        return frame
+    }
+
+    func name(_ base: String, _ size: TerminalSize) -> String { "\(base)-\(size.columns)x\(size.rows)" }
+
+    @Test(arguments: sizes) func dashboardEmpty(size: TerminalSize) throws {
+        let model = Fixture.loaded(Fixture.emptySnapshot, size: size)
+        try assertSnapshot(render(model).plainText, named: name("dashboard-empty", size))
+    }
+
+    @Test(arguments: sizes) func dashboardBusy(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        model.marked = [TaskID(1038)]
+        try assertSnapshot(render(model).plainText, named: name("dashboard-busy", size))
+    }
+
+    @Test(arguments: sizes) func taskList(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.character("2")))
+        _ = update(&model, .taskListLoaded(Fixture.failedTasks + Fixture.busySnapshot.heldTasks!))
+        _ = update(&model, .key(.down))
+        try assertSnapshot(render(model).plainText, named: name("task-list", size))
+    }
+
+    @Test(arguments: sizes) func taskDetail(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.enter))
+        _ = update(&model, .taskDetailLoaded(Fixture.detail))
+        try assertSnapshot(render(model).plainText, named: name("task-detail", size))
+    }
+
+    @Test(arguments: sizes) func routers(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.control = ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@bastion",
+                                        changedAt: Fixture.ago(300), reason: "broker maintenance")
+        var model = Fixture.loaded(snapshot, size: size)
+        _ = update(&model, .key(.character("3")))
+        try assertSnapshot(render(model).plainText, named: name("routers", size))
+    }
+
+    @Test(arguments: sizes) func help(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.character("?")))
+        try assertSnapshot(render(model).plainText, named: name("help", size))
+    }
+
+    @Test(arguments: sizes) func confirmDialog(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.character("R")))
+        let action = OperatorAction.retryMatching(TaskFilter(statuses: [.failed]))
+        _ = update(&model, .previewLoaded(ActionPreview(action: action, matching: 37,
+                                                        question: "retry 37 FAILED ENTRY tasks?")))
+        try assertSnapshot(render(model).plainText, named: name("confirm", size))
+    }
+
+    @Test(arguments: sizes) func readOnlyNotice(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, readOnly: true, size: size)
+        _ = update(&model, .key(.character("r")))
+        try assertSnapshot(render(model).plainText, named: name("read-only", size))
+    }
+
+    @Test(arguments: sizes) func disconnected(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .snapshotFailed("connection refused", at: Fixture.now.addingTimeInterval(3)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(40)))
+        try assertSnapshot(render(model).plainText, named: name("disconnected", size))
+    }
+
+    @Test(arguments: sizes) func asciiFallback(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        model.marked = [TaskID(1038)]
+        let frame = render(model, glyphs: .ascii)
+        #expect(frame.plainText.unicodeScalars.allSatisfy { $0.isASCII })
+        try assertSnapshot(frame.plainText, named: name("ascii", size))
+    }
+
+    @Test func tooSmall() throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: TerminalSize(columns: 70, rows: 20))
+        _ = update(&model, .resized(TerminalSize(columns: 70, rows: 20)))
+        try assertSnapshot(render(model).plainText, named: "too-small-70x20")
+    }
+
+    @Test func unavailablePartsSayWhyAndTheRestStillShows() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.rates = nil
+        snapshot.routers = nil
+        snapshot.unavailable = ["rates": "needs migration 4", "routers": "needs migration 3",
+                                "recentLogs": "timed out"]
+        let model = Fixture.loaded(snapshot, readOnly: true)
+        try assertSnapshot(render(model).plainText, named: "unavailable-80x24")
+    }
+
+    @Test func everyFrameLineIsExactlyTheTerminalWidth() {
+        for size in Self.sizes + [TerminalSize(columns: 70, rows: 20), TerminalSize(columns: 200, rows: 60)] {
+            let frame = render(Fixture.loaded(Fixture.busySnapshot, size: size))
+            for row in 0..<size.rows { #expect(DisplayWidth.of(frame.line(row)) == size.columns) }
+        }
+    }
+
+    @Test func stylesMarkWhatMatters() throws {
+        let frame = render(Fixture.loaded(Fixture.busySnapshot))
+        #expect(frame[0, 0].role == .header)
+        // The selected failed task is the first row under the table header of the failed panel.
+        let failedRow = try #require((0..<24).first { frame.line($0).contains("#1042  ES-") })
+        #expect(frame[10, failedRow].role == .selected)
+        let logRow = try #require((0..<24).first { frame.line($0).contains("#1042  ES-") && $0 != failedRow })
+        #expect(frame[10, logRow].role == .failed)
+    }
+}
