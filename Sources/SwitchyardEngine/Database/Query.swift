@@ -65,5 +65,11 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
             parameters.append(value.postgresText)
             sql += "$\(parameters.count)"
         }
+        /// An optional binds as NULL when nil (its own overload, so the compiler does not take it
+        /// for a debug description).
+        public mutating func appendInterpolation<Wrapped: PostgresParameter>(_ value: Wrapped?) {
+            parameters.append(value.flatMap(\.postgresText))
+            sql += "$\(parameters.count)"
+        }
     }
 }

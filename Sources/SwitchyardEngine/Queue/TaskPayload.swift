@@ -81,8 +81,8 @@ public enum TaskPayload: Sendable, Equatable {
         guard text.utf8.count <= maximumBytes else {
             throw PayloadError(field: nil, "The payload is \(text.utf8.count) bytes; the limit is \(maximumBytes).")
         }
-        let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch {
+        let value: ParsedJSON
+        do { value = try ParsedJSON.parse(text) } catch {
             throw PayloadError(field: nil, "The payload is not valid JSON.")
         }
         guard case .object(let object) = value else {
@@ -135,7 +135,7 @@ public enum TaskPayload: Sendable, Equatable {
         }
     }
 
-    private static func string(_ object: [String: JSONValue], _ field: String) throws -> String {
+    private static func string(_ object: [String: ParsedJSON], _ field: String) throws -> String {
         guard let value = object[field], value != .null else { throw PayloadError(field: field, "\(field) is missing.") }
         guard case .string(let text) = value else {
             throw PayloadError(field: field, "\(field) is \(value.kindDescription); expected a string.")
@@ -143,7 +143,7 @@ public enum TaskPayload: Sendable, Equatable {
         return text
     }
 
-    private static func optionalString(_ object: [String: JSONValue], _ field: String) throws -> String? {
+    private static func optionalString(_ object: [String: ParsedJSON], _ field: String) throws -> String? {
         guard let value = object[field], value != .null else { return nil }
         guard case .string(let text) = value else {
             throw PayloadError(field: field, "\(field) is \(value.kindDescription); expected a string.")
@@ -151,7 +151,7 @@ public enum TaskPayload: Sendable, Equatable {
         return text
     }
 
-    private static func number(_ object: [String: JSONValue], _ field: String) throws -> Double {
+    private static func number(_ object: [String: ParsedJSON], _ field: String) throws -> Double {
         guard let value = object[field], value != .null else { throw PayloadError(field: field, "\(field) is missing.") }
         switch value {
         case .number(let number): return number
@@ -166,7 +166,7 @@ public enum TaskPayload: Sendable, Equatable {
         }
     }
 
-    private static func optionalNumber(_ object: [String: JSONValue], _ field: String) throws -> Double? {
+    private static func optionalNumber(_ object: [String: ParsedJSON], _ field: String) throws -> Double? {
         guard let value = object[field], value != .null else { return nil }
         return try number(object, field)
     }

@@ -286,7 +286,7 @@ public struct TaskQueue {
     }
 
     static func stringSet(_ json: String?) -> Set<String> {
-        guard let json, case .array(let items)? = try? JSONValue.parse(json) else { return [] }
+        guard let json, case .array(let items)? = try? ParsedJSON.parse(json) else { return [] }
         return Set(items.compactMap { if case .string(let text) = $0 { text } else { nil } })
     }
 }

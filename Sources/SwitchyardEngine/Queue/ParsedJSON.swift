@@ -1,8 +1,8 @@
 import Foundation
 
 /// A parsed JSON value, so payload checks can name the field that is wrong.
-enum JSONValue: Sendable, Equatable, Decodable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+enum ParsedJSON: Sendable, Equatable, Decodable {
+    case null, bool(Bool), number(Double), string(String), array([ParsedJSON]), object([String: ParsedJSON])
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -10,12 +10,12 @@ enum JSONValue: Sendable, Equatable, Decodable {
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let value = try? container.decode([ParsedJSON].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: ParsedJSON].self)) }
     }
 
-    static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    static func parse(_ text: String) throws -> ParsedJSON {
+        try JSONDecoder().decode(ParsedJSON.self, from: Data(text.utf8))
     }
 
     /// "an object", "a string", ... for error messages.
