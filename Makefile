@@ -33,3 +33,9 @@ clean:
 .PHONY: bench-monitor
 bench-monitor: deps
 	@scripts/bench-monitor.sh all
+
+# The dashboard's CPU, bytes written per second, memory and first frame next to htop, in an
+# 80x24 tmux pane (a benchmark, not a test): scripts/bench-dashboard.sh.
+.PHONY: bench-dashboard
+bench-dashboard: deps
+	@scripts/bench-dashboard.sh
