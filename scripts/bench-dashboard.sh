@@ -20,14 +20,23 @@ window=10
 results="$project/bench-results"
 mkdir -p "$results"
 out="$results/dashboard-$(date -u +%Y%m%dT%H%M%SZ).txt"
-socket=$(mktemp -u /tmp/switchyard-bench-tmux.XXXXXX)
+base=$(mktemp -u /tmp/switchyard-bench-tmux.XXXXXX)
+socket=$base.0
+runs=0
 ticks=$(getconf CLK_TCK)
 
 say() { echo "bench: $*" >&2; }
 tm() { tmux -S "$socket" "$@"; }
+# Every program gets a tmux server of its own: a new session on a server still shutting
+# down fails ("server exited unexpectedly").
+fresh_server() {
+    tm kill-server 2>/dev/null || true
+    runs=$((runs + 1))
+    socket=$base.$runs
+}
 cleanup() {
     tm kill-server 2>/dev/null || true
-    rm -f "$socket" "$socket".bytes*
+    rm -f "$base".*
     scripts/pg.sh stop "$dir" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -51,17 +60,18 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # start NAME COMMAND...: a fresh tmux server with the program in an 80x24 pane; sets $pid.
 start() {
     local name=$1; shift
-    tm kill-server 2>/dev/null || true
+    fresh_server
     tm new-session -d -s bench -x 80 -y 24 -e "DATABASE_URL=$url" -e LANG=C.UTF-8 \
         "exec env TERM=xterm-256color $*"
     pid=$(tm display-message -p -t bench '#{pane_pid}')
-    : > "$socket.bytes.$name"
-    tm pipe-pane -o -t bench "cat >> $socket.bytes.$name"
+    bytes=$base.bytes.$runs
+    : > "$bytes"
+    tm pipe-pane -o -t bench "cat >> $bytes"
 }
 
 # measure NAME: median CPU and bytes/s over 10-second windows, then memory.
 measure() {
-    local name=$1 bytes=$socket.bytes.$1 cpus=() rates=() t0 b0 c0 t1 b1 c1
+    local name=$1 cpus=() rates=() t0 b0 c0 t1 b1 c1
     sleep 5   # the first frames and connections are not the steady state
     local start_ticks start_bytes start_time
     start_ticks=$(cpu_ticks "$pid"); start_bytes=$(stat -c %s "$bytes"); start_time=$(date +%s.%N)
@@ -89,7 +99,7 @@ first_frame() {
     local name=$1 text=$2; shift 2
     local times=()
     for _ in 1 2 3 4 5; do
-        tm kill-server 2>/dev/null || true
+        fresh_server
         local t0 t1
         t0=$(date +%s%N)
         tm new-session -d -s bench -x 80 -y 24 -e "DATABASE_URL=$url" -e LANG=C.UTF-8 \

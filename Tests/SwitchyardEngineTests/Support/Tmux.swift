@@ -20,6 +20,8 @@ final class TmuxSession {
 
     let socket: String
     let session = "switchyard"
+    /// The tmux server's pid, so that it is stopped even when `kill-server` cannot reach it.
+    private var serverPID: Int32?
 
     /// Starts `command` (argv) in a `width`x`height` pane with `environment` added to tmux's own.
     /// A shell wraps it: when the program exits, the shell prints `[exited N]`, the terminal's
@@ -34,10 +36,13 @@ final class TmuxSession {
         let wrapper = "\"$@\"; status=$?; printf '\\n[exited %d]\\n' \"$status\"; stty -a | tr '\\n' ' ' | fold -s -w 78; printf '\\n[end]\\n'; exec sleep 3600"
         arguments += ["env", "TERM=\(term)", "/bin/sh", "-c", wrapper, "sh"] + command
         try tmux(arguments)
+        serverPID = Int32(try tmux(["display-message", "-p", "-t", session, "#{pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     deinit {
         _ = try? tmux(["kill-server"])
+        if let serverPID { kill(serverPID, SIGTERM) }
         try? FileManager.default.removeItem(atPath: socket)
     }
 
