@@ -354,9 +354,15 @@ public final class ExecutionRouter: @unchecked Sendable {
                 if connection == nil { connection = try PGConnection(settings: settings) }
                 guard let connection else { continue }
                 if !inFlight.isEmpty {
+                    // SKIP LOCKED: a task whose row is locked is being written back by the claim loop
+                    // right now (it needs no longer lease), and waiting for it, rows locked in another
+                    // order than the write-back's, is how the two deadlocked.
                     let extend: Query = """
-                        UPDATE execution_tasks SET locked_until = \(Date().addingTimeInterval(configuration.lease.seconds))
-                        WHERE id = ANY(\(inFlight)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
+                        UPDATE execution_tasks AS t SET locked_until = \(Date().addingTimeInterval(configuration.lease.seconds))
+                        FROM (SELECT id FROM execution_tasks
+                              WHERE id = ANY(\(inFlight)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
+                              ORDER BY id FOR UPDATE SKIP LOCKED) AS mine
+                        WHERE t.id = mine.id
                         """
                     try connection.execute(extend.named("extendLeases"))
                 }
