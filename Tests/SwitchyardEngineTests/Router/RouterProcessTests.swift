@@ -46,8 +46,9 @@ import Testing
             try queue.enqueue(DemoTraffic.trades(count: min(2500, Self.trades - chunk), firstNumber: chunk))
         }
         let routers = try (0..<4).map { number in
+            // Two of them run two claim loops each (one writes back while the other claims).
             try Executable.start(["router", "--exit-when-idle", "--router-id", "drain-\(number)", "--poll-interval", "0.5",
-                                  "--batch-size", "50"],
+                                  "--batch-size", "50", "--claim-loops", number < 2 ? "2" : "1"],
                                  environment: schema.processEnvironment)
         }
         for (process, _, err) in routers {
