@@ -33,3 +33,8 @@ clean:
 .PHONY: bench-monitor
 bench-monitor: deps
 	@scripts/bench-monitor.sh all
+
+# The router's drain rate and pick-up latency, beside a pgbench ceiling: scripts/bench-router.sh.
+.PHONY: bench-router
+bench-router: deps
+	@scripts/bench-router.sh all
