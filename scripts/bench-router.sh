@@ -17,7 +17,8 @@
 #                     (three per task) and the guarded status update in one transaction;
 #                     batch PGBENCH_BATCH (default 200), 2 clients; timed to the last completion.
 #          Output goes to stdout and bench-results/router-<time>.txt (git-ignored), with the
-#          load average before each part (the machine may be shared).
+#          load average before each part (the machine may be shared). BENCH_DEBUG=1 prints
+#          the raw timestamps of the pgbench runs.
 # destroy  stop the cluster and remove its folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -179,6 +180,7 @@ SQL
         # Up to the last completion: the spare transactions at the end, which find nothing, do not count.
         local finished; finished=$(sql "$db" -c "SELECT extract(epoch FROM max(finished_at)) FROM execution_tasks")
         local elapsed; elapsed=$(echo "$finished - $started" | bc -l)
+        [ -n "${BENCH_DEBUG:-}" ] && say "started $started, last completion $finished, pgbench ended $(now)"
         local rate; rate=$(echo "$tasks / $elapsed" | bc -l)
         rates+=("$rate")
         printf '  %-34s run %d: %6d tasks in %6.2f s = %7.0f tasks/s\n' "pgbench, batch $pgbench_batch, 2 clients" "$run" "$tasks" "$elapsed" "$rate"
