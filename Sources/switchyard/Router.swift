@@ -15,7 +15,7 @@ extension Switchyard {
                 SIGINT, SIGTERM and SIGHUP stop it gracefully: no new claims, the batch in flight \
                 is finished and written back, nothing is left RUNNING.
 
-                Accounts come from --accounts (format: docs/accounts.md); without it, the built-in \
+                Accounts come from --accounts (format: docs/router.md); without it, the built-in \
                 demo accounts are used.
                 """)
 
@@ -36,7 +36,7 @@ extension Switchyard {
         @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
         var lease = 10.0
 
-        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/accounts.md.", valueName: "file"))
+        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/router.md.", valueName: "file"))
         var accounts: String?
 
         @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
