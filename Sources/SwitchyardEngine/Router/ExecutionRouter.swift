@@ -261,7 +261,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         threadFinished()
     }
 
-    /// The last of the two threads to end marks the router stopped, then releases the waiters.
+    /// The last thread to end (claim loops and heartbeat) marks the router stopped, then releases the waiters.
     private func threadFinished() {
         let group = lock.withLock { () -> DispatchGroup? in
             threadsRunning -= 1

@@ -227,12 +227,14 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         #expect(router.status.state == .stopped)
     }
 
-    @Test func stoppingMidBatchLeavesNothingRunning() async throws {
+    @Test(arguments: [1, 2])
+    func stoppingMidBatchLeavesNothingRunning(claimLoops: Int) async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 50))
         var configuration = configuration(exitWhenIdle: false)
         configuration.concurrency = 2
+        configuration.claimLoops = claimLoops
         // Orders wait at the gate, so the first batch is surely in flight when the stop comes,
         // however loaded the machine is.
         let gate = GatedConnector()
@@ -246,6 +248,10 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         await router.waitUntilStopped()
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
+        // The batches in flight were finished and written back, not thrown away.
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == router.status.succeeded)
+        #expect(router.status.succeeded > 0 && router.status.inFlight == 0)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0", connection) == 1)
     }
 
     @Test func liveRoutingWithoutAConnectorIsAClearError() throws {
