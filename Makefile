@@ -39,3 +39,8 @@ bench-monitor: deps
 .PHONY: bench-dashboard
 bench-dashboard: deps
 	@scripts/bench-dashboard.sh
+
+# The router's drain rate and pick-up latency, beside a pgbench ceiling: scripts/bench-router.sh.
+.PHONY: bench-router
+bench-router: deps
+	@scripts/bench-router.sh all
