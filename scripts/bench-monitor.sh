@@ -25,7 +25,8 @@ say() { echo "bench: $*" >&2; }
 sql() { "$bindir/psql" "$url" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 start() {
-    url=$(scripts/pg.sh start "$dir")
+    # After an unclean stop, 25 GB of data can take minutes of crash recovery.
+    url=$(PG_START_TIMEOUT=900 scripts/pg.sh start "$dir")
     # Settings for a ten-million-row queue on a small machine; written once, then a restart.
     if [ "$(sql -c "SHOW shared_buffers")" != "1GB" ]; then
         sql -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET maintenance_work_mem = '1GB'" \
