@@ -8,7 +8,7 @@ enum StatsBench {
     static func run(_ queries: MonitorQueries, on connection: PGConnection, filter: TaskFilter, now: Date?, runs: Int) throws {
         var cached = queries
         cached.ratesCache = RatesCache()
-        for (title, queries) in [("no rates cache (switchyard stats)", queries), ("rates cache (the dashboard)", cached)] {
+        for (title, queries) in [("no rates cache (switchyard stats)", queries), ("with a RatesCache, as a long-lived dashboard can keep", cached)] {
             // One snapshot first, so the caches are as warm as a dashboard refreshing every second keeps them.
             let (warm, _) = try queries.timedSnapshot(on: connection, filter: filter, now: now)
             var wholes: [Duration] = []
