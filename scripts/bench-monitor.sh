@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-monitor`: the dashboard's reads at scale. A benchmark, not a test.
 #
-#   scripts/bench-monitor.sh [fill|time|all|destroy]     (default: all)
+#   scripts/bench-monitor.sh [fill|time|snapshot|all|stop|destroy]     (default: all)
 #
 # fill     a private cluster in .pgbench/ (git-ignored), migrated, filled with TASKS tasks
 #          (default 10,000,000) and three audit rows per task (30,000,000) over 30 days,
@@ -10,6 +10,8 @@
 #          engine code (`switchyard stats --bench`), the seed system's own monitoring queries
 #          through psql, and EXPLAIN (ANALYZE, BUFFERS) of every query (auto_explain), into
 #          bench-results/ (git-ignored).
+# snapshot only the engine's medians (seconds, not minutes), to repeat when the load was unsteady.
+# stop     stop the cluster, keeping its data.
 # destroy  stop the cluster and remove its multi-GB data folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,6 +133,8 @@ time_all() {
     local out="$results/monitor-$(date -u +%Y%m%dT%H%M%SZ).txt"
     say "timing (median of $runs) at $at; results in $out"
     {
+        # The machine may be shared: the load travels with the figures.
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
         echo "# Dashboard snapshot through the engine (switchyard stats --bench $runs), at the fill time $at"
         DATABASE_URL="$url" .build/debug/switchyard stats --at "$at" --bench "$runs"
         echo
@@ -143,6 +147,8 @@ time_all() {
         echo
         echo "# EXPLAIN (ANALYZE, BUFFERS) of every snapshot query (auto_explain, one warm snapshot)"
         explain_snapshot "$at"
+        echo
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
     } > "$out"
     cat "$out"
 }
@@ -188,8 +194,15 @@ explain_snapshot() {
 case "${1:-all}" in
     fill) fill ;;
     time) time_all ;;
+    snapshot) # only the engine's figures: quick to repeat when the machine's load was unsteady
+        start
+        swift build --product switchyard >/dev/null
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+        DATABASE_URL="$url" .build/debug/switchyard stats --bench "$runs" \
+            --at "$(sql -c "SELECT to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bench_meta")"
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)" ;;
     all) fill; time_all ;;
     stop) scripts/pg.sh stop "$dir" ;;
     destroy) scripts/pg.sh destroy "$dir" ;;
-    *) echo "usage: scripts/bench-monitor.sh [fill|time|all|stop|destroy]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench-monitor.sh [fill|time|snapshot|all|stop|destroy]" >&2; exit 2 ;;
 esac
