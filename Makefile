@@ -33,3 +33,8 @@ clean:
 .PHONY: bench-monitor
 bench-monitor: deps
 	@scripts/bench-monitor.sh all
+
+# `switchyard stats --read-only` against a real hot standby (pg_basebackup of a small primary).
+.PHONY: standby-check
+standby-check: deps
+	@scripts/standby-check.sh
