@@ -55,7 +55,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchyardEngineTests", dependencies: ["SwitchyardEngine"]),
+        .testTarget(name: "SwitchyardEngineTests", dependencies: ["SwitchyardEngine", "SwitchyardTUI"]),
         .testTarget(
             name: "SwitchyardTUITests",
             dependencies: ["SwitchyardTUI", "SwitchyardEngine"],

@@ -113,6 +113,16 @@ public struct TaskQueue {
 
     // MARK: Claim
 
+    /// Prepares a router's session for claims: bitmap scans off.
+    ///
+    /// On a table whose statistics are stale (a fresh queue hit by a burst, before autovacuum
+    /// analyzes it), the planner otherwise reads every eligible task, sorts them and checks the
+    /// EXIT-after-ENTRY rule for each (seconds per claim at 20,000 tasks) instead of walking the
+    /// claimable index in order and stopping after `limit` rows (well under a millisecond).
+    public func prepareSessionForClaims() throws {
+        try connection.execute(Query("SET enable_bitmapscan = off", parameters: [], name: "prepareSessionForClaims"))
+    }
+
     /// Claims up to `limit` eligible tasks in one statement: RUNNING, leased to `routerID` until
     /// `now + lease`, attempts + 1. Skips paused event types (or everything under a global pause),
     /// and an EXIT while an earlier ENTRY of its trade is unfinished.
@@ -125,8 +135,8 @@ public struct TaskQueue {
                 locked_by = \(routerID), locked_until = \(leaseEnd)
             FROM (SELECT c.id FROM execution_tasks AS c
                   WHERE c.status IN ('PENDING', 'RETRYING') AND c.available_at <= \(now)
-                    AND NOT EXISTS (SELECT 1 FROM switchyard_control AS k
-                                    WHERE k.global_paused OR c.event_type = ANY(k.paused_event_types))
+                    AND NOT (SELECT global_paused FROM switchyard_control WHERE id = 1)
+                    AND c.event_type <> ALL ((SELECT paused_event_types FROM switchyard_control WHERE id = 1)::text[])
                     AND (c.event_type <> 'EXIT' OR NOT EXISTS (
                          SELECT 1 FROM execution_tasks AS e
                          WHERE e.trade_id = c.trade_id AND e.event_type = 'ENTRY' AND e.id < c.id

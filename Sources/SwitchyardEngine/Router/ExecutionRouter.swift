@@ -162,6 +162,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             do {
                 if connection == nil {
                     let fresh = try PGConnection(settings: settings)
+                    try TaskQueue(connection: fresh).prepareSessionForClaims()
                     try register(fresh)
                     connection = fresh
                 }

@@ -3,18 +3,21 @@ import Testing
 @testable import SwitchyardEngine
 
 @Suite(.database) struct NotificationTests {
-    @Test func aNotificationFromAnotherConnectionWakesTheWaiter() async throws {
+    @Test func aNotificationFromAnotherConnectionWakesTheWaiter() throws {
         let schema = try TestDatabase.makeSchema()
         let channel = "wake_" + schema.name
         let listener = try schema.connect()
         try listener.listen(channel)
-        let sender = Task.detached {
-            try await Task.sleep(for: .milliseconds(100))
-            try schema.connect().execute("SELECT pg_notify(\(channel), 'hello')")
+        // The sender runs on a dispatch thread, not a Swift task: the wait below blocks this
+        // thread, and under a busy test run the cooperative pool may have no other to give.
+        let sent = DispatchSemaphore(value: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) {
+            defer { sent.signal() }
+            _ = try? schema.connect().execute("SELECT pg_notify(\(channel), 'hello')")
         }
         let started = ContinuousClock.now
         let notification = try listener.waitForNotification(timeout: .seconds(10))
-        try await sender.value
+        sent.wait()
         #expect(notification?.channel == channel)
         #expect(notification?.payload == "hello")
         #expect(ContinuousClock.now - started < .seconds(10))

@@ -11,6 +11,19 @@ struct FailFirstAttemptConnector: OrderConnector {
     }
 }
 
+/// Holds every order until `open()`, then accepts them all.
+final class GatedConnector: OrderConnector, @unchecked Sendable {
+    // Safe because the semaphore is the only state, and it is thread-safe.
+    private let gate = DispatchSemaphore(value: 0)
+    var isDryRun: Bool { true }
+    func open() { gate.signal() }
+    func send(_ order: Order) -> OrderResult {
+        gate.wait()
+        gate.signal()
+        return OrderResult(accepted: true, code: 200, message: "accepted")
+    }
+}
+
 @Suite(.database) struct ExecutionRouterTests {
     static let twoAccounts = try! AccountSet(accounts: [
         Account(name: "big", pointValue: 50, riskPerTrade: 1000, maxContracts: 5),
@@ -191,12 +204,17 @@ struct FailFirstAttemptConnector: OrderConnector {
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 50))
         var configuration = configuration(exitWhenIdle: false)
         configuration.concurrency = 2
-        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration,
-                                         connector: DryRunConnector(latency: .milliseconds(30)))
+        // Orders wait at the gate, so the first batch is surely in flight when the stop comes,
+        // however loaded the machine is.
+        let gate = GatedConnector()
+        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration, connector: gate)
         router.start()
         let deadline = ContinuousClock.now + .seconds(30)
         while router.status.inFlight == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        await router.stop()
+        #expect(router.status.inFlight > 0)
+        router.requestStop()
+        gate.open()
+        await router.waitUntilStopped()
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
     }

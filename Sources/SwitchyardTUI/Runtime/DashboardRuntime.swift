@@ -1,0 +1,218 @@
+import Foundation
+import SwitchyardEngine
+
+/// Runs the dashboard: feeds keys, timers, LISTEN wake-ups and effect outcomes to `update`,
+/// performs the effects through the backend, and draws each changed frame.
+///
+/// The loop runs on a thread of its own, never in Swift's cooperative pool: it waits on the
+/// terminal, and the terminal (ncurses) must only be touched from one thread.
+public final class DashboardRuntime: Sendable {
+    private let backend: any DashboardBackend
+    private let options: DashboardOptions
+    private let clock: @Sendable () -> Date
+
+    /// How long the loop waits for a key before looking at timers and results again.
+    static let inputPoll = Duration.milliseconds(50)
+
+    public init(backend: any DashboardBackend, options: DashboardOptions,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.backend = backend
+        self.options = options
+        self.clock = clock
+    }
+
+    /// Runs until q, a signal, or `maxRefreshes`; the terminal is restored before this returns.
+    /// The terminal is used only by the runtime's thread from here on.
+    public func run(terminal: Terminal) async -> DashboardExit {
+        let handoff = TerminalHandoff(terminal)
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: self.loop(handoff.terminal))
+            }
+            thread.name = "switchyard-dashboard"
+            thread.start()
+        }
+    }
+
+    private func loop(_ terminal: Terminal) -> DashboardExit {
+        let mailbox = Mailbox()
+        let glyphs: Glyphs = options.ascii || !terminal.supportsUnicode ? .ascii : .unicode
+        var model = DashboardModel(settings: options.settings,
+                                   refreshInterval: max(options.refresh, DashboardModel.refreshFloor),
+                                   now: clock(), size: terminal.size)
+        var exit: DashboardExit?
+        var dirty = true
+        var refreshes = 0
+        var snapshotLoading = false
+        var reloadWanted = false
+        var nextRefresh = clock()
+        var lastRefresh = Date.distantPast
+
+        let watcher = Task.detached { [backend] in
+            var pause = 1.0
+            while !Task.isCancelled {
+                do {
+                    if try await backend.waitForChange(timeout: .seconds(5)) { mailbox.post(.databaseChanged) }
+                    pause = 1
+                } catch {
+                    // No LISTEN (a hot standby, a lost connection): the refresh interval still polls.
+                    try? await Task.sleep(for: .seconds(pause))
+                    pause = min(pause * 2, 30)
+                }
+            }
+        }
+        defer {
+            watcher.cancel()
+            mailbox.close()
+            terminal.restore()
+        }
+
+        func perform(_ effect: DashboardEffect) {
+            switch effect {
+            case .loadSnapshot(let filter):
+                guard !snapshotLoading else { reloadWanted = true; return }
+                snapshotLoading = true
+                spawn(mailbox) { backend, clock in
+                    do {
+                        let snapshot = try await backend.loadSnapshot(filter: filter)
+                        let router = await backend.routerStatus()
+                        return [.routerStatusChanged(router), .snapshotLoaded(snapshot, at: clock())]
+                    } catch {
+                        return [.routerStatusChanged(await backend.routerStatus()),
+                                .snapshotFailed(describe(error), at: clock())]
+                    }
+                }
+            case .listTasks(let filter, let limit):
+                spawn(mailbox) { backend, _ in
+                    do { return [.taskListLoaded(try await backend.listTasks(filter: filter, limit: limit))] }
+                    catch { return [.loadFailed(describe(error))] }
+                }
+            case .loadTaskDetail(let id):
+                spawn(mailbox) { backend, _ in
+                    do { return [.taskDetailLoaded(try await backend.loadTaskDetail(id: id))] }
+                    catch { return [.loadFailed(describe(error))] }
+                }
+            case .preview(let action), .perform(let action):
+                if options.settings.readOnly {
+                    // update never asks this in read-only mode; refuse anyway rather than trust it.
+                    mailbox.post(.actionFailed("read-only mode makes no changes"))
+                    return
+                }
+                let isPreview = if case .preview = effect { true } else { false }
+                spawn(mailbox) { backend, _ in
+                    do {
+                        return isPreview ? [.previewLoaded(try await backend.preview(action))]
+                            : [.actionCompleted(try await backend.perform(action))]
+                    } catch {
+                        return [.actionFailed(describe(error))]
+                    }
+                }
+            case .scheduleRefresh(let after):
+                nextRefresh = min(nextRefresh, clock().addingTimeInterval(after.seconds))
+            case .quit:
+                exit = .quit
+            }
+        }
+
+        func apply(_ message: DashboardMessage) {
+            dirty = true
+            for effect in update(&model, message) { perform(effect) }
+        }
+
+        apply(.resized(terminal.size))
+        while exit == nil {
+            let now = clock()
+            for message in mailbox.takeAll() {
+                switch message {
+                case .databaseChanged:
+                    // Coalesce bursts of NOTIFY: at most one refresh per 250 ms.
+                    nextRefresh = min(nextRefresh, max(now, lastRefresh.addingTimeInterval(0.25)))
+                    continue
+                case .snapshotLoaded, .snapshotFailed:
+                    snapshotLoading = false
+                    refreshes += 1
+                    if reloadWanted { reloadWanted = false; nextRefresh = now }
+                default:
+                    break
+                }
+                apply(message)
+            }
+            if exit == nil, now >= nextRefresh, !snapshotLoading {
+                lastRefresh = now
+                nextRefresh = now.addingTimeInterval(model.refreshInterval.seconds)
+                apply(.tick(now))
+            }
+            if dirty {
+                var frame = CellBuffer(size: model.size)
+                view(model, into: &frame, glyphs: glyphs)
+                terminal.draw(frame)
+                dirty = false
+            }
+            if let limit = options.maxRefreshes, refreshes >= limit { exit = .refreshLimit }
+            guard exit == nil else { break }
+            switch terminal.nextEvent(timeout: Self.inputPoll) {
+            case .key(let key)?: apply(.key(key))
+            case .resized(let size)?: apply(.resized(size))
+            case .interrupted(let signal)?:
+                apply(.interrupted)
+                exit = .signal(signal)
+            case nil: break
+            }
+        }
+        return exit ?? .quit
+    }
+
+    /// Runs one backend call off the runtime's thread and posts what it returns.
+    private func spawn(_ mailbox: Mailbox,
+                       _ work: @escaping @Sendable (any DashboardBackend, @Sendable () -> Date) async
+                           -> [DashboardMessage]) {
+        Task.detached { [backend, clock] in
+            for message in await work(backend, clock) { mailbox.post(message) }
+        }
+    }
+}
+
+/// The first line of an error's description, for the status line.
+func describe(_ error: any Error) -> String {
+    let text = String(describing: error)
+    return text.split(separator: "\n").first.map(String.init) ?? text
+}
+
+/// Messages posted by effect tasks, taken by the runtime's loop.
+///
+/// `@unchecked Sendable`: all state is guarded by `lock`.
+final class Mailbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [DashboardMessage] = []
+    private var closed = false
+
+    func post(_ message: DashboardMessage) {
+        lock.lock()
+        defer { lock.unlock() }
+        if !closed { messages.append(message) }
+    }
+
+    func takeAll() -> [DashboardMessage] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = messages
+        messages = []
+        return taken
+    }
+
+    /// Drops everything posted from now on (results arriving after the dashboard stopped).
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        closed = true
+        messages = []
+    }
+}
+
+/// Hands the terminal to the runtime's thread.
+///
+/// `@unchecked Sendable`: after `run(terminal:)` starts, only that thread touches the terminal.
+private struct TerminalHandoff: @unchecked Sendable {
+    let terminal: Terminal
+    init(_ terminal: Terminal) { self.terminal = terminal }
+}
