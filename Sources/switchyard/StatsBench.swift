@@ -13,7 +13,7 @@ enum StatsBench {
         let start = clock.now
         _ = try queries.timedSnapshot(on: connection, filter: filter, now: now)
         print("first snapshot         \(median([clock.now - start]))   (new connection: server caches cold)")
-        for (title, queries) in [("no rates cache (switchyard stats)", queries), ("with a RatesCache, as a long-lived dashboard can keep", cached)] {
+        for (title, queries) in [("no rates cache (switchyard stats)", queries), ("with a RatesCache, as the dashboard keeps one", cached)] {
             // One snapshot first, so the caches are as warm as a dashboard refreshing every second keeps them.
             let (warm, _) = try queries.timedSnapshot(on: connection, filter: filter, now: now)
             var wholes: [Duration] = []
