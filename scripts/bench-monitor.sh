@@ -114,7 +114,7 @@ FROM bench_meta m, generate_series(1, 3 * m.tasks) AS j,
 SELECT setval('execution_logs_id_seq', 3 * (SELECT tasks FROM bench_meta));
 INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
 SELECT date_trunc('minute', created_at), 0, count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED')
-FROM execution_logs WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') GROUP BY 1;
+FROM execution_logs WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') GROUP BY 1 ORDER BY 1;
 ALTER TABLE execution_logs ENABLE TRIGGER execution_logs_count_attempts;
 
 DO \$\$ DECLARE r record; BEGIN

@@ -45,4 +45,5 @@ SELECT date_trunc('minute', created_at), 0,
        count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED')
 FROM execution_logs
 WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND created_at IS NOT NULL
-GROUP BY 1;
+GROUP BY 1
+ORDER BY 1;  -- stored in time order, so an hour's minutes share a few pages
