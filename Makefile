@@ -44,3 +44,8 @@ bench-dashboard: deps
 .PHONY: bench-router
 bench-router: deps
 	@scripts/bench-router.sh all
+
+# `switchyard stats --read-only` against a real hot standby (pg_basebackup of a small primary).
+.PHONY: standby-check
+standby-check: deps
+	@scripts/standby-check.sh

@@ -8,6 +8,7 @@ let migrations = [
     "0003_routers_and_control",
     "0004_audit_and_notify_triggers",
     "0005_monitor_indexes",
+    "0006_attempt_minutes",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -21,6 +21,8 @@ public enum SwitchyardResources {
                   PackageResources._004_audit_and_notify_triggers_down_sql),
         migration(5, "monitor_indexes", PackageResources._005_monitor_indexes_up_sql,
                   PackageResources._005_monitor_indexes_down_sql),
+        migration(6, "attempt_minutes", PackageResources._006_attempt_minutes_up_sql,
+                  PackageResources._006_attempt_minutes_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

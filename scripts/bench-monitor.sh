@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-monitor`: the dashboard's reads at scale. A benchmark, not a test.
 #
-#   scripts/bench-monitor.sh [fill|time|all|destroy]     (default: all)
+#   scripts/bench-monitor.sh [fill|time|snapshot|all|stop|destroy]     (default: all)
 #
 # fill     a private cluster in .pgbench/ (git-ignored), migrated, filled with TASKS tasks
 #          (default 10,000,000) and three audit rows per task (30,000,000) over 30 days,
@@ -10,11 +10,13 @@
 #          engine code (`switchyard stats --bench`), the seed system's own monitoring queries
 #          through psql, and EXPLAIN (ANALYZE, BUFFERS) of every query (auto_explain), into
 #          bench-results/ (git-ignored).
+# snapshot only the engine's medians (seconds, not minutes), to repeat when the load was unsteady.
+# stop     stop the cluster, keeping its data.
 # destroy  stop the cluster and remove its multi-GB data folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
-dir="$project/.pgbench"
+dir=${BENCH_DIR:-$project/.pgbench}   # BENCH_DIR: another folder, for a small trial fill
 tasks=${TASKS:-10000000}
 runs=${RUNS:-5}
 results="$project/bench-results"
@@ -25,7 +27,8 @@ say() { echo "bench: $*" >&2; }
 sql() { "$bindir/psql" "$url" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 start() {
-    url=$(scripts/pg.sh start "$dir")
+    # After an unclean stop, 25 GB of data can take minutes of crash recovery.
+    url=$(PG_START_TIMEOUT=900 scripts/pg.sh start "$dir")
     # Settings for a ten-million-row queue on a small machine; written once, then a restart.
     if [ "$(sql -c "SHOW shared_buffers")" != "1GB" ]; then
         sql -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET maintenance_work_mem = '1GB'" \
@@ -56,6 +59,9 @@ DO \$\$ DECLARE r record; BEGIN
     FOR r IN SELECT indexname FROM saved_indexes LOOP EXECUTE format('DROP INDEX %I', r.indexname); END LOOP;
 END \$\$;
 ALTER TABLE execution_logs DROP CONSTRAINT execution_logs_task_id_fkey;
+-- The per-minute attempt counts (migration 6) are filled in one pass after the load, not by
+-- the trigger from a 30-million-row transition table.
+ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_attempts;
 
 -- Task i of n, created evenly over 30 days. The newest 400 are the live queue; older ones
 -- are finished: 0.4 % FAILED, 0.1 % DEAD, a few HELD, the rest SUCCESS.
@@ -106,6 +112,10 @@ FROM bench_meta m, generate_series(1, 3 * m.tasks) AS j,
     LATERAL (SELECT CASE bench_status(k.task, m.tasks) WHEN 'SUCCESS' THEN 'SUCCESS' ELSE 'FAILED' END AS st,
                     CASE WHEN j % 50 = 0 THEN 'RETRY_REQUESTED' ELSE 'ATTEMPT' END AS ev) AS x;
 SELECT setval('execution_logs_id_seq', 3 * (SELECT tasks FROM bench_meta));
+INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
+SELECT date_trunc('minute', created_at), 0, count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED')
+FROM execution_logs WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') GROUP BY 1 ORDER BY 1;
+ALTER TABLE execution_logs ENABLE TRIGGER execution_logs_count_attempts;
 
 DO \$\$ DECLARE r record; BEGIN
     FOR r IN SELECT indexdef FROM saved_indexes LOOP EXECUTE r.indexdef; END LOOP;
@@ -118,7 +128,7 @@ SELECT 'r-' || r, 'router-' || r, 1000 + r, m.filled_at - interval '2 days', m.f
 FROM bench_meta m, generate_series(0, 2) AS r;
 SQL
     say "loaded in $((SECONDS - started)) s; VACUUM ANALYZE"
-    sql -c "VACUUM (ANALYZE) execution_tasks" -c "VACUUM (ANALYZE) execution_logs"
+    sql -c "VACUUM (ANALYZE) execution_tasks" -c "VACUUM (ANALYZE) execution_logs" -c "VACUUM (ANALYZE) switchyard_attempt_minutes"
     say "filled in $((SECONDS - started)) s; $(sql -c "SELECT pg_size_pretty(pg_database_size(current_database()))") on disk"
 }
 
@@ -130,6 +140,8 @@ time_all() {
     local out="$results/monitor-$(date -u +%Y%m%dT%H%M%SZ).txt"
     say "timing (median of $runs) at $at; results in $out"
     {
+        # The machine may be shared: the load travels with the figures.
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
         echo "# Dashboard snapshot through the engine (switchyard stats --bench $runs), at the fill time $at"
         DATABASE_URL="$url" .build/debug/switchyard stats --at "$at" --bench "$runs"
         echo
@@ -142,6 +154,8 @@ time_all() {
         echo
         echo "# EXPLAIN (ANALYZE, BUFFERS) of every snapshot query (auto_explain, one warm snapshot)"
         explain_snapshot "$at"
+        echo
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
     } > "$out"
     cat "$out"
 }
@@ -187,8 +201,15 @@ explain_snapshot() {
 case "${1:-all}" in
     fill) fill ;;
     time) time_all ;;
+    snapshot) # only the engine's figures: quick to repeat when the machine's load was unsteady
+        start
+        swift build --product switchyard >/dev/null
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+        DATABASE_URL="$url" .build/debug/switchyard stats --bench "$runs" \
+            --at "$(sql -c "SELECT to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bench_meta")"
+        echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)" ;;
     all) fill; time_all ;;
     stop) scripts/pg.sh stop "$dir" ;;
     destroy) scripts/pg.sh destroy "$dir" ;;
-    *) echo "usage: scripts/bench-monitor.sh [fill|time|all|stop|destroy]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench-monitor.sh [fill|time|snapshot|all|stop|destroy]" >&2; exit 2 ;;
 esac

@@ -102,6 +102,19 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: "unavailable-80x24")
     }
 
+    @Test func aPartThatTimedOutShowsItsLastValueMarkedStale() {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: TerminalSize(columns: 120, rows: 40))
+        var timedOut = Fixture.busySnapshot
+        timedOut.takenAt = Fixture.now.addingTimeInterval(1)
+        timedOut.rates = nil
+        timedOut.unavailable = ["rates": "timed out"]
+        _ = update(&model, .snapshotLoaded(timedOut, at: Fixture.now.addingTimeInterval(1)))
+        let text = render(model).plainText
+        #expect(text.contains("(stale: timed out)"))
+        #expect(!text.contains("unavailable: timed out"))
+        #expect(text.contains("last min"))   // the chart's legend: the earlier rates are drawn
+    }
+
     @Test func everyFrameLineIsExactlyTheTerminalWidth() {
         for size in Self.sizes + [TerminalSize(columns: 70, rows: 20), TerminalSize(columns: 200, rows: 60)] {
             let frame = render(Fixture.loaded(Fixture.busySnapshot, size: size))

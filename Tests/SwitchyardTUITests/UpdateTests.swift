@@ -182,6 +182,18 @@ struct UpdateTests {
         #expect(model.connection == .connected)
     }
 
+    @Test func aPartThatTimesOutKeepsShowingItsLastValueAsStale() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        var timedOut = Fixture.busySnapshot
+        timedOut.takenAt = Fixture.now.addingTimeInterval(1)
+        timedOut.rates = nil
+        timedOut.unavailable = ["rates": "timed out after 2 s (statement_timeout)"]
+        _ = update(&model, .snapshotLoaded(timedOut, at: Fixture.now.addingTimeInterval(1)))
+        #expect(model.snapshot?.rates == Fixture.busySnapshot.rates)
+        #expect(model.snapshot?.isStale(.rates) == true)
+        #expect(model.snapshot?.takenAt == timedOut.takenAt)
+    }
+
     @Test func actionErrorsGoToTheStatusLine() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("r"))

@@ -17,12 +17,14 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var control: ControlState?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
+    /// The filter the failed, dead and held lists were read with.
+    public var filter: TaskFilter
 
     public init(takenAt: Date, queue: QueueDepth? = nil, rates: ProcessingRates? = nil,
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
                 routers: [RouterInfo]? = nil, control: ControlState? = nil,
-                unavailable: [String: String] = [:]) {
+                unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
         self.takenAt = takenAt
         self.queue = queue
         self.rates = rates
@@ -33,6 +35,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.routers = routers
         self.control = control
         self.unavailable = unavailable
+        self.filter = filter
     }
 }
 

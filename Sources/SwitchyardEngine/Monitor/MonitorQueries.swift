@@ -85,7 +85,7 @@ public struct MonitorQueries: Sendable {
         let snapshot = try readOnlyTransaction(on: connection) {
             let takenAt = try now ?? connection.execute(Self.serverNowQuery).first!.decode("now", as: Date.self)
             let features = try detect(on: connection)
-            var snapshot = DashboardSnapshot(takenAt: takenAt)
+            var snapshot = DashboardSnapshot(takenAt: takenAt, filter: filter)
             func read<T>(_ part: SnapshotPart, _ body: () throws -> T) throws -> T? {
                 let clock = ContinuousClock()
                 let start = clock.now

@@ -8,12 +8,17 @@ public struct SchemaFeatures: Equatable, Sendable {
     public var logColumns: Set<String>
     public var hasRoutersTable: Bool
     public var hasControlTable: Bool
+    /// Attempts per minute kept by a trigger (migration 6), readable by this role; without it
+    /// the rates part counts the hour's audit rows instead.
+    public var hasAttemptMinutes: Bool
 
-    public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool) {
+    public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
+                hasAttemptMinutes: Bool = false) {
         self.taskColumns = taskColumns
         self.logColumns = logColumns
         self.hasRoutersTable = hasRoutersTable
         self.hasControlTable = hasControlTable
+        self.hasAttemptMinutes = hasAttemptMinutes
     }
 
     public var hasTasksTable: Bool { !taskColumns.isEmpty }
@@ -37,21 +42,26 @@ public struct SchemaFeatures: Equatable, Sendable {
 
     /// Reads the catalogue (visible to every role) for the tables on the session's search_path.
     static let detectQuery: Query = """
-        SELECT c.relname AS table_name, a.attname AS column_name
-        FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control']) AS n(name)
+        SELECT c.relname AS table_name, a.attname AS column_name, has_table_privilege(c.oid, 'SELECT') AS readable
+        FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
+                          'switchyard_attempt_minutes']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         """
 
     static func detect(on connection: PGConnection) throws -> SchemaFeatures {
         var columns: [String: Set<String>] = [:]
+        var readable: Set<String> = []
         for row in try connection.execute(detectQuery.named("detectSchemaFeatures")).rows {
             let table: String = try row.decode("table_name")
             let column: String? = try row.decodeIfPresent("column_name")
             columns[table, default: []].formUnion(column.map { [$0] } ?? [])
+            if try row.decode("readable", as: Bool.self) { readable.insert(table) }
         }
         return SchemaFeatures(taskColumns: columns["execution_tasks"] ?? [], logColumns: columns["execution_logs"] ?? [],
                               hasRoutersTable: columns["switchyard_routers"] != nil,
-                              hasControlTable: columns["switchyard_control"] != nil)
+                              hasControlTable: columns["switchyard_control"] != nil,
+                              hasAttemptMinutes: readable.contains("switchyard_attempt_minutes")
+                                  && (columns["switchyard_attempt_minutes"] ?? []).isSuperset(of: ["minute", "succeeded", "failed"]))
     }
 }

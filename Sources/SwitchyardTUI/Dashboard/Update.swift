@@ -13,7 +13,7 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     case .databaseChanged:
         return refreshEffects(model)
     case .snapshotLoaded(let snapshot, let at):
-        model.snapshot = snapshot
+        model.snapshot = snapshot.keepingEarlierParts(from: model.snapshot)
         model.snapshotReceivedAt = at
         model.now = max(model.now, at)
         model.connection = .connected

@@ -70,6 +70,12 @@ import Testing
             """).first!
         #expect(try pending.decode("eligible", as: Bool.self))
         #expect(try pending.decode("max_attempts", as: Int.self) == 5)
+        // The seed system's attempts are counted into the per-minute table the dashboard reads.
+        let minutes = try connection.execute("""
+            SELECT string_agg(minute || ' ' || succeeded || ' ' || failed, '|' ORDER BY minute) AS minutes
+            FROM switchyard_attempt_minutes
+            """).first!["minutes"]
+        #expect(minutes == "2026-01-02 03:04:00 1 0|2026-01-02 04:00:00 0 1")
     }
 
     @Test func twoProcessesMigratingAtOnceAreSafe() throws {

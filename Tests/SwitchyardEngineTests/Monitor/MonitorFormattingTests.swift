@@ -43,6 +43,28 @@ struct MonitorFormattingTests {
         #expect(MonitorQueries.refreshInterval(.seconds(1)) == .seconds(1))
     }
 
+    @Test func aPartThatCouldNotBeReadKeepsItsEarlierValueMarkedStale() {
+        let earlier = MonitorFixture.expected
+        var later = DashboardSnapshot(takenAt: earlier.takenAt.addingTimeInterval(1), queue: QueueDepth(
+            counts: [.pending: 9], oldestEligibleAge: 1), recentLogs: [], deadTasks: [], heldTasks: [], routers: [],
+            control: earlier.control)
+        later.unavailable = ["rates": "timed out after 2 s (statement_timeout)", "failedTasks": "timed out after 2 s (statement_timeout)"]
+        let merged = later.keepingEarlierParts(from: earlier)
+        #expect(merged.rates == earlier.rates && merged.failedTasks == earlier.failedTasks)
+        #expect(merged.isStale(.rates) && merged.isStale(.failedTasks))
+        #expect(merged.unavailable == later.unavailable)
+        // What was read fresh stays fresh, even when empty.
+        #expect(merged.queue == later.queue && merged.routers == [] && !merged.isStale(.queue))
+        #expect(merged.takenAt == later.takenAt)
+        // Task lists read with another filter are not kept; nor is anything from a newer snapshot.
+        var filtered = later
+        filtered.filter = TaskFilter(eventType: .exit)
+        #expect(filtered.keepingEarlierParts(from: earlier).failedTasks == nil)
+        #expect(filtered.keepingEarlierParts(from: earlier).rates == earlier.rates)
+        #expect(earlier.keepingEarlierParts(from: merged) == earlier)
+        #expect(later.keepingEarlierParts(from: nil) == later)
+    }
+
     @Test func thresholdsNameEachTrippedConditionAndTripWhenTheyCannotLook() {
         let now = Date(timeIntervalSince1970: 1_795_428_030)
         var snapshot = DashboardSnapshot(takenAt: now, queue: QueueDepth(counts: [.failed: 3], oldestEligibleAge: 12.34),

@@ -60,6 +60,11 @@ import Testing
         expected.routers = nil
         expected.unavailable = partial.unavailable
         #expect(partial == expected)
+
+        // Without SELECT on the per-minute table, the rates are counted from the audit rows.
+        try role.admin.execute(Query("REVOKE SELECT ON switchyard_attempt_minutes FROM \(role.name)", parameters: []))
+        #expect(try queries.detect(on: observer).hasAttemptMinutes == false)
+        #expect(try queries.snapshot(on: observer, now: now) == expected)
     }
 
     @Test func aReadOnlySessionReadsTheWholeSnapshot() throws {

@@ -162,6 +162,38 @@ import Testing
         #expect(locked.queue == expected.queue)
     }
 
+    @Test func thePerMinuteTableAgreesWithTheAuditRows() throws {
+        let connection = try fixtureConnection()
+        let queries = MonitorFixture.queries
+        let features = try queries.detect(on: connection)
+        #expect(features.hasAttemptMinutes)
+        // Batches as a router writes them: one statement, several minutes, a skipped duplicate
+        // acceptance (ON CONFLICT DO NOTHING), and rows that are not finished attempts.
+        for batch in 0..<3 {
+            try connection.execute(Query("""
+                INSERT INTO execution_logs (id, task_id, event, status, created_at, account)
+                SELECT $2::int + n, 3, e, s, $1::timestamptz + o * interval '1 second', a
+                FROM (VALUES (1, 'ATTEMPT', 'SUCCESS', -1500, 'b-ok'), (2, 'ATTEMPT', 'FAILED', -1490, 'b-no'),
+                             (3, 'ATTEMPT', 'SUCCESS', -1440, 'b-ok'), (4, 'ATTEMPT', 'SKIPPED', -1440, 'b-skip'),
+                             (5, 'HELD', 'PENDING', -1430, 'b-held'), (6, 'ATTEMPT', 'FAILED', -200, 'b-no'))
+                     AS v(n, e, s, o, a)
+                ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING
+                """, parameters: [now.postgresText, String(100 + batch * 10)]))
+            // Read at a later `now` each time, so more of the rows fall in settled minutes.
+            let later = now.addingTimeInterval(Double(batch) * 600)
+            var auditRowsOnly = features
+            auditRowsOnly.hasAttemptMinutes = false
+            #expect(try queries.processingRates(on: connection, features: features, now: later)
+                    == queries.processingRates(on: connection, features: auditRowsOnly, now: later))
+        }
+        let sums = try #require(try connection.execute("""
+            SELECT sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed FROM switchyard_attempt_minutes
+            """).first)
+        // The fixture's 5 successes and 3 failures, one accepted "b-ok" and three batches' 2 failures each.
+        #expect(try sums.decode("succeeded", as: Int.self) == 6)
+        #expect(try sums.decode("failed", as: Int.self) == 9)
+    }
+
     @Test func aRatesCacheRereadsOnlyTheLastMinutesUntilAFullReadIsDue() throws {
         let connection = try fixtureConnection()
         var queries = MonitorFixture.queries
