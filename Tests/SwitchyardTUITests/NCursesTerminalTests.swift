@@ -213,3 +213,28 @@ struct Tmux {
 }
 
 struct TmuxTimeout: Error {}
+
+/// What get_wch returns, as the dashboard's keys.
+struct NCursesKeyTests {
+    @Test func functionKeysAndControlCharactersMapToKeys() {
+        // KEY_UP 0403, KEY_DOWN 0402, KEY_NPAGE 0522, KEY_BTAB 0541, KEY_ENTER 0527 (curses.h).
+        #expect(NCursesTerminal.key(code: 0o403, isFunctionKey: true) == .up)
+        #expect(NCursesTerminal.key(code: 0o402, isFunctionKey: true) == .down)
+        #expect(NCursesTerminal.key(code: 0o522, isFunctionKey: true) == .pageDown)
+        #expect(NCursesTerminal.key(code: 0o541, isFunctionKey: true) == .backTab)
+        #expect(NCursesTerminal.key(code: 0o527, isFunctionKey: true) == .enter)
+        #expect(NCursesTerminal.key(code: 13, isFunctionKey: false) == .enter)
+        #expect(NCursesTerminal.key(code: 10, isFunctionKey: false) == .enter)
+        #expect(NCursesTerminal.key(code: 27, isFunctionKey: false) == .escape)
+        #expect(NCursesTerminal.key(code: 9, isFunctionKey: false) == .tab)
+        #expect(NCursesTerminal.key(code: 127, isFunctionKey: false) == .backspace)
+        #expect(NCursesTerminal.key(code: 3, isFunctionKey: false) == nil)
+    }
+
+    @Test func printableCharactersAreCharacters() {
+        for character in "qrdhPR?/+- jkG1é" {
+            let code = Int32(character.unicodeScalars.first!.value)
+            #expect(NCursesTerminal.key(code: code, isFunctionKey: false) == .character(character))
+        }
+    }
+}
