@@ -6,62 +6,63 @@ import SwitchyardEngine
 /// `NCursesTerminal` in a real tmux pane: this test binary runs itself inside tmux as the
 /// dashboard (`dashboardInsideTmux`, with the fake backend), and the tests drive it with
 /// `send-keys`, `resize-window` and signals, reading the screen with `capture-pane -p`.
-/// Skipped when tmux is not installed.
+/// Skipped when tmux is not installed. Waits are `Task.sleep`: a blocked thread of the
+/// cooperative pool (two here) would starve the database tests running beside these.
 @Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed"))
 struct NCursesTerminalTests {
-    @Test(.timeLimit(.minutes(1))) func xtermUnicodeKeysResizeAndQuit() throws {
+    @Test(.timeLimit(.minutes(1))) func xtermUnicodeKeysResizeAndQuit() async throws {
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
         defer { pane.close() }
-        let screen = try pane.waitFor("PENDING    137")
+        let screen = try await pane.waitFor("PENDING    137")
         #expect(screen.contains("┌─ Queue"))
         #expect(screen.contains("ops@db.internal:5432/switchyard"))
         pane.send("?")
-        _ = try pane.waitFor("Moving around")
+        _ = try await pane.waitFor("Moving around")
         pane.send("Escape")
-        _ = try pane.waitFor("Failed tasks")
+        _ = try await pane.waitFor("Failed tasks")
         pane.send("Enter")
-        _ = try pane.waitFor("attempts 5/5")
+        _ = try await pane.waitFor("attempts 5/5")
         pane.send("Escape")
-        _ = try pane.waitFor("Failed tasks")
+        _ = try await pane.waitFor("Failed tasks")
         pane.resize(columns: 60, rows: 20)
-        _ = try pane.waitFor("The terminal is 60x20")
+        _ = try await pane.waitFor("The terminal is 60x20")
         pane.resize(columns: 100, rows: 30)
-        _ = try pane.waitFor("PENDING    137")
+        _ = try await pane.waitFor("PENDING    137")
         pane.send("q")
-        let result = try pane.waitForExit()
+        let result = try await pane.waitForExit()
         #expect(result == "quit restored")
         // The alternate screen is gone: the dashboard left nothing behind.
         #expect(!(try pane.capture()).contains("PENDING"))
     }
 
     @Test(.timeLimit(.minutes(1)), arguments: ["vt100", "screen", "tmux-256color"])
-    func asciiWithoutUTF8AndSIGTERMRestores(term: String) throws {
+    func asciiWithoutUTF8AndSIGTERMRestores(term: String) async throws {
         let pane = try Tmux.start(term: term, lang: "C")
         defer { pane.close() }
-        let screen = try pane.waitFor("PENDING    137")
+        let screen = try await pane.waitFor("PENDING    137")
         let ascii = screen.unicodeScalars.allSatisfy { $0.isASCII }
         #expect(ascii)
         #expect(screen.contains("+- Queue"))
-        try pane.signal(SIGTERM)
-        #expect(try pane.waitForExit() == "signal(\(SIGTERM)) restored")
+        try await pane.signal(SIGTERM)
+        #expect(try await pane.waitForExit() == "signal(\(SIGTERM)) restored")
     }
 
-    @Test(.timeLimit(.minutes(1))) func sighupExitsPromptly() throws {
+    @Test(.timeLimit(.minutes(1))) func sighupExitsPromptly() async throws {
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
         defer { pane.close() }
-        _ = try pane.waitFor("PENDING    137")
-        try pane.signal(SIGHUP)
-        #expect(try pane.waitForExit() == "signal(\(SIGHUP)) restored")
+        _ = try await pane.waitFor("PENDING    137")
+        try await pane.signal(SIGHUP)
+        #expect(try await pane.waitForExit() == "signal(\(SIGHUP)) restored")
     }
 
-    @Test(.timeLimit(.minutes(1))) func aClosedPaneEndsTheDashboard() throws {
+    @Test(.timeLimit(.minutes(1))) func aClosedPaneEndsTheDashboard() async throws {
         // The SSH session dropping: the tty hangs up under the process.
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
-        _ = try pane.waitFor("PENDING    137")
-        let pid = try pane.childPID()
+        _ = try await pane.waitFor("PENDING    137")
+        let pid = try await pane.childPID()
         pane.close()
         let deadline = Date().addingTimeInterval(10)
-        while Tmux.isRunning(pid), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while Tmux.isRunning(pid), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!Tmux.isRunning(pid), "the dashboard still runs after its tty hung up")
         if Tmux.isRunning(pid) {
             Glibc.kill(pid, SIGKILL)
@@ -162,41 +163,41 @@ struct Tmux {
 
     func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
 
-    func waitFor(_ text: String, seconds: Double = 20) throws -> String {
+    func waitFor(_ text: String, seconds: Double = 20) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var screen = ""
         while Date() < deadline {
             screen = try capture()
             if screen.contains(text) { return screen }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("\"\(text)\" never appeared; the screen:\n\(screen)")
         throw TmuxTimeout()
     }
 
     /// What the child wrote when it stopped: "<DashboardExit> restored|not-restored".
-    func waitForExit(seconds: Double = 10) throws -> String {
+    func waitForExit(seconds: Double = 10) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: resultPath, encoding: .utf8) { return text }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("the dashboard did not stop within \(seconds) s")
         throw TmuxTimeout()
     }
 
-    func childPID() throws -> pid_t {
+    func childPID() async throws -> pid_t {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: resultPath + ".pid", encoding: .utf8), let pid = pid_t(text) {
                 return pid
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TmuxTimeout()
     }
 
-    func signal(_ signal: Int32) throws { kill(try childPID(), signal) }
+    func signal(_ signal: Int32) async throws { Glibc.kill(try await childPID(), signal) }
 
     func send(_ keys: String...) {
         for key in keys { _ = try? tmux(["send-keys", "-t", session, key]) }
