@@ -93,10 +93,10 @@ extension Switchyard {
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
                 refresh: .milliseconds(Int64(refresh * 1000)), maxRefreshes: maxRefreshes, ascii: ascii,
-                noColor: noColor || ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } == true)
+                noColor: noColor)
             let exit: DashboardExit
             do {
-                let terminal = try NCursesTerminal(colors: !options.noColor)
+                let terminal = try NCursesTerminal(options: options)
                 exit = await DashboardRuntime(backend: backend, options: options).run(terminal: terminal)
             } catch let error as TerminalError {
                 traffic?.stop()
