@@ -8,13 +8,18 @@ import Testing
         let channel = "wake_" + schema.name
         let listener = try schema.connect()
         try listener.listen(channel)
-        let sender = Task.detached {
-            try await Task.sleep(for: .milliseconds(100))
-            try schema.connect().execute("SELECT pg_notify(\(channel), 'hello')")
-        }
+        // The sender runs on a thread of its own: this test blocks a thread of the cooperative pool
+        // (2 here) while it waits, and with other tests blocking the other one, a Task could not
+        // run before the timeout (see PITFALLS.md).
+        let sent = DispatchSemaphore(value: 0)
+        Thread {
+            Thread.sleep(forTimeInterval: 0.1)
+            _ = try? schema.connect().execute("SELECT pg_notify(\(channel), 'hello')")
+            sent.signal()
+        }.start()
         let started = ContinuousClock.now
         let notification = try listener.waitForNotification(timeout: .seconds(10))
-        try await sender.value
+        sent.wait()
         #expect(notification?.channel == channel)
         #expect(notification?.payload == "hello")
         #expect(ContinuousClock.now - started < .seconds(10))
