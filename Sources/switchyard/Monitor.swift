@@ -73,10 +73,12 @@ extension Switchyard {
                     let migrator = Migrator()
                     let current = try migrator.currentVersion(on: connection)
                     guard current >= migrator.latestVersion else {
-                        throw ValidationError("""
+                        FileHandle.standardError.write(Data("""
                             This database's Switchyard schema is at version \(current) of \(migrator.latestVersion). \
                             Run `switchyard migrate` first, or watch it as it is with --read-only.
-                            """)
+
+                            """.utf8))
+                        throw ExitCode(1)
                     }
                 }
             } catch let error as DatabaseError {

@@ -142,7 +142,9 @@ public final class DashboardRuntime: Sendable {
                 }
                 apply(message)
             }
-            if exit == nil, now >= nextRefresh, !snapshotLoading {
+            // No new refresh once the last one allowed has come in (it is still drawn below).
+            let refreshesLeft = options.maxRefreshes.map { refreshes < $0 } ?? true
+            if exit == nil, refreshesLeft, now >= nextRefresh, !snapshotLoading {
                 lastRefresh = now
                 nextRefresh = now.advanced(by: model.refreshInterval)
                 apply(.tick(clock()))

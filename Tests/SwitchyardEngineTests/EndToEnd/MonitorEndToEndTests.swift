@@ -132,3 +132,51 @@ struct MonitorEndToEndTests {
         #expect(try count("SELECT count(*) AS n FROM execution_tasks", connection) == 400)
     }
 }
+
+/// The dashboard when its database goes away and comes back: a server of its own, so the
+/// other tests keep theirs.
+@Suite(.serialized)
+struct MonitorReconnectEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `scripts/pg.sh ACTION DIR`; returns its stdout (the URL for start).
+    @discardableResult
+    func pg(_ action: String, _ directory: String) throws -> String {
+        let (status, output) = try TmuxSession.spawnAndWait([Self.root.appendingPathComponent("scripts/pg.sh").path,
+                                                             action, directory])
+        #expect(status == 0, "pg.sh \(action): \(output)")
+        return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
+    }
+
+    @Test(.database, .timeLimit(.minutes(3)))
+    func theDashboardSaysTheDatabaseIsGoneKeepsItsDataAndReconnects() throws {
+        let directory = NSTemporaryDirectory() + "switchyard-reconnect-\(UInt32.random(in: 0...UInt32.max))"
+        let url = try pg("start", directory)
+        defer { try? pg("destroy", directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        #expect(try Executable.run(["migrate"], environment: environment).status == 0)
+        let enqueue = try Executable.run(["enqueue", "--trade-id", "KEEP-ME", "--event-type", "ENTRY",
+                                          "--payload", MonitorEndToEndTests.badEntry], environment: environment)
+        #expect(enqueue.status != 0, "a bad payload is refused at enqueue")
+        let connection = try PGConnection(settings: ConnectionSettings(conninfo: url))
+        try connection.execute(Query("""
+            INSERT INTO execution_tasks (trade_id, event_type, status, attempts, last_error, payload)
+            VALUES ('KEEP-ME', 'ENTRY', 'FAILED', 5, 'refused', \(MonitorEndToEndTests.goodEntry)::jsonb)
+            """))
+        connection.close()
+
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--no-router", "--refresh", "0.5"],
+                                   environment: ["DATABASE_URL": url, "LANG": "C.UTF-8"])
+        try tmux.waitFor("KEEP-ME")
+        try pg("stop", directory)
+        let offline = try tmux.waitFor("OFFLINE")
+        #expect(offline.contains("KEEP-ME"), "the last data stays on screen:\n\(offline)")
+        try pg("start", directory)
+        try tmux.waitUntil(description: "back online", timeout: 30) { !$0.contains("OFFLINE") && $0.contains("KEEP-ME") }
+        try tmux.send("q")
+        let end = try tmux.waitForExit()
+        #expect(end.status == 0, "\(end.screen)")
+    }
+}
