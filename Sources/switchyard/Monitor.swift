@@ -113,7 +113,7 @@ extension Switchyard {
                 await router.waitUntilStopped()
                 let status = router.status
                 log("embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), "
-                    + "retrying \(status.retrying), failed \(status.failed)); nothing left RUNNING")
+                    + "retrying \(status.retrying), failed \(status.failed))")
             }
             backend.close()
             if case .signal(let number) = exit { throw ExitCode(128 + number) }
