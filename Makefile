@@ -34,6 +34,17 @@ clean:
 bench-monitor: deps
 	@scripts/bench-monitor.sh all
 
+# The dashboard's CPU, bytes written per second, memory and first frame next to htop, in an
+# 80x24 tmux pane (a benchmark, not a test): scripts/bench-dashboard.sh.
+.PHONY: bench-dashboard
+bench-dashboard: deps
+	@scripts/bench-dashboard.sh
+
+# The router's drain rate and pick-up latency, beside a pgbench ceiling: scripts/bench-router.sh.
+.PHONY: bench-router
+bench-router: deps
+	@scripts/bench-router.sh all
+
 # `switchyard stats --read-only` against a real hot standby (pg_basebackup of a small primary).
 .PHONY: standby-check
 standby-check: deps

@@ -86,7 +86,10 @@ start() {
         local port; port=$(cat "$home/port")
         say "already running on port $port"
     else
-        local port; port=$(free_port)
+        # The port of the last start when it is still free: a restarted server keeps its URL,
+        # so a running dashboard or router reconnects by itself.
+        local port; port=$(cat "$home/port" 2>/dev/null || true)
+        if [ -z "$port" ] || port_in_use "$port" || [ -e "$home/run/.s.PGSQL.$port.lock" ]; then port=$(free_port); fi
         # Recorded first: a large cluster recovering from a crash can outlast the wait below
         # and still come up on this port. PG_START_TIMEOUT (seconds) lengthens the wait.
         echo "$port" > "$home/port"

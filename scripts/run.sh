@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the private database (unless DATABASE_URL is set), migrations, then Switchyard.
+# `make run`: the private database (unless DATABASE_URL is set), migrations, then the dashboard
+# in operator mode with the embedded dry-run router and demo traffic (some orders refused and
+# some payloads malformed, so retries and failures show). RUN_ARGS replaces the monitor's flags.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
@@ -10,4 +12,5 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 bin=$(swift build --show-bin-path)/switchyard
 "$bin" migrate up
-exec "$bin" "${RUN_COMMAND[@]:-migrate}" ${RUN_ARGS:-status}
+# shellcheck disable=SC2086 # RUN_ARGS is a list of flags
+exec "$bin" monitor ${RUN_ARGS:---demo --fail-rate 0.05 --latency-ms 5}

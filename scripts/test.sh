@@ -15,4 +15,8 @@ export SWITCHYARD_TEST_REQUIRE_DATABASE=1
 unset DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGOPTIONS
 
 swift build --build-tests ${SWIFT_BUILD_FLAGS:-} || exit 1
-swift test --skip-build ${SWIFT_TEST_FLAGS:-} "$@"
+# A hung test must fail the run, not hold CI until its own limit.
+timeout --kill-after=30 "${SWITCHYARD_TEST_TIMEOUT:-1800}" swift test --skip-build ${SWIFT_TEST_FLAGS:-} "$@"
+status=$?
+[ "$status" = 124 ] && echo "The test run took longer than ${SWITCHYARD_TEST_TIMEOUT:-1800} s and was stopped." >&2
+exit "$status"

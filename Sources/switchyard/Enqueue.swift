@@ -24,7 +24,7 @@ extension Switchyard {
         @Option(help: "ENTRY or EXIT.")
         var eventType: String?
 
-        @Option(help: ArgumentHelp("The payload, a JSON object (see docs/accounts.md for the fields).", valueName: "json"))
+        @Option(help: ArgumentHelp("The payload, a JSON object (see docs/router.md for the fields).", valueName: "json"))
         var payload: String?
 
         @Option(help: ArgumentHelp("A JSON-lines file of tasks; - reads standard input.", valueName: "file"))

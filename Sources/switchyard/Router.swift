@@ -15,7 +15,7 @@ extension Switchyard {
                 SIGINT, SIGTERM and SIGHUP stop it gracefully: no new claims, the batch in flight \
                 is finished and written back, nothing is left RUNNING.
 
-                Accounts come from --accounts (format: docs/accounts.md); without it, the built-in \
+                Accounts come from --accounts (format: docs/router.md); without it, the built-in \
                 demo accounts are used.
                 """)
 
@@ -30,10 +30,13 @@ extension Switchyard {
         @Option(help: "Orders sent at once within a batch.")
         var concurrency = 4
 
+        @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next. 2 suits a 2-core machine.", valueName: "n"))
+        var claimLoops = 1
+
         @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
         var lease = 10.0
 
-        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/accounts.md.", valueName: "file"))
+        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/router.md.", valueName: "file"))
         var accounts: String?
 
         @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
@@ -57,6 +60,7 @@ extension Switchyard {
         func validate() throws {
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be 1 or more.") }
             guard concurrency >= 1 else { throw ValidationError("--concurrency must be 1 or more.") }
+            guard claimLoops >= 1 else { throw ValidationError("--claim-loops must be 1 or more.") }
             guard pollInterval > 0 else { throw ValidationError("--poll-interval must be above 0 seconds.") }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second.") }
             guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
@@ -68,6 +72,7 @@ extension Switchyard {
             configuration.batchSize = batchSize
             configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
             configuration.concurrency = concurrency
+            configuration.claimLoops = claimLoops
             configuration.lease = .milliseconds(Int64(lease * 1000))
             configuration.heartbeatInterval = min(.seconds(2), .milliseconds(Int64(lease * 1000 / 3)))
             configuration.rescueInterval = configuration.heartbeatInterval
@@ -91,7 +96,7 @@ extension Switchyard {
             }
             router.start()
             log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(batchSize), poll \(pollInterval)s, "
-                + "concurrency \(concurrency), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
+                + "concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
             var lastError: String?
             while true {
                 let status = router.status

@@ -2,7 +2,7 @@ import Foundation
 import SwitchyardResources
 
 /// A trading account a router sends orders to, and the rules that decide which tasks it takes.
-/// The JSON format is documented in docs/accounts.md.
+/// The JSON format is documented in docs/router.md.
 public struct Account: Sendable, Equatable, Codable {
     public var name: String
     public var enabled: Bool
@@ -98,7 +98,7 @@ public struct AccountSet: Sendable, Equatable {
         self.accounts = accounts
     }
 
-    /// Parses the accounts JSON (see docs/accounts.md).
+    /// Parses the accounts JSON (see docs/router.md).
     public init(json: String, source: String = "the accounts file") throws {
         struct File: Decodable { var accounts: [Account] }
         do {
@@ -107,13 +107,13 @@ public struct AccountSet: Sendable, Equatable {
             throw AccountsError("\(source): \(error.message)")
         } catch let DecodingError.keyNotFound(key, context) {
             throw AccountsError("\(source): \(Self.path(context.codingPath)) has no \"\(key.stringValue)\".",
-                                detail: "See docs/accounts.md for the format.")
+                                detail: "See docs/router.md for the format.")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw AccountsError("\(source): \(Self.path(context.codingPath)) has the wrong type (\(context.debugDescription))",
-                                detail: "See docs/accounts.md for the format.")
+                                detail: "See docs/router.md for the format.")
         } catch {
             throw AccountsError("\(source) is not valid JSON: \(error.localizedDescription)",
-                                detail: "See docs/accounts.md for the format.")
+                                detail: "See docs/router.md for the format.")
         }
     }
 

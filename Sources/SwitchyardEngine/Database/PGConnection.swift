@@ -16,6 +16,11 @@ public final class PGConnection {
             keywords.append("connect_timeout")
             values.append("10")
         }
+        // A server behind a dead network link (a dropped VPN, a failed-over host) is noticed in
+        // about 15 s instead of the kernel's two hours: keepalives, and a cap on unacknowledged
+        // writes. TCP only; the URL may override them.
+        keywords += ["keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
+        values += ["10", "5", "3", "15000"]
         // Last, so that the URL's own settings win (expand_dbname = 1).
         keywords.append("dbname")
         values.append(settings.conninfo)

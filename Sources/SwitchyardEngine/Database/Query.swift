@@ -19,14 +19,26 @@ extension Optional: PostgresParameter where Wrapped: PostgresParameter {
 }
 extension Array: PostgresParameter where Element: PostgresParameter {
     /// A Postgres array literal; every element is quoted and escaped.
+    /// Built byte by byte: a router binds arrays of thousands of values per batch, and Foundation's
+    /// `replacingOccurrences` made that half of its CPU time.
     public var postgresText: String? {
-        let items = map { element -> String in
-            guard let text = element.postgresText else { return "NULL" }
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"\(escaped)\""
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(count * 12 + 2)
+        for (index, element) in enumerated() {
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
+            guard let text = element.postgresText else {
+                literal.append(contentsOf: "NULL".utf8)
+                continue
+            }
+            literal.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
+                literal.append(byte)
+            }
+            literal.append(UInt8(ascii: "\""))
         }
-        return "{" + items.joined(separator: ",") + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 }
 

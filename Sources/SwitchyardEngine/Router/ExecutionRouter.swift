@@ -11,11 +11,15 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Status
     private var stopRequested = false
-    private var inFlightIDs: [TaskID] = []
-    private var loopThread: Thread?
+    /// The tasks each claim loop holds, by loop number.
+    private var inFlightIDs: [Int: [TaskID]] = [:]
     private var finished = DispatchGroup()
     private var wakeHeartbeat = DispatchSemaphore(value: 0)
     private var threadsRunning = 0
+    private var claimLoopsRunning = 0
+    /// Counts batches written back, so a claim loop waiting for work wakes when another loop's
+    /// write may have unblocked an EXIT.
+    private var batchesWritten = 0
 
     public let settings: ConnectionSettings
     public let configuration: Configuration
@@ -30,6 +34,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var pollInterval: Duration = .seconds(2)
         /// Orders sent at once within a batch.
         public var concurrency = 4
+        /// Claim loops, each with its own connection: while one writes a batch back, another
+        /// claims and routes the next. 2 keeps a 2-core machine busy; 1 is the seed's design.
+        public var claimLoops = 1
         /// How long a claim holds a task before another router may take it back.
         public var lease: Duration = .seconds(10)
         /// How often the router reports itself and extends the leases of its in-flight tasks.
@@ -76,8 +83,8 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// A router sending through `connector` instead of the one `configuration.mode` names
     /// (a live connector, or a test's).
     public init(settings: ConnectionSettings, configuration: Configuration, connector: any OrderConnector) throws {
-        guard configuration.batchSize >= 1, configuration.concurrency >= 1 else {
-            throw ActionError("Batch size and concurrency must be 1 or more.")
+        guard configuration.batchSize >= 1, configuration.concurrency >= 1, configuration.claimLoops >= 1 else {
+            throw ActionError("Batch size, concurrency and claim loops must be 1 or more.")
         }
         guard configuration.lease > configuration.heartbeatInterval else {
             throw ActionError("The lease must be longer than the heartbeat interval, or tasks in flight would be taken back.")
@@ -105,13 +112,16 @@ public final class ExecutionRouter: @unchecked Sendable {
             finished = DispatchGroup()
             wakeHeartbeat = DispatchSemaphore(value: 0)
             finished.enter()
-            threadsRunning = 2
-            let loop = Thread { [self] in runClaimLoop() }
-            loop.name = "switchyard.router.claim"
+            claimLoopsRunning = configuration.claimLoops
+            threadsRunning = configuration.claimLoops + 1
+            inFlightIDs = [:]
+            for number in 0..<configuration.claimLoops {
+                let loop = Thread { [self] in runClaimLoop(number) }
+                loop.name = "switchyard.router.claim.\(number)"
+                loop.start()
+            }
             let heartbeat = Thread { [self] in runHeartbeat() }
             heartbeat.name = "switchyard.router.heartbeat"
-            loopThread = loop
-            loop.start()
             heartbeat.start()
         }
     }
@@ -151,9 +161,10 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     private var isStopping: Bool { lock.withLock { stopRequested } }
 
-    private func runClaimLoop() {
-        defer { finishLoop() }
+    /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight tasks.
+    private func runClaimLoop(_ number: Int) {
         var connection: PGConnection?
+        defer { finishLoop(number, connection: connection) }
         var listener: PGConnection?
         var unwritten: (outcomes: [TaskOutcome], claimed: [TaskID: ClaimedTask])?
         var failures = 0
@@ -176,7 +187,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                 let queue = TaskQueue(connection: connection)
                 markRunning()
                 if let pending = unwritten {
-                    try write(pending.outcomes, claimed: pending.claimed, queue: queue)
+                    try write(pending.outcomes, claimed: pending.claimed, queue: queue, loop: number)
                     unwritten = nil
                 }
                 if isStopping { break }
@@ -193,13 +204,13 @@ public final class ExecutionRouter: @unchecked Sendable {
                     continue
                 }
                 lock.withLock {
-                    inFlightIDs = claimed.map(\.id)
-                    current.inFlight = claimed.count
+                    inFlightIDs[number] = claimed.map(\.id)
+                    current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
                 }
                 let outcomes = routeAll(claimed)
                 let byID = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, $0) })
                 unwritten = (outcomes, byID)
-                try write(outcomes, claimed: byID, queue: queue)
+                try write(outcomes, claimed: byID, queue: queue, loop: number)
                 unwritten = nil
             } catch {
                 failures += 1
@@ -214,32 +225,43 @@ public final class ExecutionRouter: @unchecked Sendable {
                 pause(for: .milliseconds(min(5000, 200 * (1 << min(failures, 5)))))
             }
         }
-        // A clean stop leaves nothing RUNNING: put back whatever could not be written.
-        if let connection {
-            if let pending = unwritten { try? write(pending.outcomes, claimed: pending.claimed, queue: TaskQueue(connection: connection)) }
-            _ = try? TaskQueue(connection: connection).release(routerID: routerID)
-            _ = try? connection.execute("""
-                UPDATE switchyard_routers SET stopped_at = now(), heartbeat_at = now(), in_flight = 0,
-                    processed = \(status.processed) WHERE id = \(routerID)
-                """)
-        } else if let fresh = try? PGConnection(settings: settings) {
-            _ = try? TaskQueue(connection: fresh).release(routerID: routerID)
-            _ = try? fresh.execute("UPDATE switchyard_routers SET stopped_at = now(), in_flight = 0 WHERE id = \(routerID)")
+        // A clean stop leaves nothing RUNNING: write back what this loop could not write yet.
+        if let connection, let pending = unwritten {
+            try? write(pending.outcomes, claimed: pending.claimed, queue: TaskQueue(connection: connection), loop: number)
         }
-        lock.withLock { inFlightIDs = [] }
     }
 
-    private func finishLoop() {
-        let wake = lock.withLock { () -> DispatchSemaphore in
+    /// Ends claim loop `number`. The last loop to end puts back whatever is still RUNNING under
+    /// this router (never earlier: another loop may still be writing its batch) and marks it stopped.
+    private func finishLoop(_ number: Int, connection: PGConnection?) {
+        let (wake, last) = lock.withLock { () -> (DispatchSemaphore, Bool) in
             stopRequested = true
-            current.inFlight = 0
-            return wakeHeartbeat
+            inFlightIDs[number] = nil
+            current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
+            claimLoopsRunning -= 1
+            return (wakeHeartbeat, claimLoopsRunning == 0)
+        }
+        if last {
+            if let connection, connection.isConnected {
+                _ = try? TaskQueue(connection: connection).release(routerID: routerID)
+                _ = try? connection.execute("""
+                    UPDATE switchyard_routers SET stopped_at = now(), heartbeat_at = now(), in_flight = 0,
+                        processed = \(status.processed) WHERE id = \(routerID)
+                    """)
+            } else if let fresh = try? PGConnection(settings: settings) {
+                _ = try? TaskQueue(connection: fresh).release(routerID: routerID)
+                _ = try? fresh.execute("UPDATE switchyard_routers SET stopped_at = now(), in_flight = 0 WHERE id = \(routerID)")
+            }
+            lock.withLock {
+                inFlightIDs = [:]
+                current.inFlight = 0
+            }
         }
         wake.signal()
         threadFinished()
     }
 
-    /// The last of the two threads to end marks the router stopped, then releases the waiters.
+    /// The last thread to end (claim loops and heartbeat) marks the router stopped, then releases the waiters.
     private func threadFinished() {
         let group = lock.withLock { () -> DispatchGroup? in
             threadsRunning -= 1
@@ -265,7 +287,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         try connection.execute(query.named("registerRouter"))
     }
 
-    private func write(_ outcomes: [TaskOutcome], claimed: [TaskID: ClaimedTask], queue: TaskQueue) throws {
+    private func write(_ outcomes: [TaskOutcome], claimed: [TaskID: ClaimedTask], queue: TaskQueue, loop: Int) throws {
         let report = try queue.complete(outcomes, claimed: claimed, routerID: routerID, retryPolicy: configuration.retryPolicy)
         if report.duplicateAcceptances > 0 {
             record(ActionError("\(report.duplicateAcceptances) acceptance(s) were already recorded; no second order was kept."))
@@ -275,8 +297,9 @@ public final class ExecutionRouter: @unchecked Sendable {
             current.retrying += report.retrying.count
             current.failed += report.failed.count
             current.processed += report.succeeded.count + report.retrying.count + report.failed.count
-            inFlightIDs = []
-            current.inFlight = 0
+            inFlightIDs[loop] = nil
+            current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
+            batchesWritten += 1
         }
     }
 
@@ -319,9 +342,11 @@ public final class ExecutionRouter: @unchecked Sendable {
             wait = min(wait, untilNext)
         }
         let deadline = ContinuousClock.now + wait
+        let written = lock.withLock { batchesWritten }
         while !isStopping {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero { return }
+            if configuration.claimLoops > 1, lock.withLock({ batchesWritten }) != written { return }
             if try listener.waitForNotification(timeout: min(remaining, .milliseconds(50))) != nil {
                 while try listener.nextBufferedNotification() != nil {}
                 return
@@ -348,15 +373,23 @@ public final class ExecutionRouter: @unchecked Sendable {
         defer { threadFinished() }
         var connection: PGConnection?
         while true {
-            let (stopping, wake, inFlight, processed) = lock.withLock { (stopRequested, wakeHeartbeat, inFlightIDs, current.processed) }
+            let (stopping, wake, inFlight, processed) = lock.withLock {
+                (stopRequested, wakeHeartbeat, inFlightIDs.values.flatMap { $0 }, current.processed)
+            }
             if stopping { break }
             do {
                 if connection == nil { connection = try PGConnection(settings: settings) }
                 guard let connection else { continue }
                 if !inFlight.isEmpty {
+                    // SKIP LOCKED: a task whose row is locked is being written back by the claim loop
+                    // right now (it needs no longer lease), and waiting for it, rows locked in another
+                    // order than the write-back's, is how the two deadlocked.
                     let extend: Query = """
-                        UPDATE execution_tasks SET locked_until = \(Date().addingTimeInterval(configuration.lease.seconds))
-                        WHERE id = ANY(\(inFlight)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
+                        UPDATE execution_tasks AS t SET locked_until = \(Date().addingTimeInterval(configuration.lease.seconds))
+                        FROM (SELECT id FROM execution_tasks
+                              WHERE id = ANY(\(inFlight)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
+                              ORDER BY id FOR UPDATE SKIP LOCKED) AS mine
+                        WHERE t.id = mine.id
                         """
                     try connection.execute(extend.named("extendLeases"))
                 }

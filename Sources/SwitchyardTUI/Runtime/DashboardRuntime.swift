@@ -13,6 +13,8 @@ public final class DashboardRuntime: Sendable {
 
     /// How long the loop waits for a key before looking at timers and results again.
     static let inputPoll = Duration.milliseconds(50)
+    /// Bursts of NOTIFY cause at most one refresh per this long.
+    static let coalescing = Duration.milliseconds(250)
 
     public init(backend: any DashboardBackend, options: DashboardOptions,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -23,7 +25,7 @@ public final class DashboardRuntime: Sendable {
 
     /// Runs until q, a signal, or `maxRefreshes`; the terminal is restored before this returns.
     /// The terminal is used only by the runtime's thread from here on.
-    public func run(terminal: Terminal) async -> DashboardExit {
+    public func run(terminal: any Terminal) async -> DashboardExit {
         let handoff = TerminalHandoff(terminal)
         return await withCheckedContinuation { continuation in
             let thread = Thread {
@@ -34,7 +36,7 @@ public final class DashboardRuntime: Sendable {
         }
     }
 
-    private func loop(_ terminal: Terminal) -> DashboardExit {
+    private func loop(_ terminal: any Terminal) -> DashboardExit {
         let mailbox = Mailbox()
         let glyphs: Glyphs = options.ascii || !terminal.supportsUnicode ? .ascii : .unicode
         var model = DashboardModel(settings: options.settings,
@@ -45,8 +47,11 @@ public final class DashboardRuntime: Sendable {
         var refreshes = 0
         var snapshotLoading = false
         var reloadWanted = false
-        var nextRefresh = clock()
-        var lastRefresh = Date.distantPast
+        // Refreshes are scheduled on the monotonic clock: a wall-clock jump (NTP, a fixed test
+        // clock) neither stops nor floods them. `clock` only stamps what the screen shows.
+        let monotonic = ContinuousClock()
+        var nextRefresh = monotonic.now
+        var lastRefresh: ContinuousClock.Instant?
 
         let watcher = Task.detached { [backend] in
             var pause = 1.0
@@ -108,7 +113,7 @@ public final class DashboardRuntime: Sendable {
                     }
                 }
             case .scheduleRefresh(let after):
-                nextRefresh = min(nextRefresh, clock().addingTimeInterval(after.seconds))
+                nextRefresh = min(nextRefresh, monotonic.now.advanced(by: after))
             case .quit:
                 exit = .quit
             }
@@ -121,12 +126,12 @@ public final class DashboardRuntime: Sendable {
 
         apply(.resized(terminal.size))
         while exit == nil {
-            let now = clock()
+            let now = monotonic.now
             for message in mailbox.takeAll() {
                 switch message {
                 case .databaseChanged:
                     // Coalesce bursts of NOTIFY: at most one refresh per 250 ms.
-                    nextRefresh = min(nextRefresh, max(now, lastRefresh.addingTimeInterval(0.25)))
+                    nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
                     continue
                 case .snapshotLoaded, .snapshotFailed:
                     snapshotLoading = false
@@ -137,10 +142,12 @@ public final class DashboardRuntime: Sendable {
                 }
                 apply(message)
             }
-            if exit == nil, now >= nextRefresh, !snapshotLoading {
+            // No new refresh once the last one allowed has come in (it is still drawn below).
+            let refreshesLeft = options.maxRefreshes.map { refreshes < $0 } ?? true
+            if exit == nil, refreshesLeft, now >= nextRefresh, !snapshotLoading {
                 lastRefresh = now
-                nextRefresh = now.addingTimeInterval(model.refreshInterval.seconds)
-                apply(.tick(now))
+                nextRefresh = now.advanced(by: model.refreshInterval)
+                apply(.tick(clock()))
             }
             if dirty {
                 var frame = CellBuffer(size: model.size)
@@ -213,6 +220,6 @@ final class Mailbox: @unchecked Sendable {
 ///
 /// `@unchecked Sendable`: after `run(terminal:)` starts, only that thread touches the terminal.
 private struct TerminalHandoff: @unchecked Sendable {
-    let terminal: Terminal
-    init(_ terminal: Terminal) { self.terminal = terminal }
+    let terminal: any Terminal
+    init(_ terminal: any Terminal) { self.terminal = terminal }
 }

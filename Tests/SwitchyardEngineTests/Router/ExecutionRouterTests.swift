@@ -11,6 +11,21 @@ struct FailFirstAttemptConnector: OrderConnector {
     }
 }
 
+/// Accepts every order except those `refuse` picks, and remembers every order sent.
+final class RecordingConnector: OrderConnector, @unchecked Sendable {
+    // Safe because `sent` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var sent: [Order] = []
+    private let refuse: @Sendable (Order) -> Bool
+    init(refuse: @escaping @Sendable (Order) -> Bool) { self.refuse = refuse }
+    var isDryRun: Bool { true }
+    var orders: [Order] { lock.withLock { sent } }
+    func send(_ order: Order) -> OrderResult {
+        lock.withLock { sent.append(order) }
+        return refuse(order) ? OrderResult(accepted: false, code: 503, message: "refused") : OrderResult(accepted: true, code: 200, message: "accepted")
+    }
+}
+
 /// Holds every order until `open()`, then accepts them all.
 final class GatedConnector: OrderConnector, @unchecked Sendable {
     // Safe because the semaphore is the only state, and it is thread-safe.
@@ -94,6 +109,20 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS' AND attempts = 2", connection) == ids.count)
         // One refusal and one acceptance per account and ENTRY; never two acceptances.
         #expect(try count("SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs WHERE status = 'SUCCESS' AND account IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d", connection) == 0)
+    }
+
+    @Test func aRetrySendsOnlyToTheAccountsThatHaveNotAccepted() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 3))
+        let connector = RecordingConnector(refuse: { $0.account == "small" && $0.attempt == 1 })
+        let status = try await drainWith(connector, schema: schema, configuration: configuration())
+        #expect(status.succeeded == 6)
+        let sent = connector.orders
+        // Attempt 1: both accounts (big accepted, small refused). Attempt 2: only small.
+        #expect(sent.filter { $0.attempt == 2 }.allSatisfy { $0.account == "small" })
+        #expect(sent.filter { $0.attempt == 2 }.count == 6)
+        #expect(Set(sent.map { "\($0.taskID.rawValue)-\($0.account)-\($0.attempt)" }).count == sent.count)
     }
 
     func drainWith(_ connector: some OrderConnector, schema: TestSchema, configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
@@ -198,12 +227,14 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         #expect(router.status.state == .stopped)
     }
 
-    @Test func stoppingMidBatchLeavesNothingRunning() async throws {
+    @Test(arguments: [1, 2])
+    func stoppingMidBatchLeavesNothingRunning(claimLoops: Int) async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 50))
         var configuration = configuration(exitWhenIdle: false)
         configuration.concurrency = 2
+        configuration.claimLoops = claimLoops
         // Orders wait at the gate, so the first batch is surely in flight when the stop comes,
         // however loaded the machine is.
         let gate = GatedConnector()
@@ -217,6 +248,10 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         await router.waitUntilStopped()
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
+        // The batches in flight were finished and written back, not thrown away.
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == router.status.succeeded)
+        #expect(router.status.succeeded > 0 && router.status.inFlight == 0)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0", connection) == 1)
     }
 
     @Test func liveRoutingWithoutAConnectorIsAClearError() throws {

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+import SwitchyardTUI
+
+extension Switchyard {
+    struct Monitor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The dashboard: queue depth, rates, recent logs, failed tasks and routers, live.",
+            discussion: """
+                Modes: operator (the default) runs a dry-run router in this process and may retry, \
+                dead-letter, hold and pause; --no-router leaves routing to routers elsewhere; \
+                --read-only is an observer: a read-only database session, no router, and every \
+                change key explains that it is disabled.
+
+                Keys: ? shows them all. q (or Esc) goes back, then quits. Ctrl-C, SIGTERM and SIGHUP \
+                quit too; the terminal is always restored and the embedded router finishes or \
+                releases its batch in flight. Operating over SSH and under tmux: docs/operations.md.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Flag(help: "Observer mode: read-only session, no router, no changes possible.")
+        var readOnly = false
+
+        @Flag(help: "Do not run the embedded router (routers run elsewhere).")
+        var noRouter = false
+
+        @Option(help: ArgumentHelp("Refresh interval in seconds (at least 0.25; + and - change it).", valueName: "seconds"))
+        var refresh = 1.0
+
+        @Option(help: ArgumentHelp("Exit after this many refreshes (for scripts and tests).", valueName: "n"))
+        var maxRefreshes: Int?
+
+        @Flag(help: "ASCII lines and charts even in a UTF-8 locale.")
+        var ascii = false
+
+        @Flag(help: "No colours (NO_COLOR in the environment does the same).")
+        var noColor = false
+
+        @Flag(help: "Also enqueue demo traffic: a steady stream of trades, some of them malformed.")
+        var demo = false
+
+        @Option(help: ArgumentHelp("With --demo: trades per second.", valueName: "n"))
+        var demoRate = 2.0
+
+        @Option(help: ArgumentHelp("Embedded router: the accounts file (JSON); see docs/router.md.", valueName: "file"))
+        var accounts: String?
+
+        @Option(help: ArgumentHelp("Embedded router, dry-run: share of orders to refuse (0 to 1), for demos.", valueName: "rate"))
+        var failRate = 0.0
+
+        @Option(help: ArgumentHelp("Embedded router, dry-run: simulated order latency in milliseconds.", valueName: "ms"))
+        var latencyMs = 0
+
+        func validate() throws {
+            guard refresh > 0, refresh.isFinite else { throw ValidationError("--refresh takes seconds above 0, e.g. 1 or 0.5.") }
+            if let maxRefreshes, maxRefreshes < 1 { throw ValidationError("--max-refreshes takes a count of 1 or more.") }
+            guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
+            guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
+            guard demoRate > 0 else { throw ValidationError("--demo-rate must be above 0 trades per second.") }
+            if readOnly && demo { throw ValidationError("--demo writes tasks; it cannot run with --read-only.") }
+        }
+
+        func run() async throws {
+            let settings = try database.settings(readOnly: readOnly)
+            let runsRouter = !readOnly && !noRouter
+            // Fail before the screen opens: a bad URL, a wrong password or an unmigrated database.
+            do {
+                let connection = try PGConnection(settings: settings)
+                defer { connection.close() }
+                if !readOnly {
+                    let migrator = Migrator()
+                    let current = try migrator.currentVersion(on: connection)
+                    guard current >= migrator.latestVersion else {
+                        FileHandle.standardError.write(Data("""
+                            This database's Switchyard schema is at version \(current) of \(migrator.latestVersion). \
+                            Run `switchyard migrate` first, or watch it as it is with --read-only.
+
+                            """.utf8))
+                        throw ExitCode(1)
+                    }
+                }
+            } catch let error as DatabaseError {
+                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                throw ExitCode(1)
+            }
+
+            let router = runsRouter ? try embeddedRouter(settings: settings) : nil
+            let traffic = demo ? DemoTraffic(settings: settings, tradesPerSecond: demoRate) : nil
+            router?.start()
+            traffic?.start()
+
+            let backend = EngineDashboardBackend(settings: settings, router: router)
+            let options = DashboardOptions(
+                settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
+                refresh: .milliseconds(Int64(refresh * 1000)), maxRefreshes: maxRefreshes, ascii: ascii,
+                noColor: noColor)
+            let exit: DashboardExit
+            do {
+                let terminal = try NCursesTerminal(options: options)
+                exit = await DashboardRuntime(backend: backend, options: options).run(terminal: terminal)
+            } catch let error as TerminalError {
+                traffic?.stop()
+                await router?.stop()
+                throw ValidationError(error.description)
+            }
+
+            // The screen is back to normal: stderr is readable again (unless the terminal is gone).
+            traffic?.stop()
+            if let router {
+                router.requestStop()
+                await router.waitUntilStopped()
+                let status = router.status
+                log("embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), "
+                    + "retrying \(status.retrying), failed \(status.failed)); nothing left RUNNING")
+            }
+            backend.close()
+            if case .signal(let number) = exit { throw ExitCode(128 + number) }
+        }
+
+        private func embeddedRouter(settings: ConnectionSettings) throws -> ExecutionRouter {
+            var configuration = ExecutionRouter.Configuration()
+            do {
+                configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
+            } catch let error as AccountsError {
+                throw ValidationError(error.description)
+            }
+            configuration.mode = .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate,
+                                                         seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
+            do {
+                return try ExecutionRouter(settings: settings, configuration: configuration)
+            } catch let error as ActionError {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+}

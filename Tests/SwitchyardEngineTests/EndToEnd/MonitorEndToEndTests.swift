@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// `switchyard monitor` in a real terminal (a tmux pane, 80x24), against the real server,
+/// driven with keys the way an operator drives it.
+@Suite(.serialized)
+struct MonitorEndToEndTests {
+    static let goodEntry = #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00}"#
+    /// Stop equal to entry: the router fails it with a clear error, whatever is retried.
+    static let badEntry = #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4156.25}"#
+
+    func count(_ sql: String, _ connection: PGConnection) throws -> Int {
+        try connection.execute(Query(sql, parameters: [])).first!.decode("n")
+    }
+
+    func status(of trade: String, _ connection: PGConnection) throws -> String? {
+        let query: Query = "SELECT status FROM execution_tasks WHERE trade_id = \(trade) ORDER BY id LIMIT 1"
+        return try connection.execute(query).first?.decode("status")
+    }
+
+    /// A task refused by every account until its one attempt is spent: FAILED, but sound.
+    func makeFailedTask(_ trade: String, _ schema: TestSchema) throws {
+        let enqueue = try Executable.run(["enqueue", "--trade-id", trade, "--event-type", "ENTRY",
+                                          "--payload", Self.goodEntry, "--max-attempts", "1"],
+                                         environment: schema.processEnvironment)
+        #expect(enqueue.status == 0, "\(enqueue.stderr)")
+        let router = try Executable.run(["router", "--fail-rate", "1", "--exit-when-idle", "--poll-interval", "0.2"],
+                                        environment: schema.processEnvironment)
+        #expect(router.status == 0, "\(router.stderr)")
+        #expect(try status(of: trade, schema.connect()) == "FAILED")
+    }
+
+    func monitor(_ arguments: [String], _ schema: TestSchema) throws -> TmuxSession {
+        var environment = schema.processEnvironment.filter { $0.key == "DATABASE_URL" }
+        environment["LANG"] = "C.UTF-8"
+        return try TmuxSession(command: [Executable.path, "monitor", "--refresh", "0.5"] + arguments,
+                               environment: environment)
+    }
+
+    /// The pane's `stty -a` after the program ended: the line discipline is back.
+    func expectTerminalRestored(_ screen: String) {
+        let modes = Set(screen.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        #expect(modes.contains("icanon") && !modes.contains("-icanon"), "terminal left without canonical input:\n\(screen)")
+        #expect(modes.contains("echo") && !modes.contains("-echo"), "terminal left without echo:\n\(screen)")
+    }
+
+    @Test(.database, .timeLimit(.minutes(2)))
+    func anOperatorRetriesAFailedTaskWithKeysAndTheEmbeddedRouterSucceeds() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try makeFailedTask("E2E-RETRY", schema)
+
+        let tmux = try monitor([], schema)
+        try tmux.waitFor("OPERATOR")
+        try tmux.waitFor("E2E-RETRY")
+        try tmux.send("r")
+        try tmux.waitFor("Retry task")
+        try tmux.send("y")
+        try tmux.waitFor("Retried 1 task")
+
+        // The embedded dry-run router (no injected failures) routes it at once.
+        let deadline = Date().addingTimeInterval(20)
+        while try status(of: "E2E-RETRY", connection) != "SUCCESS", Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try status(of: "E2E-RETRY", connection) == "SUCCESS")
+        let actorRows = try count("""
+            SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
+            WHERE t.trade_id = 'E2E-RETRY' AND l.event = 'RETRY_REQUESTED' AND l.actor IS NOT NULL AND l.actor <> ''
+            """, connection)
+        #expect(actorRows == 1)
+
+        // A task the seed system inserts with plain SQL, and whose payload cannot be routed,
+        // shows up among the failed tasks.
+        try connection.execute(Query("""
+            INSERT INTO execution_tasks (trade_id, event_type, payload) VALUES ('E2E-BAD', 'ENTRY', \(Self.badEntry)::jsonb)
+            """))
+        try tmux.waitFor("E2E-BAD")
+        // The retried task has left the failed list (it stays in the recent logs).
+        try tmux.waitFor("Failed tasks (1)")
+
+        try tmux.send("q")
+        let end = try tmux.waitForExit()
+        #expect(end.status == 0, "\(end.screen)")
+        expectTerminalRestored(end.screen)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
+    }
+
+    @Test(.database, .timeLimit(.minutes(2)))
+    func anObserverCanChangeNothing() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try makeFailedTask("E2E-WATCH", schema)
+        let before = try count("SELECT count(*) AS n FROM execution_logs", connection)
+        let controlBefore = try count("SELECT count(*) AS n FROM switchyard_control_log", connection)
+        let routersBefore = try count("SELECT count(*) AS n FROM switchyard_routers", connection)
+
+        let tmux = try monitor(["--read-only"], schema)
+        try tmux.waitFor("OBSERVER")
+        try tmux.waitFor("E2E-WATCH")
+        for key in ["r", "y", "d", "y", "h", "y", "P", "y", "R", "y"] { try tmux.send(key) }
+        try tmux.waitFor("Read-only mode")
+        try tmux.send("q")
+        let end = try tmux.waitForExit()
+        #expect(end.status == 0, "\(end.screen)")
+        expectTerminalRestored(end.screen)
+
+        #expect(try status(of: "E2E-WATCH", connection) == "FAILED")
+        #expect(try count("SELECT count(*) AS n FROM execution_logs", connection) == before)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_control_log", connection) == controlBefore)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_routers", connection) == routersBefore, "no router started")
+    }
+
+    @Test(.database, .timeLimit(.minutes(2)))
+    func sighupLeavesTheTerminalAndTheTasksSound() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let tmux = try monitor(["--latency-ms", "20"], schema)
+        try tmux.waitFor("router running")
+        let enqueue = try Executable.run(["enqueue", "--synthetic", "200"], environment: schema.processEnvironment)
+        #expect(enqueue.status == 0, "\(enqueue.stderr)")
+        // Wait until the embedded router is busy, then hang up as a dropped SSH session does.
+        let deadline = Date().addingTimeInterval(20)
+        while try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == 0,
+              Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let pid = try #require(try tmux.programPID())
+        kill(pid, SIGHUP)
+
+        let end = try tmux.waitForExit()
+        #expect(end.status == 129, "128 + SIGHUP: \(end.screen)")
+        expectTerminalRestored(end.screen)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks", connection) == 400)
+    }
+}
+
+/// The dashboard when its database goes away and comes back: a server of its own, so the
+/// other tests keep theirs.
+@Suite(.serialized)
+struct MonitorReconnectEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `scripts/pg.sh ACTION DIR`; returns its stdout (the URL for start).
+    @discardableResult
+    func pg(_ action: String, _ directory: String) throws -> String {
+        let (status, output) = try TmuxSession.spawnAndWait([Self.root.appendingPathComponent("scripts/pg.sh").path,
+                                                             action, directory])
+        #expect(status == 0, "pg.sh \(action): \(output)")
+        return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
+    }
+
+    @Test(.database, .timeLimit(.minutes(3)))
+    func theDashboardSaysTheDatabaseIsGoneKeepsItsDataAndReconnects() throws {
+        let directory = NSTemporaryDirectory() + "switchyard-reconnect-\(UInt32.random(in: 0...UInt32.max))"
+        let url = try pg("start", directory)
+        defer { try? pg("destroy", directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        #expect(try Executable.run(["migrate"], environment: environment).status == 0)
+        let enqueue = try Executable.run(["enqueue", "--trade-id", "KEEP-ME", "--event-type", "ENTRY",
+                                          "--payload", MonitorEndToEndTests.badEntry], environment: environment)
+        #expect(enqueue.status != 0, "a bad payload is refused at enqueue")
+        let connection = try PGConnection(settings: ConnectionSettings(conninfo: url))
+        try connection.execute(Query("""
+            INSERT INTO execution_tasks (trade_id, event_type, status, attempts, last_error, payload)
+            VALUES ('KEEP-ME', 'ENTRY', 'FAILED', 5, 'refused', \(MonitorEndToEndTests.goodEntry)::jsonb)
+            """))
+        connection.close()
+
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--no-router", "--refresh", "0.5"],
+                                   environment: ["DATABASE_URL": url, "LANG": "C.UTF-8"])
+        try tmux.waitFor("KEEP-ME")
+        try pg("stop", directory)
+        let offline = try tmux.waitFor("OFFLINE")
+        #expect(offline.contains("KEEP-ME"), "the last data stays on screen:\n\(offline)")
+        try pg("start", directory)
+        try tmux.waitUntil(description: "back online", timeout: 30) { !$0.contains("OFFLINE") && $0.contains("KEEP-ME") }
+        try tmux.send("q")
+        let end = try tmux.waitForExit()
+        #expect(end.status == 0, "\(end.screen)")
+    }
+}

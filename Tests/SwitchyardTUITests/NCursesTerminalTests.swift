@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import SwitchyardEngine
+@testable import SwitchyardTUI
+
+/// `NCursesTerminal` in a real tmux pane: this test binary runs itself inside tmux as the
+/// dashboard (`dashboardInsideTmux`, with the fake backend), and the tests drive it with
+/// `send-keys`, `resize-window` and signals, reading the screen with `capture-pane -p`.
+/// Skipped when tmux is not installed. Waits are `Task.sleep`: a blocked thread of the
+/// cooperative pool (two here) would starve the database tests running beside these.
+@Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed"))
+struct NCursesTerminalTests {
+    @Test(.timeLimit(.minutes(1))) func xtermUnicodeKeysResizeAndQuit() async throws {
+        let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
+        defer { pane.close() }
+        let screen = try await pane.waitFor("PENDING    137")
+        #expect(screen.contains("┌─ Queue"))
+        #expect(screen.contains("ops@db.internal:5432/switchyard"))
+        pane.send("?")
+        _ = try await pane.waitFor("Moving around")
+        pane.send("Escape")
+        _ = try await pane.waitFor("Failed tasks")
+        pane.send("Enter")
+        _ = try await pane.waitFor("attempts 5/5")
+        pane.send("Escape")
+        _ = try await pane.waitFor("Failed tasks")
+        pane.resize(columns: 60, rows: 20)
+        _ = try await pane.waitFor("The terminal is 60x20")
+        pane.resize(columns: 100, rows: 30)
+        _ = try await pane.waitFor("PENDING    137")
+        pane.send("q")
+        let result = try await pane.waitForExit()
+        #expect(result == "quit restored")
+        // The alternate screen is gone: the dashboard left nothing behind.
+        #expect(!(try pane.capture()).contains("PENDING"))
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: ["vt100", "screen", "tmux-256color"])
+    func asciiWithoutUTF8AndSIGTERMRestores(term: String) async throws {
+        let pane = try Tmux.start(term: term, lang: "C")
+        defer { pane.close() }
+        let screen = try await pane.waitFor("PENDING    137")
+        let ascii = screen.unicodeScalars.allSatisfy { $0.isASCII }
+        #expect(ascii)
+        #expect(screen.contains("+- Queue"))
+        try await pane.signal(SIGTERM)
+        #expect(try await pane.waitForExit() == "signal(\(SIGTERM)) restored")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func sighupExitsPromptly() async throws {
+        let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
+        defer { pane.close() }
+        _ = try await pane.waitFor("PENDING    137")
+        try await pane.signal(SIGHUP)
+        #expect(try await pane.waitForExit() == "signal(\(SIGHUP)) restored")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aClosedPaneEndsTheDashboard() async throws {
+        // The SSH session dropping: the tty hangs up under the process.
+        let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
+        _ = try await pane.waitFor("PENDING    137")
+        let pid = try await pane.childPID()
+        pane.close()
+        let deadline = Date().addingTimeInterval(10)
+        while Tmux.isRunning(pid), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!Tmux.isRunning(pid), "the dashboard still runs after its tty hung up")
+        if Tmux.isRunning(pid) {
+            Glibc.kill(pid, SIGKILL)
+            print((try? String(contentsOfFile: pane.resultPath + ".log", encoding: .utf8)) ?? "")
+        }
+        pane.close()
+    }
+
+    /// Not a test on its own: the dashboard the tests above start inside tmux.
+    @Test func dashboardInsideTmux() async throws {
+        guard let resultPath = ProcessInfo.processInfo.environment[Tmux.childVariable] else { return }
+        try "\(getpid())".write(toFile: resultPath + ".pid", atomically: true, encoding: .utf8)
+        let terminal = try NCursesTerminal(noColor: false)
+        let options = DashboardOptions(settings: Fixture.settings(), refresh: .milliseconds(500))
+        let exit = await DashboardRuntime(backend: FakeBackend(snapshots: [Fixture.busySnapshot]), options: options,
+                                          clock: { Fixture.now })
+            .run(terminal: terminal)
+        let restored = isatty(STDIN_FILENO) == 0 || terminalIsSane() ? "restored" : "not-restored"
+        try "\(exit) \(restored)".write(toFile: resultPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Echo and canonical mode are back on the tty after the dashboard.
+    private func terminalIsSane() -> Bool {
+        var settings = termios()
+        guard tcgetattr(STDIN_FILENO, &settings) == 0 else { return true }
+        return settings.c_lflag & tcflag_t(ECHO) != 0 && settings.c_lflag & tcflag_t(ICANON) != 0
+    }
+}
+
+/// One detached tmux session running the dashboard child.
+struct Tmux {
+    static let childVariable = "SWITCHYARD_NCURSES_CHILD_RESULT"
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    /// True while `pid` runs (a zombie waiting for its parent counts as stopped).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: end)...].hasPrefix(" Z")
+    }
+
+    let session: String
+    let socket: String
+    let resultPath: String
+
+    static func start(term: String, lang: String) throws -> Tmux {
+        let name = "swy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let pane = Tmux(session: name, socket: NSTemporaryDirectory() + name + ".sock",
+                        resultPath: NSTemporaryDirectory() + name + ".result")
+        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let command = "env TERM=\(term) LANG=\(lang) LC_ALL=\(lang) \(childVariable)=\(pane.resultPath) "
+            + "\(binary) --testing-library swift-testing --filter NCursesTerminalTests/dashboardInsideTmux"
+            + " >/dev/null 2>\(pane.resultPath).log"
+        try pane.tmux(["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command])
+        try pane.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+        return pane
+    }
+
+    /// Runs one tmux command and returns its standard output.
+    ///
+    /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned here
+    /// (the client stayed a zombie), and the server new-session forks keeps any pipe open.
+    /// Standard output goes through a file for the same reason.
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let outputPath = socket + ".out"
+        let argv = ["/usr/bin/tmux", "-S", socket] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }.map { "\($0.key)=\($0.value)" }
+        var cArguments = argv.map { strdup($0) } + [nil]
+        var cEnvironment = environment.map { strdup($0) } + [nil]
+        defer { (cArguments + cEnvironment).forEach { free($0) } }
+        // The test's thread blocks most signals; a tmux server inheriting that mask never
+        // notices its panes exit and ignores kill-server. Start it with none blocked.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid = pid_t()
+        guard posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment) == 0 else {
+            throw TmuxTimeout()
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
+
+    func waitFor(_ text: String, seconds: Double = 20) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var screen = ""
+        while Date() < deadline {
+            screen = try capture()
+            if screen.contains(text) { return screen }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("\"\(text)\" never appeared; the screen:\n\(screen)")
+        throw TmuxTimeout()
+    }
+
+    /// What the child wrote when it stopped: "<DashboardExit> restored|not-restored".
+    func waitForExit(seconds: Double = 10) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: resultPath, encoding: .utf8) { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the dashboard did not stop within \(seconds) s")
+        throw TmuxTimeout()
+    }
+
+    func childPID() async throws -> pid_t {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: resultPath + ".pid", encoding: .utf8), let pid = pid_t(text) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TmuxTimeout()
+    }
+
+    func signal(_ signal: Int32) async throws { Glibc.kill(try await childPID(), signal) }
+
+    func send(_ keys: String...) {
+        for key in keys { _ = try? tmux(["send-keys", "-t", session, key]) }
+    }
+
+    func resize(columns: Int, rows: Int) {
+        _ = try? tmux(["resize-window", "-t", session, "-x", "\(columns)", "-y", "\(rows)"])
+    }
+
+    func close() {
+        _ = try? tmux(["kill-server"])
+        for path in [socket, socket + ".out", resultPath, resultPath + ".pid", resultPath + ".log"] { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+
+struct TmuxTimeout: Error {}
+
+/// What get_wch returns, as the dashboard's keys.
+struct NCursesKeyTests {
+    @Test func functionKeysAndControlCharactersMapToKeys() {
+        // KEY_UP 0403, KEY_DOWN 0402, KEY_NPAGE 0522, KEY_BTAB 0541, KEY_ENTER 0527 (curses.h).
+        #expect(NCursesTerminal.key(code: 0o403, isFunctionKey: true) == .up)
+        #expect(NCursesTerminal.key(code: 0o402, isFunctionKey: true) == .down)
+        #expect(NCursesTerminal.key(code: 0o522, isFunctionKey: true) == .pageDown)
+        #expect(NCursesTerminal.key(code: 0o541, isFunctionKey: true) == .backTab)
+        #expect(NCursesTerminal.key(code: 0o527, isFunctionKey: true) == .enter)
+        #expect(NCursesTerminal.key(code: 13, isFunctionKey: false) == .enter)
+        #expect(NCursesTerminal.key(code: 10, isFunctionKey: false) == .enter)
+        #expect(NCursesTerminal.key(code: 27, isFunctionKey: false) == .escape)
+        #expect(NCursesTerminal.key(code: 9, isFunctionKey: false) == .tab)
+        #expect(NCursesTerminal.key(code: 127, isFunctionKey: false) == .backspace)
+        #expect(NCursesTerminal.key(code: 3, isFunctionKey: false) == nil)
+    }
+
+    @Test func printableCharactersAreCharacters() {
+        for character in "qrdhPR?/+- jkG1é" {
+            let code = Int32(character.unicodeScalars.first!.value)
+            #expect(NCursesTerminal.key(code: code, isFunctionKey: false) == .character(character))
+        }
+    }
+}
