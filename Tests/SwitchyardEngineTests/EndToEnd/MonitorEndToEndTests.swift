@@ -153,7 +153,7 @@ struct MonitorReconnectEndToEndTests {
     func theDashboardSaysTheDatabaseIsGoneKeepsItsDataAndReconnects() throws {
         let directory = NSTemporaryDirectory() + "switchyard-reconnect-\(UInt32.random(in: 0...UInt32.max))"
         let url = try pg("start", directory)
-        defer { try? pg("destroy", directory) }
+        defer { _ = try? pg("destroy", directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
         #expect(try Executable.run(["migrate"], environment: environment).status == 0)

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// An observer on a real hot standby: a base backup of the test server (`pg_basebackup -R`),
+/// started in recovery next to it. The snapshot reads there what it reads on the primary.
+@Suite(.database) struct HotStandbyTests {
+    @Test func theSnapshotReadsTheSameOnAHotStandby() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        try MonitorFixture.insert(into: schema.connect())
+        let standby = try HotStandby.start(copying: schema)
+        defer { standby.stop() }
+
+        // Not --read-only: the standby itself refuses writes, with the read-only SQLSTATE.
+        let observer = try TestSchema(name: schema.name, baseURL: standby.url).connect()
+        #expect(try observer.execute("SELECT pg_is_in_recovery() AS recovering").first!.decode("recovering", as: Bool.self))
+        let refused = try #require(throws: DatabaseError.self) {
+            try observer.execute("UPDATE execution_tasks SET attempts = 0")
+        }
+        #expect(refused.sqlState == .readOnlyTransaction)
+
+        let queries = MonitorFixture.queries
+        #expect(try queries.detect(on: observer).hasAttemptMinutes)
+        #expect(try queries.snapshot(on: observer, now: MonitorFixture.now) == MonitorFixture.expected)
+        #expect(try queries.taskDetail(on: observer, id: TaskID(6))?.auditTrail == [3, 4].map(MonitorFixture.entry))
+        #expect(try queries.snapshot(on: TestSchema(name: schema.name, baseURL: standby.url).connect(readOnly: true),
+                                     now: MonitorFixture.now) == MonitorFixture.expected)
+    }
+}
+
+/// A streaming standby of the test server in a temporary folder, reached by its unix socket.
+struct HotStandby {
+    let folder: String
+    let url: String
+
+    private static let bindir: String = {
+        let candidates = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/local/bin", "/usr/bin"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0 + "/pg_basebackup") } ?? candidates[0]
+    }()
+    /// PostgreSQL refuses to run as root; then the server runs as `postgres`, as scripts/pg.sh does.
+    private static let asRoot = getuid() == 0
+
+    static func start(copying schema: TestSchema) throws -> HotStandby {
+        let primary = try schema.connect()
+        // A hot standby needs at least the primary's max_connections.
+        let maxConnections: String = try primary.execute("SELECT current_setting('max_connections') AS n").first!.decode("n")
+        let folder = "/tmp/switchyard-standby-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o755])
+        if asRoot { try run("/usr/bin/env", ["chown", "postgres", folder], name: "chown") }
+        let data = folder + "/data"
+        try runServerTool("pg_basebackup", ["-d", TestDatabase.url!, "-D", data, "-R", "-X", "stream", "-c", "fast"])
+        try runServerTool("pg_ctl", ["-D", data, "-l", folder + "/server.log", "-w", "-t", "60", "-o",
+                                     "-k \(folder) -p 5432 -c listen_addresses='' -c max_connections=\(maxConnections)",
+                                     "start"])
+        let parameters = TestDatabase.urlParameters()
+        let url = "postgresql://\(parameters["user"] ?? "switchyard")@/\(parameters["dbname"] ?? "switchyard")"
+            + "?host=\(folder)&port=5432"
+        return HotStandby(folder: folder, url: url)
+    }
+
+    func stop() {
+        _ = try? Self.runServerTool("pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Runs a server tool, as `postgres` when we are root, with every descriptor above stderr
+    /// closed first: `pg_ctl start` leaves a server running, and any descriptor it inherited
+    /// (Foundation's watch on this child among them) would stay open as long as it runs.
+    private static func runServerTool(_ tool: String, _ arguments: [String]) throws {
+        let closingDescriptors = ["/bin/bash", "-c",
+                                  #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@""#,
+                                  "bash", bindir + "/" + tool] + arguments
+        if asRoot {
+            try run("/usr/bin/env", ["runuser", "-u", "postgres", "--"] + closingDescriptors, name: tool)
+        } else {
+            try run(closingDescriptors[0], Array(closingDescriptors.dropFirst()), name: tool)
+        }
+    }
+
+    /// Runs a tool to completion. Its stderr goes to a file, not a pipe: the server that
+    /// `pg_ctl start` leaves running would inherit a pipe and keep it open for good.
+    private static func run(_ executable: String, _ arguments: [String], name: String) throws {
+        let errorsPath = NSTemporaryDirectory() + "switchyard-standby-" + UUID().uuidString + ".err"
+        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        try errors.close()
+        guard process.terminationStatus == 0 else {
+            let message = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+            throw DatabaseError(message: "\(name) failed (exit \(process.terminationStatus)): \(message)")
+        }
+    }
+}
