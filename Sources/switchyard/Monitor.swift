@@ -103,7 +103,9 @@ extension Switchyard {
             } catch let error as TerminalError {
                 traffic?.stop()
                 await router?.stop()
-                throw ValidationError(error.description)
+                backend.close()
+                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                throw ExitCode(1)
             }
 
             // The screen is back to normal: stderr is readable again (unless the terminal is gone).
