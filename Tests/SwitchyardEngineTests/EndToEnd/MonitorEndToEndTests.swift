@@ -52,6 +52,7 @@ struct MonitorEndToEndTests {
         try makeFailedTask("E2E-RETRY", schema)
 
         let tmux = try monitor([], schema)
+        defer { tmux.close() }
         try tmux.waitFor("OPERATOR")
         try tmux.waitFor("E2E-RETRY")
         try tmux.send("r")
@@ -95,6 +96,7 @@ struct MonitorEndToEndTests {
         let routersBefore = try count("SELECT count(*) AS n FROM switchyard_routers", connection)
 
         let tmux = try monitor(["--read-only"], schema)
+        defer { tmux.close() }
         try tmux.waitFor("OBSERVER")
         try tmux.waitFor("E2E-WATCH")
         for key in ["r", "y", "d", "y", "h", "y", "P", "y", "R", "y"] { try tmux.send(key) }
@@ -115,6 +117,7 @@ struct MonitorEndToEndTests {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
         let tmux = try monitor(["--latency-ms", "20"], schema)
+        defer { tmux.close() }
         try tmux.waitFor("router running")
         let enqueue = try Executable.run(["enqueue", "--synthetic", "200"], environment: schema.processEnvironment)
         #expect(enqueue.status == 0, "\(enqueue.stderr)")
@@ -169,6 +172,7 @@ struct MonitorReconnectEndToEndTests {
 
         let tmux = try TmuxSession(command: [Executable.path, "monitor", "--no-router", "--refresh", "0.5"],
                                    environment: ["DATABASE_URL": url, "LANG": "C.UTF-8"])
+        defer { tmux.close() }
         try tmux.waitFor("KEEP-ME")
         try pg("stop", directory)
         let offline = try tmux.waitFor("OFFLINE")

@@ -33,16 +33,21 @@ final class TmuxSession {
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
             arguments += ["-e", "\(name)=\(value)"]
         }
-        let wrapper = "\"$@\"; status=$?; printf '\\n[exited %d]\\n' \"$status\"; stty -a | tr '\\n' ' ' | fold -s -w 78; printf '\\n[end]\\n'; exec sleep 3600"
+        let wrapper = "\"$@\"; status=$?; printf '\\n[exited %d]\\n' \"$status\"; stty -a | tr '\\n' ' ' | fold -s -w 78; printf '\\n[end]\\n'; exec sleep 120"
         arguments += ["env", "TERM=\(term)", "/bin/sh", "-c", wrapper, "sh"] + command
         try tmux(arguments)
         serverPID = Int32(try tmux(["display-message", "-p", "-t", session, "#{pid}"])
             .trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Stops the tmux server and the program in it. Calling it twice is harmless.
+    func close() {
+        guard let pid = serverPID else { return }
+        serverPID = nil
         _ = try? tmux(["kill-server"])
-        if let serverPID { kill(serverPID, SIGTERM) }
+        kill(pid, SIGTERM)
         try? FileManager.default.removeItem(atPath: socket)
     }
 
@@ -116,8 +121,21 @@ final class TmuxSession {
         _ = spawnActionsCloseFrom(&actions, 3)
         let cArguments = (["/usr/bin/env"] + argv).map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        // The child starts with no signal blocked: the test's threads block most of them, and a
+        // tmux server that inherited that mask would ignore kill-server's SIGTERM and live on.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signal in [SIGTERM, SIGHUP, SIGINT, SIGPIPE] { sigaddset(&stopSignals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &stopSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, cArguments, environ)
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, environ)
         guard spawned == 0 else { throw Failure.command(argv, "posix_spawn failed: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
