@@ -55,10 +55,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchyardEngineTests", dependencies: ["SwitchyardEngine", "SwitchyardTUI"]),
+        // Helpers shared by the test targets (running tmux and other programs); not shipped.
+        .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport"),
+        .testTarget(name: "SwitchyardEngineTests",
+                    dependencies: ["SwitchyardEngine", "SwitchyardTUI", "SwitchyardTestSupport"]),
         .testTarget(
             name: "SwitchyardTUITests",
-            dependencies: ["SwitchyardTUI", "SwitchyardEngine"],
+            dependencies: ["SwitchyardTUI", "SwitchyardEngine", "SwitchyardTestSupport"],
             exclude: ["Snapshots"]
         ),
     ],

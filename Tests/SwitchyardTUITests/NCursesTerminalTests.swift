@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 import Testing
 import SwitchyardEngine
 @testable import SwitchyardTUI
@@ -121,44 +122,11 @@ struct Tmux {
         return pane
     }
 
-    /// Runs one tmux command and returns its standard output.
-    ///
-    /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned here
-    /// (the client stayed a zombie), and the server new-session forks keeps any pipe open.
-    /// Standard output goes through a file for the same reason.
+    /// Runs one tmux command and returns its output (see `ChildProcess` for why not Process).
     @discardableResult
     func tmux(_ arguments: [String]) throws -> String {
-        let outputPath = socket + ".out"
-        let argv = ["/usr/bin/tmux", "-S", socket] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }.map { "\($0.key)=\($0.value)" }
-        var cArguments = argv.map { strdup($0) } + [nil]
-        var cEnvironment = environment.map { strdup($0) } + [nil]
-        defer { (cArguments + cEnvironment).forEach { free($0) } }
-        // The test's thread blocks most signals; a tmux server inheriting that mask never
-        // notices its panes exit and ignores kill-server. Start it with none blocked.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid = pid_t()
-        guard posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment) == 0 else {
-            throw TmuxTimeout()
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }
+        return try ChildProcess.run(["tmux", "-S", socket] + arguments, environment: environment).output
     }
 
     func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 
 /// A real terminal for end-to-end tests: a private tmux server with one pane of a fixed
 /// size, driven the way an operator drives it (`send-keys`) and read the way they read it
@@ -104,49 +105,9 @@ final class TmuxSession {
         return text
     }
 
-    /// Runs a program to its end and returns its status and output, by posix_spawn and
-    /// waitpid. Not Foundation's Process: it learns that a child ended when a socket the child
-    /// inherited closes, and the tmux server that `new-session` forks keeps that socket open
-    /// for as long as it runs, so Process would wait forever.
+    /// Runs a program to its end; see `ChildProcess`.
     static func spawnAndWait(_ argv: [String]) throws -> (Int32, String) {
-        let output = NSTemporaryDirectory() + "switchyard-spawn-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Nothing else is inherited: a tmux server holding another test's pipes would stall it.
-        _ = spawnActionsCloseFrom(&actions, 3)
-        let cArguments = (["/usr/bin/env"] + argv).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        // The child starts with no signal blocked: the test's threads block most of them, and a
-        // tmux server that inherited that mask would ignore kill-server's SIGTERM and live on.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        for signal in [SIGTERM, SIGHUP, SIGINT, SIGPIPE] { sigaddset(&stopSignals, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &stopSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, environ)
-        guard spawned == 0 else { throw Failure.command(argv, "posix_spawn failed: \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        // WIFEXITED / WEXITSTATUS are macros: exit status in bits 8-15 when the low 7 bits are 0.
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitStatus, text)
+        let result = try ChildProcess.run(argv, environment: ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" })
+        return (result.status, result.output)
     }
 }
-
-/// glibc's posix_spawn_file_actions_addclosefrom_np (glibc 2.34 and later; Debian 12 has
-/// 2.36), which Swift's Glibc module does not show: it is declared only under _GNU_SOURCE.
-@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func spawnActionsCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
