@@ -73,16 +73,16 @@ extension Switchyard {
                     let migrator = Migrator()
                     let current = try migrator.currentVersion(on: connection)
                     guard current >= migrator.latestVersion else {
-                        FileHandle.standardError.write(Data("""
+                        writeToStandardError("""
                             This database's Switchyard schema is at version \(current) of \(migrator.latestVersion). \
                             Run `switchyard migrate` first, or watch it as it is with --read-only.
 
-                            """.utf8))
+                            """)
                         throw ExitCode(1)
                     }
                 }
             } catch let error as DatabaseError {
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
             }
 
@@ -104,7 +104,7 @@ extension Switchyard {
                 traffic?.stop()
                 await router?.stop()
                 backend.close()
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
             }
 

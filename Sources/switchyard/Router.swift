@@ -145,5 +145,5 @@ func signalName(_ number: Int32) -> String {
 /// One line on stderr with a UTC timestamp (stdout stays free for data).
 func log(_ message: String) {
     let line = "\(Date().formatted(.iso8601)) \(message)\n"
-    FileHandle.standardError.write(Data(line.utf8))
+    writeToStandardError(line)
 }

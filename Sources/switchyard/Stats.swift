@@ -67,7 +67,7 @@ extension Switchyard {
                 snapshot = try MonitorQueries(config: config).snapshot(on: connection, filter: filter,
                                                                        now: at.flatMap(parsedAt))
             } catch let error as DatabaseError {
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
             }
             if json {
@@ -78,7 +78,7 @@ extension Switchyard {
             let thresholds = SnapshotThresholds(maxLag: maxLag, maxFailed: maxFailed, requireRouter: requireRouter)
             let violations = thresholds.violations(in: snapshot)
             guard violations.isEmpty else {
-                FileHandle.standardError.write(Data(violations.map { $0 + "\n" }.joined().utf8))
+                writeToStandardError(violations.map { $0 + "\n" }.joined())
                 throw ExitCode(2)
             }
         }

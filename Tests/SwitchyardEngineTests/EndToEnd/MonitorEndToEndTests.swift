@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// `switchyard monitor` in a real terminal (a tmux pane, 80x24), against the real server,
 /// driven with keys the way an operator drives it.
@@ -182,5 +183,19 @@ struct MonitorReconnectEndToEndTests {
         try tmux.send("q")
         let end = try tmux.waitForExit()
         #expect(end.status == 0, "\(end.screen)")
+    }
+}
+
+/// A terminal that hung up (a dropped SSH session) makes writes to stderr fail; a process
+/// saying goodbye there must still stop cleanly. A closed stderr fails the same way.
+@Suite struct StandardErrorGoneTests {
+    @Test(.database) func aRouterWhoseStderrIsGoneStillStopsCleanly() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        var environment = schema.processEnvironment
+        environment["SWITCHYARD_BIN"] = Executable.path
+        let (status, output) = try ChildProcess.run(
+            ["sh", "-c", "exec \"$SWITCHYARD_BIN\" router --exit-when-idle --poll-interval 0.2 2>&-"],
+            environment: environment)
+        #expect(status == 0, "\(output)")
     }
 }
