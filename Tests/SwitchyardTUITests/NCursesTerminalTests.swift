@@ -25,6 +25,10 @@ struct NCursesTerminalTests {
         _ = try await pane.waitFor("attempts 5/5")
         pane.send("Escape")
         _ = try await pane.waitFor("Failed tasks")
+        pane.send("Down", "Down", "Enter") // arrow keys arrive as keys, not as Esc and letters
+        _ = try await pane.waitFor("Task #1011")
+        pane.send("Escape")
+        _ = try await pane.waitFor("Failed tasks")
         pane.resize(columns: 60, rows: 20)
         _ = try await pane.waitFor("The terminal is 60x20")
         pane.resize(columns: 100, rows: 30)

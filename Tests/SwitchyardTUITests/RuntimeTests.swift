@@ -56,6 +56,10 @@ actor FakeBackend: DashboardBackend {
 }
 
 /// The runtime against `MemoryTerminal` and `FakeBackend`: scripted keys in, frames and backend calls out.
+///
+/// Serialized: each run has a thread of its own drawing frames; a dozen at once took enough of
+/// the two cores to starve timing-sensitive router tests running beside them.
+@Suite(.serialized)
 struct RuntimeTests {
     func options(readOnly: Bool = false, refresh: Duration = .milliseconds(250), maxRefreshes: Int? = nil)
         -> DashboardOptions
@@ -77,6 +81,7 @@ struct RuntimeTests {
         #expect(terminal.screen?.plainText.contains("ops@db.internal:5432/switchyard") == true)
         #expect(terminal.screen?.plainText.contains("s3cret") == false)
         #expect(await backend.snapshotLoads == 0)
+        await backend.setHolding(false) // lets the load still waiting finish
     }
 
     @Test(.timeLimit(.minutes(1))) func aDatabaseChangeReloadsBeforeTheInterval() async {
