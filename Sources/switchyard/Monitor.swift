@@ -19,6 +19,8 @@ extension Switchyard {
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        /// The embedded router's accounts and dry-run behaviour.
+        @OptionGroup var routing: RoutingOptions
 
         @Flag(help: "Observer mode: read-only session, no router, no changes possible.")
         var readOnly = false
@@ -44,20 +46,10 @@ extension Switchyard {
         @Option(help: ArgumentHelp("With --demo: trades per second.", valueName: "n"))
         var demoRate = 2.0
 
-        @Option(help: ArgumentHelp("Embedded router: the accounts file (JSON); see docs/router.md.", valueName: "file"))
-        var accounts: String?
-
-        @Option(help: ArgumentHelp("Embedded router, dry-run: share of orders to refuse (0 to 1), for demos.", valueName: "rate"))
-        var failRate = 0.0
-
-        @Option(help: ArgumentHelp("Embedded router, dry-run: simulated order latency in milliseconds.", valueName: "ms"))
-        var latencyMs = 0
 
         func validate() throws {
             guard refresh > 0, refresh.isFinite else { throw ValidationError("--refresh takes seconds above 0, e.g. 1 or 0.5.") }
             if let maxRefreshes, maxRefreshes < 1 { throw ValidationError("--max-refreshes takes a count of 1 or more.") }
-            guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
-            guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
             guard demoRate > 0 else { throw ValidationError("--demo-rate must be above 0 trades per second.") }
             if readOnly && demo { throw ValidationError("--demo writes tasks; it cannot run with --read-only.") }
         }
@@ -123,13 +115,7 @@ extension Switchyard {
 
         private func embeddedRouter(settings: ConnectionSettings) throws -> ExecutionRouter {
             var configuration = ExecutionRouter.Configuration()
-            do {
-                configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
-            } catch let error as AccountsError {
-                throw ValidationError(error.description)
-            }
-            configuration.mode = .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate,
-                                                         seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
+            try routing.apply(to: &configuration, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ActionError {

@@ -20,6 +20,7 @@ extension Switchyard {
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var routing: RoutingOptions
 
         @Option(help: "Tasks claimed at once (1 or more).")
         var batchSize = 20
@@ -36,20 +37,8 @@ extension Switchyard {
         @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
         var lease = 10.0
 
-        @Option(help: ArgumentHelp("The accounts file (JSON); see docs/router.md.", valueName: "file"))
-        var accounts: String?
-
         @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
         var exitWhenIdle = false
-
-        @Option(help: ArgumentHelp("Dry-run only: share of orders to refuse (0 to 1), for demos and tests.", valueName: "rate"))
-        var failRate = 0.0
-
-        @Option(help: ArgumentHelp("Dry-run only: simulated order latency in milliseconds.", valueName: "ms"))
-        var latencyMs = 0
-
-        @Option(help: "Seed for the simulated failures, so a run can be repeated.")
-        var seed: UInt64 = 1
 
         @Option(help: ArgumentHelp("This router's id in the routers table (default: host-pid-random).", valueName: "id"))
         var routerID: String?
@@ -63,8 +52,6 @@ extension Switchyard {
             guard claimLoops >= 1 else { throw ValidationError("--claim-loops must be 1 or more.") }
             guard pollInterval > 0 else { throw ValidationError("--poll-interval must be above 0 seconds.") }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second.") }
-            guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
-            guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
         }
 
         func run() throws {
@@ -78,12 +65,7 @@ extension Switchyard {
             configuration.rescueInterval = configuration.heartbeatInterval
             configuration.exitWhenIdle = exitWhenIdle
             configuration.routerID = routerID
-            do {
-                configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
-            } catch let error as AccountsError {
-                throw ValidationError(error.description)
-            }
-            configuration.mode = live ? .live : .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate, seed: seed))
+            try routing.apply(to: &configuration, live: live, defaultSeed: 1)
             let router: ExecutionRouter
             do {
                 router = try ExecutionRouter(settings: try database.settings(), configuration: configuration)

@@ -103,8 +103,8 @@ func taskDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(t
     }
     lines.append(("", .normal))
     lines.append(("Payload", .title))
-    if let payload = detail.payload {
-        lines += prettyJSON(payload).map { ("  " + $0, .normal) }
+    if let payload = detail.prettyPayload {
+        lines += payload.split(separator: "\n", omittingEmptySubsequences: false).map { ("  " + $0, .normal) }
     } else {
         lines.append(("  (none: the task was enqueued without a payload)", .muted))
     }

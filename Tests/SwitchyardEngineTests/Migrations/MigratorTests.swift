@@ -31,16 +31,8 @@ import Testing
     @Test func adoptsTheSeedSystemsTablesWithTheirRows() throws {
         let connection = try TestDatabase.makeSchema().connect()
         // The seed system's own start-up DDL, without IF NOT EXISTS, and rows it wrote.
+        try connection.executeScript(TestDatabase.seedDDL, name: "seed")
         try connection.executeScript("""
-            CREATE TABLE execution_tasks (id SERIAL PRIMARY KEY, trade_id VARCHAR(100) NOT NULL,
-              event_type VARCHAR(32) NOT NULL, status VARCHAR(32) NOT NULL DEFAULT 'PENDING',
-              attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, payload JSONB,
-              last_attempt_at TIMESTAMP, created_at TIMESTAMP DEFAULT NOW(), updated_at TIMESTAMP DEFAULT NOW());
-            CREATE INDEX idx_execution_tasks_status_created ON execution_tasks (status, created_at);
-            CREATE TABLE execution_logs (id SERIAL PRIMARY KEY,
-              task_id INTEGER NOT NULL REFERENCES execution_tasks(id) ON DELETE CASCADE,
-              status VARCHAR(32) NOT NULL, response_code INTEGER, response_body TEXT, created_at TIMESTAMP DEFAULT NOW());
-            CREATE INDEX idx_execution_logs_task_id ON execution_logs (task_id);
             INSERT INTO execution_tasks (trade_id, event_type, status, attempts, last_error, payload, last_attempt_at, created_at)
             VALUES ('T-1', 'ENTRY', 'SUCCESS', 1, NULL, '{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00}', '2026-01-02 03:04:05', '2026-01-02 03:04:00'),
                    ('T-1', 'EXIT', 'FAILED', 3, 'broker said no', '{"kind":"EXIT","exit_type":"SL","exit_price":4150.00}', '2026-01-02 04:00:00', '2026-01-02 03:59:00'),

@@ -124,6 +124,14 @@ enum MonitorFixture {
                                   reason: "broker maintenance"))
     }
 
+    /// `expected` with the routers part unavailable for `reasons` (a lock, a missing grant).
+    static func expectedWithoutRouters(_ reasons: [String: String]) -> DashboardSnapshot {
+        var snapshot = expected
+        snapshot.routers = nil
+        snapshot.unavailable = reasons
+        return snapshot
+    }
+
     static var queries: MonitorQueries {
         var config = MonitorQueries.Config()
         config.recentLogLimit = 4

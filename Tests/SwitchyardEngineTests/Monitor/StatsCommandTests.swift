@@ -63,7 +63,7 @@ import Testing
 
     @Test func jsonOfASeedOnlyDatabaseHasNullPartsAndReasons() throws {
         let schema = try TestDatabase.makeSchema()
-        try schema.connect().executeScript(MonitorObserverTests.seedDDL, name: "seed")
+        try schema.connect().executeScript(TestDatabase.seedDDL, name: "seed")
         let output = try stats(["--json", "--read-only"], schema)
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
@@ -101,7 +101,7 @@ import Testing
 
     @Test func aConditionThatCannotBeCheckedTrips() throws {
         let schema = try TestDatabase.makeSchema()
-        try schema.connect().executeScript(MonitorObserverTests.seedDDL, name: "seed")
+        try schema.connect().executeScript(TestDatabase.seedDDL, name: "seed")
         let output = try stats(["--fail-if-no-router", "--fail-if-lag", "10"], schema)
         #expect(output.status == 2)
         #expect(output.stderr == "--fail-if-no-router: cannot check, routers is unavailable "

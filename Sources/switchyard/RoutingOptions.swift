@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+
+/// Where orders go and how the dry-run broker behaves: shared by `switchyard router` and the
+/// router embedded in `switchyard monitor`.
+struct RoutingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The accounts file (JSON); see docs/router.md.", valueName: "file"))
+    var accounts: String?
+
+    @Option(help: ArgumentHelp("Dry-run only: share of orders to refuse (0 to 1), for demos and tests.", valueName: "rate"))
+    var failRate = 0.0
+
+    @Option(help: ArgumentHelp("Dry-run only: simulated order latency in milliseconds.", valueName: "ms"))
+    var latencyMs = 0
+
+    @Option(help: ArgumentHelp("Seed for the simulated failures, so a run can be repeated (default: 1 for a headless router, the process id for the dashboard's).", valueName: "n"))
+    var seed: UInt64?
+
+    func validate() throws {
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
+        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
+    }
+
+    /// Sets the accounts and the routing mode; a bad accounts file is a usage error that says why.
+    func apply(to configuration: inout ExecutionRouter.Configuration, live: Bool = false, defaultSeed: UInt64) throws {
+        do {
+            configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
+        } catch let error as AccountsError {
+            throw ValidationError(error.description)
+        }
+        configuration.mode = live ? .live
+            : .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate, seed: seed ?? defaultSeed))
+    }
+}
