@@ -37,7 +37,7 @@ extension Switchyard {
             @Option(help: "Show at most this many.") var limit = 50
 
             func run() throws {
-                let tasks = try TaskLookup(connection: database.connect(readOnly: true)).list(filter.filter, limit: limit)
+                let tasks = try MonitorQueries().listTasks(on: database.connect(readOnly: true), filter: filter.filter, limit: limit)
                 print("ID        TRADE                 TYPE   STATUS    TRIES  LAST ERROR")
                 for task in tasks {
                     print(pad(String(task.id.rawValue), 9) + " " + pad(task.tradeID, 21) + " " + pad(task.eventType.rawValue, 6) + " "
@@ -54,7 +54,7 @@ extension Switchyard {
             @Argument(help: "The task id.") var id: Int
 
             func run() throws {
-                guard let detail = try TaskLookup(connection: database.connect(readOnly: true)).detail(TaskID(id)) else {
+                guard let detail = try MonitorQueries().taskDetail(on: database.connect(readOnly: true), id: TaskID(id)) else {
                     throw ActionError("Task \(id) does not exist. `switchyard tasks list` shows the ids.")
                 }
                 let task = detail.summary
@@ -64,7 +64,7 @@ extension Switchyard {
                 if let reason = detail.deadLetterReason { print("  dead letter \(reason)") }
                 if let lockedBy = detail.lockedBy { print("  leased by  \(lockedBy) until \(detail.lockedUntil.map { $0.formatted(.iso8601) } ?? "?")") }
                 print("  payload")
-                print((detail.payload ?? "(none)").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+                print((detail.prettyPayload ?? "(none)").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
                 print("  audit trail")
                 for entry in detail.auditTrail {
                     var line = "    \(entry.createdAt.formatted(.iso8601)) \(pad(entry.event ?? "-", 15)) \(pad(entry.status, 8))"

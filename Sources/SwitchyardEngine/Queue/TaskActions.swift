@@ -105,7 +105,7 @@ public struct TaskActions {
             previous[id] = status
             if !allowed.contains(status) {
                 skipped[id] = "is \(status.rawValue)"
-            } else if case .retry = action.kindForRefusal, try row.decode("event_type", as: EventType.self) == .entry,
+            } else if action.isRetry, try row.decode("event_type", as: EventType.self) == .entry,
                       try row.decode("exit_ran", as: Bool.self) {
                 skipped[id] = "refused: its trade's EXIT already ran, so the position must not open again"
             } else {
@@ -184,7 +184,7 @@ public struct TaskActions {
     /// Tasks the filter matches, limited to `allowed` statuses; statuses default to FAILED.
     private func matchingIDs(_ filter: TaskFilter, allowed: [TaskStatus], lock: Bool) throws -> [TaskID] {
         let statuses = Self.effective(filter).statuses.filter(allowed.contains).map(\.rawValue)
-        let pattern = filter.tradeIDContains.flatMap { $0.isEmpty ? nil : "%" + Self.escapeLike($0) + "%" }
+        let pattern = filter.tradeIDContains.flatMap { $0.isEmpty ? nil : MonitorQueries.containsPattern($0) }
         let base: Query = """
             SELECT id FROM execution_tasks
             WHERE status = ANY(\(statuses)::text[])
@@ -194,11 +194,6 @@ public struct TaskActions {
             """
         let query = lock ? Query(base.sql + " FOR UPDATE SKIP LOCKED", parameters: base.parameters) : base
         return try connection.execute(query.named("matchTasks")).rows.map { try $0.decode("id", as: TaskID.self) }
-    }
-
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
     }
 
     // MARK: Router-wide switches
@@ -223,10 +218,10 @@ public struct TaskActions {
 
 extension OperatorAction {
     /// Retry and retry-matching share the refusal rule for ENTRY tasks whose EXIT ran.
-    fileprivate var kindForRefusal: OperatorAction {
+    fileprivate var isRetry: Bool {
         switch self {
-        case .retryMatching: .retry([])
-        default: self
+        case .retry, .retryMatching: true
+        default: false
         }
     }
 

@@ -251,12 +251,20 @@ public struct TaskQueue {
 
     // MARK: Leases
 
-    /// Pushes the lease of every task `routerID` holds to `now + lease`; returns how many.
+    /// Pushes the lease of the tasks `ids` that `routerID` still holds to `now + lease`.
+    ///
+    /// SKIP LOCKED: a task whose row is locked is being written back by its claim loop right
+    /// now (it needs no longer lease), and waiting for it, rows locked in another order than
+    /// the write-back's, is how the two deadlocked.
     @discardableResult
-    public func extendLeases(routerID: String, lease: Duration, now: Date = Date()) throws -> Int {
+    public func extendLeases(_ ids: [TaskID], routerID: String, lease: Duration, now: Date = Date()) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         let query: Query = """
-            UPDATE execution_tasks SET locked_until = \(now.addingTimeInterval(lease.seconds))
-            WHERE status = 'RUNNING' AND locked_by = \(routerID)
+            UPDATE execution_tasks AS t SET locked_until = \(now.addingTimeInterval(lease.seconds))
+            FROM (SELECT id FROM execution_tasks
+                  WHERE id = ANY(\(ids)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
+                  ORDER BY id FOR UPDATE SKIP LOCKED) AS mine
+            WHERE t.id = mine.id
             """
         return try connection.execute(query.named("extendLeases")).affectedRows
     }

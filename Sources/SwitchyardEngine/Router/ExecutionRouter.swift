@@ -380,22 +380,10 @@ public final class ExecutionRouter: @unchecked Sendable {
             do {
                 if connection == nil { connection = try PGConnection(settings: settings) }
                 guard let connection else { continue }
-                if !inFlight.isEmpty {
-                    // SKIP LOCKED: a task whose row is locked is being written back by the claim loop
-                    // right now (it needs no longer lease), and waiting for it, rows locked in another
-                    // order than the write-back's, is how the two deadlocked.
-                    let extend: Query = """
-                        UPDATE execution_tasks AS t SET locked_until = \(Date().addingTimeInterval(configuration.lease.seconds))
-                        FROM (SELECT id FROM execution_tasks
-                              WHERE id = ANY(\(inFlight)::int[]) AND status = 'RUNNING' AND locked_by = \(routerID)
-                              ORDER BY id FOR UPDATE SKIP LOCKED) AS mine
-                        WHERE t.id = mine.id
-                        """
-                    try connection.execute(extend.named("extendLeases"))
-                }
+                try TaskQueue(connection: connection).extendLeases(inFlight, routerID: routerID, lease: configuration.lease)
                 let control = try connection.execute("SELECT global_paused, paused_event_types::text AS types FROM switchyard_control WHERE id = 1").first
                 let paused = try control?.decode("global_paused", as: Bool.self) ?? false
-                let types = Self.parseTextArray(control?["types"])
+                let types = PostgresArray.parse(control?["types"] ?? "{}").compactMap { $0 }
                 let beat: Query = """
                     UPDATE switchyard_routers SET heartbeat_at = now(), in_flight = \(inFlight.count), paused = \(paused),
                         processed = \(processed), stopped_at = NULL WHERE id = \(routerID)
@@ -414,11 +402,6 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
     }
 
-    /// "{ENTRY,EXIT}" to ["ENTRY", "EXIT"] (event types never need quoting).
-    static func parseTextArray(_ text: String?) -> [String] {
-        guard let text, text.count > 2 else { return [] }
-        return text.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-    }
 }
 
 /// Result slots filled by the worker threads of one batch.

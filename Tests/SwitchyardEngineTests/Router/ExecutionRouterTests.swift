@@ -183,7 +183,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         try queue.enqueue(NewTask(unchecked: "T", eventType: .entry, payload: #"{"kind":"ENTRY","direction":"LONG","entry_price":5,"stop_loss":5}"#))
         let exit = try queue.enqueue(try NewTask(tradeID: "T", eventType: .exit, payloadJSON: TaskQueueTests.exitJSON))
         _ = try await drain(schema, configuration())
-        let detail = try #require(try TaskLookup(connection: connection).detail(exit))
+        let detail = try #require(try MonitorQueries().taskDetail(on: connection, id: exit))
         #expect(detail.summary.status == .success)
         #expect(detail.auditTrail.map { $0.message ?? "" }.contains { $0.hasPrefix("Nothing to close") })
     }
