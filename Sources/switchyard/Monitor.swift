@@ -103,8 +103,7 @@ extension Switchyard {
             // The screen is back to normal: stderr is readable again (unless the terminal is gone).
             traffic?.stop()
             if let router {
-                router.requestStop()
-                await router.waitUntilStopped()
+                await router.stop()
                 let status = router.status
                 log("embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), "
                     + "retrying \(status.retrying), failed \(status.failed))")

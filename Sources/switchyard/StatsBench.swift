@@ -35,8 +35,8 @@ enum StatsBench {
                 print("queue: " + counts.joined(separator: ", ") + "; lag "
                       + (queue.oldestEligibleAge.map { String(format: "%.1f s", $0) } ?? "none"))
                 if let rates = warm.rates {
-                    print("last hour: \(rates.minutes.map(\.succeeded).reduce(0, +)) succeeded, "
-                          + "\(rates.minutes.map(\.failed).reduce(0, +)) failed")
+                    print("last hour: \(rates.lastHourSucceeded) succeeded, "
+                          + "\(rates.lastHourFailed) failed")
                 }
             }
             print()

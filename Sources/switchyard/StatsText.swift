@@ -28,7 +28,7 @@ enum StatsText {
         }
         section("RATES", .rates) {
             guard let rates = snapshot.rates else { return "\n" }
-            let succeeded = rates.minutes.map(\.succeeded).reduce(0, +), failed = rates.minutes.map(\.failed).reduce(0, +)
+            let succeeded = rates.lastHourSucceeded, failed = rates.lastHourFailed
             return "  last hour: \(succeeded) succeeded, \(failed) failed; now \(String(format: "%.1f", rates.currentPerSecond))/s\n"
         }
         section("ROUTERS", .routers) {

@@ -75,6 +75,10 @@ public struct ProcessingRates: Equatable, Sendable {
         self.minutes = minutes
         self.currentPerSecond = currentPerSecond
     }
+    /// Attempts that succeeded in the last hour (the sum of the buckets).
+    public var lastHourSucceeded: Int { minutes.reduce(0) { $0 + $1.succeeded } }
+    /// Attempts that failed in the last hour.
+    public var lastHourFailed: Int { minutes.reduce(0) { $0 + $1.failed } }
 }
 
 /// One audit row joined with its task.

@@ -53,8 +53,8 @@ public enum SnapshotJSON {
     static func rates(_ rates: ProcessingRates) -> JSONValue {
         .object([
             "current_per_second": seconds(rates.currentPerSecond),
-            "last_hour": .object(["succeeded": .int(rates.minutes.map(\.succeeded).reduce(0, +)),
-                                  "failed": .int(rates.minutes.map(\.failed).reduce(0, +))]),
+            "last_hour": .object(["succeeded": .int(rates.lastHourSucceeded),
+                                  "failed": .int(rates.lastHourFailed)]),
             "minutes": .array(rates.minutes.map {
                 .object(["start": time($0.start), "succeeded": .int($0.succeeded), "failed": .int($0.failed)])
             }),

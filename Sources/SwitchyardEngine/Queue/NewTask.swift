@@ -16,9 +16,8 @@ public struct NewTask: Sendable, Equatable {
     /// A task whose payload JSON is checked first; the error names the bad field.
     public init(tradeID: String, eventType: EventType, payloadJSON: String, maxAttempts: Int? = nil) throws {
         try Self.checkTradeID(tradeID)
-        let payload = try TaskPayload.parse(payloadJSON, eventType: eventType)
-        self.init(unchecked: tradeID, eventType: eventType, payload: payload.json, maxAttempts: maxAttempts)
-        self.payload = payloadJSON
+        _ = try TaskPayload.parse(payloadJSON, eventType: eventType)
+        self.init(unchecked: tradeID, eventType: eventType, payload: payloadJSON, maxAttempts: maxAttempts)
     }
 
     /// The seed's ENTRY helper.

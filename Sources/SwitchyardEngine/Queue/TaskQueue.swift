@@ -323,8 +323,8 @@ public struct TaskQueue {
 }
 
 extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
+    /// The duration in (fractional) seconds, as a `TimeInterval`.
+    public var seconds: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

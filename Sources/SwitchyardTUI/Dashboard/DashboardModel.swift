@@ -95,7 +95,7 @@ public struct DashboardModel: Equatable, Sendable {
     }
 
     /// The shortest refresh interval `-` goes to.
-    public static let refreshFloor = Duration.milliseconds(250)
+    public static let refreshFloor = MonitorQueries.minimumRefreshInterval
     static let refreshSteps: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
                                            .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
 
@@ -108,13 +108,5 @@ public struct DashboardModel: Equatable, Sendable {
     public var isStale: Bool {
         guard let age = dataAge else { return false }
         return age > max(5, 3 * refreshInterval.seconds)
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

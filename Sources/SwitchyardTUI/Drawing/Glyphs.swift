@@ -10,20 +10,16 @@ public struct Glyphs: Equatable, Sendable {
     /// Bar heights in eighths of a cell, index 0 (empty) through 8 (full).
     public var bars: [Character]
     public var ellipsis: Character
-    public var bullet: Character
     public var mark: Character
     public var emDash: String
-    public var isASCII: Bool
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], ellipsis: "…", bullet: "●", mark: "◆",
-        emDash: "—", isASCII: false)
+        bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], ellipsis: "…", mark: "◆", emDash: "—")
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        bars: [" ", ".", ".", "_", "o", "o", "O", "#", "#"], ellipsis: "~", bullet: "*", mark: "*",
-        emDash: "-", isASCII: true)
+        bars: [" ", ".", ".", "_", "o", "o", "O", "#", "#"], ellipsis: "~", mark: "*", emDash: "-")
 
     /// The glyph for a bar `eighths` high (clamped to 0...8).
     public func bar(eighths: Int) -> Character { bars[min(8, max(0, eighths))] }

@@ -98,11 +98,6 @@ public final class DashboardRuntime: Sendable {
                     catch { return [.loadFailed(describe(error))] }
                 }
             case .preview(let action), .perform(let action):
-                if options.settings.readOnly {
-                    // update never asks this in read-only mode; refuse anyway rather than trust it.
-                    mailbox.post(.actionFailed("read-only mode makes no changes"))
-                    return
-                }
                 let isPreview = if case .preview = effect { true } else { false }
                 spawn(mailbox) { backend, _ in
                     do {

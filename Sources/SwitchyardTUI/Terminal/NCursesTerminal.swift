@@ -93,6 +93,8 @@ public final class NCursesTerminal: Terminal {
         swy_enable_keypad()
         _ = curs_set(0)
         _ = set_escdelay(Self.escapeDelayMilliseconds)
+        // Key reads never block: the runtime waits on the tty (and the signal pipe) itself.
+        swy_input_timeout(0)
 
         let colorWanted = !noColor && (environment["NO_COLOR"] ?? "").isEmpty
         var usesColor = false
@@ -186,7 +188,6 @@ public final class NCursesTerminal: Terminal {
         guard !restored else { return nil }
         while true {
             var character: wint_t = 0
-            swy_input_timeout(0)
             let result = swy_read_key(&character)
             if result == ERR { return nil }
             if result == KEY_CODE_YES, Int32(character) == KEY_RESIZE {
@@ -194,8 +195,7 @@ public final class NCursesTerminal: Terminal {
                 var columns: Int32 = 0
                 swy_screen_size(&rows, &columns)
                 size = TerminalSize(columns: Int(columns), rows: Int(rows))
-                shown = nil
-                swy_erase()
+                shown = nil  // the next draw erases and paints everything
                 swy_force_repaint()
                 return .resized(size)
             }

@@ -4,10 +4,10 @@ import Foundation
 enum Format {
     /// "03:12:09" in the given zone.
     static func clock(_ date: Date, _ zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
-        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        // Called for every row of every frame: arithmetic on the zone's offset, no Calendar.
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: date)
+        let second = (local % 86_400 + 86_400) % 86_400
+        return String(format: "%02d:%02d:%02d", second / 3600, second / 60 % 60, second % 60)
     }
 
     /// "42s", "5m", "3h", "2d": an age in the largest whole unit.

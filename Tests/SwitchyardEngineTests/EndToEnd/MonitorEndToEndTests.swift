@@ -11,10 +11,6 @@ struct MonitorEndToEndTests {
     /// Stop equal to entry: the router fails it with a clear error, whatever is retried.
     static let badEntry = #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4156.25}"#
 
-    func count(_ sql: String, _ connection: PGConnection) throws -> Int {
-        try connection.execute(Query(sql, parameters: [])).first!.decode("n")
-    }
-
     func status(of trade: String, _ connection: PGConnection) throws -> String? {
         let query: Query = "SELECT status FROM execution_tasks WHERE trade_id = \(trade) ORDER BY id LIMIT 1"
         return try connection.execute(query).first?.decode("status")
@@ -65,10 +61,10 @@ struct MonitorEndToEndTests {
         let deadline = Date().addingTimeInterval(20)
         while try status(of: "E2E-RETRY", connection) != "SUCCESS", Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         #expect(try status(of: "E2E-RETRY", connection) == "SUCCESS")
-        let actorRows = try count("""
+        let actorRows = try connection.count("""
             SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
             WHERE t.trade_id = 'E2E-RETRY' AND l.event = 'RETRY_REQUESTED' AND l.actor IS NOT NULL AND l.actor <> ''
-            """, connection)
+            """)
         #expect(actorRows == 1)
 
         // A task the seed system inserts with plain SQL, and whose payload cannot be routed,
@@ -84,7 +80,7 @@ struct MonitorEndToEndTests {
         let end = try tmux.waitForExit()
         #expect(end.status == 0, "\(end.screen)")
         expectTerminalRestored(end.screen)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0)
     }
 
     @Test(.database, .timeLimit(.minutes(2)))
@@ -92,9 +88,9 @@ struct MonitorEndToEndTests {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
         try makeFailedTask("E2E-WATCH", schema)
-        let before = try count("SELECT count(*) AS n FROM execution_logs", connection)
-        let controlBefore = try count("SELECT count(*) AS n FROM switchyard_control_log", connection)
-        let routersBefore = try count("SELECT count(*) AS n FROM switchyard_routers", connection)
+        let before = try connection.count("SELECT count(*) AS n FROM execution_logs")
+        let controlBefore = try connection.count("SELECT count(*) AS n FROM switchyard_control_log")
+        let routersBefore = try connection.count("SELECT count(*) AS n FROM switchyard_routers")
 
         let tmux = try monitor(["--read-only"], schema)
         defer { tmux.close() }
@@ -108,9 +104,9 @@ struct MonitorEndToEndTests {
         expectTerminalRestored(end.screen)
 
         #expect(try status(of: "E2E-WATCH", connection) == "FAILED")
-        #expect(try count("SELECT count(*) AS n FROM execution_logs", connection) == before)
-        #expect(try count("SELECT count(*) AS n FROM switchyard_control_log", connection) == controlBefore)
-        #expect(try count("SELECT count(*) AS n FROM switchyard_routers", connection) == routersBefore, "no router started")
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs") == before)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_control_log") == controlBefore)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers") == routersBefore, "no router started")
     }
 
     @Test(.database, .timeLimit(.minutes(2)))
@@ -124,7 +120,7 @@ struct MonitorEndToEndTests {
         #expect(enqueue.status == 0, "\(enqueue.stderr)")
         // Wait until the embedded router is busy, then hang up as a dropped SSH session does.
         let deadline = Date().addingTimeInterval(20)
-        while try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == 0,
+        while try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'") == 0,
               Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let pid = try #require(try tmux.programPID())
         kill(pid, SIGHUP)
@@ -132,8 +128,8 @@ struct MonitorEndToEndTests {
         let end = try tmux.waitForExit()
         #expect(end.status == 129, "128 + SIGHUP: \(end.screen)")
         expectTerminalRestored(end.screen)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks", connection) == 400)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks") == 400)
     }
 }
 
@@ -141,14 +137,11 @@ struct MonitorEndToEndTests {
 /// other tests keep theirs.
 @Suite(.serialized)
 struct MonitorReconnectEndToEndTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     /// `scripts/pg.sh ACTION DIR`; returns its stdout (the URL for start).
     @discardableResult
     func pg(_ action: String, _ directory: String) throws -> String {
-        let (status, output) = try TmuxSession.spawnAndWait([Self.root.appendingPathComponent("scripts/pg.sh").path,
-                                                             action, directory])
+        let (status, output) = try ChildProcess.run([Executable.packageRoot.appendingPathComponent("scripts/pg.sh").path,
+                                                     action, directory])
         #expect(status == 0, "pg.sh \(action): \(output)")
         return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwitchyardTestSupport
 @testable import SwitchyardEngine
 
 /// An observer on a real hot standby: a base backup of the test server (`pg_basebackup -R`),
@@ -47,7 +48,7 @@ struct HotStandby {
         let folder = "/tmp/switchyard-standby-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o755])
-        if asRoot { try run("/usr/bin/env", ["chown", "postgres", folder], name: "chown") }
+        if asRoot { try Self.runChecked(["chown", "postgres", folder]) }
         let data = folder + "/data"
         try runServerTool("pg_basebackup", ["-d", TestDatabase.url!, "-D", data, "-R", "-X", "stream", "-c", "fast"])
         try runServerTool("pg_ctl", ["-D", data, "-l", folder + "/server.log", "-w", "-t", "60", "-o",
@@ -64,39 +65,14 @@ struct HotStandby {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    /// Runs a server tool, as `postgres` when we are root, with every descriptor above stderr
-    /// closed first: `pg_ctl start` leaves a server running, and any descriptor it inherited
-    /// (Foundation's watch on this child among them) would stay open as long as it runs.
+    /// Runs a server tool, as `postgres` when we are root. `ChildProcess` passes no descriptor
+    /// above stderr on: `pg_ctl start` leaves a server running that would hold it open for good.
     private static func runServerTool(_ tool: String, _ arguments: [String]) throws {
-        let closingDescriptors = ["/bin/bash", "-c",
-                                  #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@""#,
-                                  "bash", bindir + "/" + tool] + arguments
-        if asRoot {
-            try run("/usr/bin/env", ["runuser", "-u", "postgres", "--"] + closingDescriptors, name: tool)
-        } else {
-            try run(closingDescriptors[0], Array(closingDescriptors.dropFirst()), name: tool)
-        }
+        try runChecked((asRoot ? ["runuser", "-u", "postgres", "--"] : []) + [bindir + "/" + tool] + arguments)
     }
 
-    /// Runs a tool to completion. Its stderr goes to a file, not a pipe: the server that
-    /// `pg_ctl start` leaves running would inherit a pipe and keep it open for good.
-    private static func run(_ executable: String, _ arguments: [String], name: String) throws {
-        let errorsPath = NSTemporaryDirectory() + "switchyard-standby-" + UUID().uuidString + ".err"
-        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        try errors.close()
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
-            throw DatabaseError(message: "\(name) failed (exit \(process.terminationStatus)): \(message)")
-        }
+    private static func runChecked(_ command: [String]) throws {
+        let (status, output) = try ChildProcess.run(command)
+        guard status == 0 else { throw DatabaseError(message: "\(command.joined(separator: " ")) failed (exit \(status)): \(output)") }
     }
 }

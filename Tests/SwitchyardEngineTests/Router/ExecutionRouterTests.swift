@@ -54,10 +54,6 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         return configuration
     }
 
-    func count(_ sql: Query, _ connection: PGConnection) throws -> Int {
-        try connection.execute(sql).first!.decode("n")
-    }
-
     /// Runs a router until it is idle, with a generous limit so a hang fails instead of blocking.
     func drain(_ schema: TestSchema, _ configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
@@ -74,16 +70,16 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 30))
         let status = try await drain(schema, configuration())
         #expect(status.processed == 60 && status.succeeded == 60 && status.lastError == nil)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", connection) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'") == 0)
         // Each ENTRY accepted by both accounts (sizes from the payload), each EXIT closed on both.
-        #expect(try count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'ENTRY' AND l.status = 'SUCCESS'", connection) == 60)
-        #expect(try count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'EXIT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL", connection) == 60)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'ENTRY' AND l.status = 'SUCCESS'") == 60)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id WHERE t.event_type = 'EXIT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL") == 60)
         // No EXIT started before its ENTRY finished.
-        #expect(try count("""
+        #expect(try connection.count("""
             SELECT count(*) AS n FROM execution_tasks x JOIN execution_tasks e ON e.trade_id = x.trade_id AND e.event_type = 'ENTRY'
             WHERE x.event_type = 'EXIT' AND x.last_attempt_at::timestamptz < e.finished_at - interval '1 millisecond'
-            """, connection) == 0)
-        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND processed = 60", connection) == 1)
+            """) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND processed = 60") == 1)
     }
 
     @Test func sizingFollowsTheRiskAndSkipsAccountsTooSmall() throws {
@@ -106,9 +102,9 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         let ids = try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 3))
         let status = try await drainWith(FailFirstAttemptConnector(), schema: schema, configuration: configuration())
         #expect(status.retrying == 6 && status.succeeded == 6)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS' AND attempts = 2", connection) == ids.count)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS' AND attempts = 2") == ids.count)
         // One refusal and one acceptance per account and ENTRY; never two acceptances.
-        #expect(try count("SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs WHERE status = 'SUCCESS' AND account IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d", connection) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs WHERE status = 'SUCCESS' AND account IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
     }
 
     @Test func aRetrySendsOnlyToTheAccountsThatHaveNotAccepted() async throws {
@@ -202,7 +198,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         try await Task.sleep(for: .milliseconds(600))
         #expect(router.status.paused)
         #expect(router.status.processed == 0)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'PENDING'", connection) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'PENDING'") == 0)
         try actions.perform(.resumeRouter, actor: "ops@box")
         while router.status.state != .stopped, ContinuousClock.now < deadline + .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(router.status.processed == 10)
@@ -246,12 +242,12 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         router.requestStop()
         gate.open()
         await router.waitUntilStopped()
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'") > 0)
         // The batches in flight were finished and written back, not thrown away.
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == router.status.succeeded)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'") == router.status.succeeded)
         #expect(router.status.succeeded > 0 && router.status.inFlight == 0)
-        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0", connection) == 1)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0") == 1)
     }
 
     @Test func liveRoutingWithoutAConnectorIsAClearError() throws {

@@ -4,10 +4,6 @@ import Testing
 
 /// The built `switchyard` binary as operators run it: several router processes, signals, kill -9.
 @Suite(.database, .serialized) struct RouterProcessTests {
-    func count(_ sql: Query, _ connection: PGConnection) throws -> Int {
-        try connection.execute(sql).first!.decode("n")
-    }
-
     /// Waits for the process to exit; kills it and records an issue when it overstays `limit`.
     func waitForExit(_ process: Process, limit: Duration = .seconds(90)) async throws -> Int32 {
         let deadline = ContinuousClock.now + limit
@@ -58,20 +54,20 @@ import Testing
             #expect(!log.contains("error:"), "\(log)")
         }
         let tasks = Self.trades * 2
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == tasks)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'") == tasks)
         // The demo accounts: three enabled, each taking every synthetic ENTRY and closing it on EXIT.
-        #expect(try count("SELECT count(*) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL", connection) == tasks * 3)
-        #expect(try count("SELECT count(DISTINCT (task_id, account)) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL", connection) == tasks * 3)
-        #expect(try count("""
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL") == tasks * 3)
+        #expect(try connection.count("SELECT count(DISTINCT (task_id, account)) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL") == tasks * 3)
+        #expect(try connection.count("""
             SELECT count(*) AS n FROM execution_tasks x JOIN execution_tasks e ON e.trade_id = x.trade_id AND e.event_type = 'ENTRY'
             WHERE x.event_type = 'EXIT' AND x.last_attempt_at::timestamptz < e.finished_at - interval '1 millisecond'
-            """, connection) == 0)
+            """) == 0)
         // An EXIT claimed before its ENTRY was written back would have found no accepted account
         // to close and logged "Nothing to close"; and no task needed a second attempt.
-        #expect(try count("SELECT count(*) AS n FROM execution_logs WHERE response_body LIKE 'Nothing to close%'", connection) == 0)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE attempts <> 1", connection) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE response_body LIKE 'Nothing to close%'") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE attempts <> 1") == 0)
         // Every router did a share of the work.
-        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE processed > 0 AND stopped_at IS NOT NULL", connection) == 4)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE processed > 0 AND stopped_at IS NOT NULL") == 4)
     }
 
     @Test func aKilledRoutersTasksAreRecoveredAfterTheLeaseWithoutASecondOrder() async throws {
@@ -84,13 +80,13 @@ import Testing
             ["router", "--router-id", "victim", "--lease", "2", "--latency-ms", "20", "--concurrency", "1", "--batch-size", "5"],
             environment: schema.processEnvironment)
         try await waitUntil {
-            try count("SELECT count(*) AS n FROM execution_logs WHERE router_id = 'victim'", connection) >= 30
-                && count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING' AND locked_by = 'victim'", connection) > 0
+            try connection.count("SELECT count(*) AS n FROM execution_logs WHERE router_id = 'victim'") >= 30
+                && connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING' AND locked_by = 'victim'") > 0
         }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
-        let held = try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING' AND locked_by = 'victim'", connection)
-        let finishedByVictim = try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection)
+        let held = try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING' AND locked_by = 'victim'")
+        let finishedByVictim = try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'")
         #expect(held > 0 && finishedByVictim > 0)
         let (rescuer, _, err) = try Executable.start(["router", "--router-id", "rescuer", "--exit-when-idle", "--lease", "2"],
                                                      environment: schema.processEnvironment)
@@ -99,14 +95,14 @@ import Testing
         #expect(status == 0, "\(log)")
         #expect(!log.contains("already recorded"), "\(log)")
         // No task lost; the victim's held tasks were taken back after its lease, logged with its id.
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", connection) == 80)
-        #expect(try count("SELECT count(*) AS n FROM execution_logs WHERE event = 'RECOVERED' AND router_id = 'victim' AND actor = 'rescuer'", connection) == held)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'") == 80)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE event = 'RECOVERED' AND router_id = 'victim' AND actor = 'rescuer'") == held)
         // One accepted order per account and task, and none re-sent where the victim had recorded an acceptance.
-        #expect(try count("SELECT count(*) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL", connection) == 80 * 3)
-        #expect(try count("""
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL") == 80 * 3)
+        #expect(try connection.count("""
             SELECT count(*) AS n FROM execution_logs AS r JOIN execution_logs AS v ON v.task_id = r.task_id AND v.account = r.account
             WHERE v.router_id = 'victim' AND v.status = 'SUCCESS' AND r.router_id = 'rescuer'
-            """, connection) == 0)
+            """) == 0)
     }
 
     @Test(arguments: [SIGTERM, SIGHUP, SIGINT])
@@ -116,15 +112,15 @@ import Testing
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 100))
         let (router, _, err) = try Executable.start(["router", "--latency-ms", "10", "--concurrency", "2"],
                                                     environment: schema.processEnvironment)
-        try await waitUntil { try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) > 0 }
+        try await waitUntil { try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") > 0 }
         kill(router.processIdentifier, signal)
         let status = try await waitForExit(router)
         let log = stderr(err)
         #expect(status == 0, "\(log)")
         #expect(log.contains("received SIG"), "\(log)")
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'", connection) == 0)
-        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'", connection) > 0)
-        #expect(try count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0", connection) == 1)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING'") > 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NOT NULL AND in_flight = 0") == 1)
     }
 
     @Test func enqueueChecksPayloadsAndTasksCommandsReportWrongStates() throws {

@@ -2,12 +2,13 @@ import Foundation
 
 /// Runs the built `switchyard` binary, as an operator or a script would.
 enum Executable {
+    /// The package's root folder (scripts/, .build/).
+    static let packageRoot = URL(fileURLWithPath: #filePath)  // Tests/SwitchyardEngineTests/Support/Executable.swift
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     static var path: String {
         if let path = ProcessInfo.processInfo.environment["SWITCHYARD_BIN"] { return path }
-        // Tests/SwitchyardEngineTests/Support/Executable.swift -> the package root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/switchyard").path
+        return packageRoot.appendingPathComponent(".build/debug/switchyard").path
     }
 
     struct Output: Sendable {

@@ -88,3 +88,10 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: TestDatabase.available, "needs PostgreSQL: run `make test`")
     }
 }
+
+extension PGConnection {
+    /// The `n` column of a `SELECT count(*) AS n ...`, for test assertions.
+    func count(_ query: Query) throws -> Int {
+        try execute(query).first!.decode("n")
+    }
+}
