@@ -33,7 +33,8 @@ extension DashboardSnapshot {
         unavailable[part.rawValue] != nil && isPresent(part)
     }
 
-    private func isPresent(_ part: SnapshotPart) -> Bool {
+    /// True when the snapshot holds `part` (read now, or kept from an earlier read).
+    public func isPresent(_ part: SnapshotPart) -> Bool {
         switch part {
         case .queue: queue != nil
         case .rates: rates != nil

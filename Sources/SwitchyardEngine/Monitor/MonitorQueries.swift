@@ -82,8 +82,8 @@ public struct MonitorQueries: Sendable {
         -> (snapshot: DashboardSnapshot, partDurations: [SnapshotPart: Duration])
     {
         var durations: [SnapshotPart: Duration] = [:]
-        let snapshot = try readOnlyTransaction(on: connection) {
-            let takenAt = try now ?? connection.execute(Self.serverNowQuery).first!.decode("now", as: Date.self)
+        let snapshot = try readOnlyTransaction(on: connection) { serverNow in
+            let takenAt = now ?? serverNow
             let features = try detect(on: connection)
             var snapshot = DashboardSnapshot(takenAt: takenAt, filter: filter)
             func read<T>(_ part: SnapshotPart, _ body: () throws -> T) throws -> T? {
@@ -116,7 +116,7 @@ public struct MonitorQueries: Sendable {
     /// Audit rows joined with their task, newest first; `before` is the id of the oldest row
     /// already shown (the cursor to page back), nil for the newest.
     public func recentLogs(on connection: PGConnection, before: Int? = nil, limit: Int = 50) throws -> [LogEntry] {
-        try readOnlyTransaction(on: connection) {
+        try readOnlyTransaction(on: connection) { _ in
             try recentLogs(on: connection, features: detect(on: connection), before: before, limit: limit)
         }
     }
@@ -125,34 +125,33 @@ public struct MonitorQueries: Sendable {
     public func listTasks(on connection: PGConnection, filter: TaskFilter = TaskFilter(), limit: Int = 200) throws
         -> [TaskSummary]
     {
-        try readOnlyTransaction(on: connection) {
+        try readOnlyTransaction(on: connection) { _ in
             try listTasks(on: connection, features: detect(on: connection), filter: filter, limit: limit)
         }
     }
 
     /// One task with its payload and its whole audit trail, oldest first; nil when no such task.
     public func taskDetail(on connection: PGConnection, id: TaskID) throws -> TaskDetail? {
-        try readOnlyTransaction(on: connection) {
+        try readOnlyTransaction(on: connection) { _ in
             try taskDetail(on: connection, features: detect(on: connection), id: id)
         }
     }
 
     // MARK: - Transaction and parts
 
-    static let serverNowQuery: Query = "SELECT now() AS now"
-
-    /// Runs `body` in a short REPEATABLE READ READ ONLY transaction, always rolled back (it
-    /// wrote nothing), with `statement_timeout` and ISO dates set for this transaction only.
-    func readOnlyTransaction<T>(on connection: PGConnection, _ body: () throws -> T) throws -> T {
+    /// Runs `body` in a short REPEATABLE READ READ ONLY transaction, with `statement_timeout`
+    /// and ISO dates set for this transaction only; `body` gets the server's time, read in the
+    /// same statement.
+    func readOnlyTransaction<T>(on connection: PGConnection, _ body: (Date) throws -> T) throws -> T {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             func milliseconds(_ duration: Duration) -> String { String(max(1, Int(duration / .milliseconds(1)))) }
-            try connection.execute("""
+            let settings = try connection.execute("""
                 SELECT set_config('statement_timeout', \(milliseconds(config.statementTimeout)), true),
                        set_config('lock_timeout', \(milliseconds(config.lockTimeout)), true),
-                       set_config('DateStyle', 'ISO, MDY', true)
+                       set_config('DateStyle', 'ISO, MDY', true), now() AS now
                 """)
-            let value = try body()
+            let value = try body(try settings.first!.decode("now", as: Date.self))
             try connection.execute("COMMIT")
             return value
         } catch let missing as PartUnavailable {

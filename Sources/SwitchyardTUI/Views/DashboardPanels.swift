@@ -25,17 +25,17 @@ struct DashboardPanels {
     }
 
     /// " (stale: reason)" for a part the snapshot kept from an earlier read.
-    private func staleNote(_ part: String, present: Bool) -> String {
-        guard present, let reason = snapshot?.unavailable[part] else { return "" }
+    private func staleNote(_ part: SnapshotPart) -> String {
+        guard let snapshot, snapshot.isStale(part), let reason = snapshot.unavailable[part.rawValue] else { return "" }
         return " (stale: \(reason))"
     }
 
     /// Draws why a part is missing in place of its content; false when there is content to draw.
-    private func drawMissing(_ part: String, present: Bool, inner: Rect, into buffer: inout CellBuffer) -> Bool {
-        guard snapshot == nil || !present else { return false }
+    private func drawMissing(_ part: SnapshotPart, inner: Rect, into buffer: inout CellBuffer) -> Bool {
+        guard snapshot?.isPresent(part) != true else { return false }
         let reason: String
         if let snapshot {
-            reason = "unavailable: " + (snapshot.unavailable[part] ?? "not in this snapshot")
+            reason = "unavailable: " + (snapshot.unavailable[part.rawValue] ?? "not in this snapshot")
         } else {
             reason = model.connection == .connecting ? "loading\(glyphs.ellipsis)" : "no data yet"
         }
@@ -48,9 +48,9 @@ struct DashboardPanels {
     // MARK: Queue
 
     private func drawQueue(_ area: Rect, into buffer: inout CellBuffer) {
-        let inner = buffer.box(area, title: "Queue" + staleNote("queue", present: snapshot?.queue != nil),
+        let inner = buffer.box(area, title: "Queue" + staleNote(.queue),
                                glyphs: glyphs)
-        if drawMissing("queue", present: snapshot?.queue != nil, inner: inner, into: &buffer) { return }
+        if drawMissing(.queue, inner: inner, into: &buffer) { return }
         guard let queue = snapshot?.queue else { return }
         // " PENDING   137 RUNNING     3": two label+count cells; SUCCESS gets a line of its own.
         let countWidth = max(5, (inner.width - 20) / 2)
@@ -97,8 +97,8 @@ struct DashboardPanels {
         let minutesShown = min(60, max(0, area.width - 2))
         var title = "Rates per minute, last \(minutesShown) min"
         if let rates = snapshot?.rates { title += ", now \(Format.rate(rates.currentPerSecond))" }
-        let inner = buffer.box(area, title: title + staleNote("rates", present: snapshot?.rates != nil), glyphs: glyphs)
-        if drawMissing("rates", present: snapshot?.rates != nil, inner: inner, into: &buffer) { return }
+        let inner = buffer.box(area, title: title + staleNote(.rates), glyphs: glyphs)
+        if drawMissing(.rates, inner: inner, into: &buffer) { return }
         guard let rates = snapshot?.rates, inner.height >= 3 else { return }
         let minutes = Array(rates.minutes.suffix(minutesShown))
         let barRows = inner.height - 2
@@ -130,9 +130,9 @@ struct DashboardPanels {
         let count = snapshot?.queue?.count(.failed)
         let focused = model.focus == .failedTasks
         let inner = buffer.box(area, title: "Failed tasks" + (count.map { " (\($0))" } ?? "")
-                                + staleNote("failedTasks", present: snapshot?.failedTasks != nil), glyphs: glyphs,
+                                + staleNote(.failedTasks), glyphs: glyphs,
                                focused: focused)
-        if drawMissing("failedTasks", present: snapshot?.failedTasks != nil, inner: inner, into: &buffer) { return }
+        if drawMissing(.failedTasks, inner: inner, into: &buffer) { return }
         guard let tasks = snapshot?.failedTasks else { return }
         guard !tasks.isEmpty else {
             buffer.line(" no failed tasks", in: inner, row: 0, role: .muted, glyphs: glyphs)
@@ -175,8 +175,8 @@ struct DashboardPanels {
         let focused = model.focus == .routers
         let live = snapshot.map { s in s.routers?.filter { $0.isLive(at: s.takenAt) }.count ?? 0 } ?? 0
         let inner = buffer.box(area, title: "Routers (\(live) live)"
-                                + staleNote("routers", present: snapshot?.routers != nil), glyphs: glyphs, focused: focused)
-        if drawMissing("routers", present: snapshot?.routers != nil, inner: inner, into: &buffer) { return }
+                                + staleNote(.routers), glyphs: glyphs, focused: focused)
+        if drawMissing(.routers, inner: inner, into: &buffer) { return }
         var row = 0
         if let control = snapshot?.control, control.globalPaused {
             let who = control.changedBy.map { " by \($0)" } ?? ""
@@ -212,8 +212,8 @@ struct DashboardPanels {
     private func drawLogs(_ area: Rect, into buffer: inout CellBuffer) {
         let focused = model.focus == .recentLogs
         let inner = buffer.box(area, title: "Recent execution logs"
-                                + staleNote("recentLogs", present: snapshot?.recentLogs != nil), glyphs: glyphs, focused: focused)
-        if drawMissing("recentLogs", present: snapshot?.recentLogs != nil, inner: inner, into: &buffer) { return }
+                                + staleNote(.recentLogs), glyphs: glyphs, focused: focused)
+        if drawMissing(.recentLogs, inner: inner, into: &buffer) { return }
         guard let logs = snapshot?.recentLogs else { return }
         guard !logs.isEmpty else {
             buffer.line(" no execution logs yet", in: inner, row: 0, role: .muted, glyphs: glyphs)

@@ -157,13 +157,13 @@ struct RoutersScreen {
                             row: row, role: .warning, glyphs: glyphs)
                 row += 1
             }
-        } else if let reason = snapshot.unavailable["control"] {
+        } else if let reason = snapshot.unavailable[SnapshotPart.control.rawValue] {
             buffer.line(" pause switches unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
             row += 1
         }
         row += 1
         guard let routers = snapshot.routers else {
-            let reason = snapshot.unavailable["routers"] ?? "not in this snapshot"
+            let reason = snapshot.unavailable[SnapshotPart.routers.rawValue] ?? "not in this snapshot"
             buffer.line(" routers unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
             return
         }
