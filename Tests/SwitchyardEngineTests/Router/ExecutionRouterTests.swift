@@ -56,12 +56,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
 
     /// Runs a router until it is idle, with a generous limit so a hang fails instead of blocking.
     func drain(_ schema: TestSchema, _ configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
-        let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
-        router.start()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while router.status.state != .stopped, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        await router.stop()
-        return router.status
+        try await drainWith(try configuration.mode.connector(), schema: schema, configuration: configuration)
     }
 
     @Test func aRouterRoutesEntriesAndExitsToTheAccountsThatAcceptedThem() async throws {
