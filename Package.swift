@@ -9,6 +9,7 @@ let migrations = [
     "0004_audit_and_notify_triggers",
     "0005_monitor_indexes",
     "0006_attempt_minutes",
+    "0007_router_liveness",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -23,6 +23,8 @@ public enum SwitchyardResources {
                   PackageResources._005_monitor_indexes_down_sql),
         migration(6, "attempt_minutes", PackageResources._006_attempt_minutes_up_sql,
                   PackageResources._006_attempt_minutes_down_sql),
+        migration(7, "router_liveness", PackageResources._007_router_liveness_up_sql,
+                  PackageResources._007_router_liveness_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

@@ -12,6 +12,8 @@ need postgresql-15
 need postgresql-client-15
 need tmux
 need locales
+# Router tests run routers whose clocks are skewed (libfaketime).
+need faketime
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH. Install Swift 6 (swift.org) and add its bin folder to PATH." >&2

@@ -18,4 +18,13 @@ static inline int swy_wait_readable(int socket, int timeout_ms) {
     struct pollfd fd = { .fd = socket, .events = POLLIN, .revents = 0 };
     return poll(&fd, 1, timeout_ms);
 }
+/// Waits until `socket` or `wake` is readable, or `timeout_ms` passes. Returns -1 on error
+/// (errno set), otherwise a bit set: 1 when `socket` is readable, 2 when `wake` is.
+static inline int swy_wait_readable_or_woken(int socket, int wake, int timeout_ms) {
+    struct pollfd fds[2] = { { .fd = socket, .events = POLLIN, .revents = 0 },
+                             { .fd = wake, .events = POLLIN, .revents = 0 } };
+    int ready = poll(fds, 2, timeout_ms);
+    if (ready < 0) return -1;
+    return (fds[0].revents ? 1 : 0) | (fds[1].revents ? 2 : 0);
+}
 #endif

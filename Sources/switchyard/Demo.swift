@@ -24,7 +24,7 @@ extension Switchyard {
             let traffic = DemoTraffic(settings: try database.settings(), tradesPerSecond: rate, malformedShare: malformed)
             let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { _ in traffic.stop() }
             log("demo traffic: \(rate) trades/s\(duration.map { " for \($0) s" } ?? " until interrupted")")
-            traffic.start(duration: duration.map { .milliseconds(Int64($0 * 1000)) })
+            traffic.start(duration: duration.map { .seconds(fractional: $0) })
             traffic.waitUntilFinished()
             withExtendedLifetime(signals) {}
             let progress = traffic.progress

@@ -78,15 +78,19 @@ extension Switchyard {
                 throw ExitCode(1)
             }
 
-            let router = runsRouter ? try embeddedRouter(settings: settings) : nil
+            // One LISTEN connection for the whole process: the dashboard and its router share it.
+            let notifier = TaskNotifier(settings: settings)
+            notifier.start()
+            defer { notifier.stop() }
+            let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
             let traffic = demo ? DemoTraffic(settings: settings, tradesPerSecond: demoRate) : nil
             router?.start()
             traffic?.start()
 
-            let backend = EngineDashboardBackend(settings: settings, router: router)
+            let backend = EngineDashboardBackend(settings: settings, router: router, notifier: notifier)
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
-                refresh: .milliseconds(Int64(refresh * 1000)), maxRefreshes: maxRefreshes, ascii: ascii,
+                refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,
                 noColor: noColor)
             let exit: DashboardExit
             do {
@@ -112,11 +116,11 @@ extension Switchyard {
             if case .signal(let number) = exit { throw ExitCode(128 + number) }
         }
 
-        private func embeddedRouter(settings: ConnectionSettings) throws -> ExecutionRouter {
+        private func embeddedRouter(settings: ConnectionSettings, notifier: TaskNotifier) throws -> ExecutionRouter {
             var configuration = ExecutionRouter.Configuration()
             try routing.apply(to: &configuration, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
             do {
-                return try ExecutionRouter(settings: settings, configuration: configuration)
+                return try ExecutionRouter(settings: settings, configuration: configuration, notifier: notifier)
             } catch let error as ActionError {
                 throw ValidationError(error.message)
             }

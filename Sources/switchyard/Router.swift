@@ -22,8 +22,11 @@ extension Switchyard {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var routing: RoutingOptions
 
-        @Option(help: "Tasks claimed at once (1 or more).")
-        var batchSize = 20
+        @Option(help: ArgumentHelp("The most tasks one claim may lock. Claims adapt below it: small while the queue is quiet, doubling while a backlog lasts.", valueName: "n"))
+        var batchSize = TaskClaimer.Config().maximum
+
+        @Flag(help: "Claim exactly --batch-size tasks every time instead of adapting.")
+        var fixedBatchSize = false
 
         @Option(help: ArgumentHelp("Longest wait between claims, in seconds, when no notification arrives.", valueName: "seconds"))
         var pollInterval = 2.0
@@ -31,8 +34,8 @@ extension Switchyard {
         @Option(help: "Orders sent at once within a batch.")
         var concurrency = 4
 
-        @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next. 2 suits a 2-core machine.", valueName: "n"))
-        var claimLoops = 1
+        @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next (default: one per core, 2 to 8).", valueName: "n"))
+        var claimLoops = ExecutionRouter.defaultClaimLoops
 
         @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
         var lease = 10.0
@@ -57,11 +60,12 @@ extension Switchyard {
         func run() throws {
             var configuration = ExecutionRouter.Configuration()
             configuration.batchSize = batchSize
-            configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
+            configuration.claim.fixed = fixedBatchSize
+            configuration.pollInterval = .seconds(fractional: pollInterval)
             configuration.concurrency = concurrency
             configuration.claimLoops = claimLoops
-            configuration.lease = .milliseconds(Int64(lease * 1000))
-            configuration.heartbeatInterval = min(.seconds(2), .milliseconds(Int64(lease * 1000 / 3)))
+            configuration.lease = .seconds(fractional: lease)
+            configuration.heartbeatInterval = min(.seconds(2), .seconds(fractional: lease / 3))
             configuration.rescueInterval = configuration.heartbeatInterval
             configuration.exitWhenIdle = exitWhenIdle
             configuration.routerID = routerID
@@ -76,19 +80,11 @@ extension Switchyard {
                 log("received \(signalName(signal)); finishing the batch in flight, then stopping")
                 router.requestStop()
             }
+            router.onError { log("error: \($0)") }
             router.start()
-            log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(batchSize), poll \(pollInterval)s, "
+            log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(fixedBatchSize ? "" : "up to ")\(batchSize), poll \(pollInterval)s, "
                 + "concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
-            var lastError: String?
-            while true {
-                let status = router.status
-                if let error = status.lastError, error != lastError {
-                    log("error: \(error)")
-                    lastError = error
-                }
-                if status.state == .stopped { break }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            router.waitUntilStoppedBlocking()
             withExtendedLifetime(signals) {}
             let status = router.status
             log("router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), "

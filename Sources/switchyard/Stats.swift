@@ -23,7 +23,7 @@ extension Switchyard {
         @Option(name: .customLong("fail-if-failed"), help: ArgumentHelp(
             "Exit 2 when more than this many tasks are FAILED.", valueName: "n"))
         var maxFailed: Int?
-        @Flag(name: .customLong("fail-if-no-router"), help: "Exit 2 when no running router has sent a heartbeat recently.")
+        @Flag(name: .customLong("fail-if-no-router"), help: "Exit 2 when no router is live: none heartbeating within its lease, on the database's clock.")
         var requireRouter = false
         @Option(help: ArgumentHelp("Only tasks of this event type in the task lists (ENTRY, EXIT).", valueName: "type"))
         var eventType: String?

@@ -77,11 +77,11 @@ enum Fixture {
 
     static let routers: [RouterInfo] = [
         RouterInfo(id: "router-a", host: "trade-01", pid: 4123, startedAt: ago(7200), heartbeatAt: ago(1),
-                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 3, processed: 18234),
+                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 3, processed: 18234, isLive: true),
         RouterInfo(id: "router-b", host: "trade-02", pid: 991, startedAt: ago(3600), heartbeatAt: ago(2),
-                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 0, processed: 9120),
+                   stoppedAt: nil, dryRun: true, paused: false, inFlight: 0, processed: 9120, isLive: true),
         RouterInfo(id: "router-old", host: "trade-03", pid: 17, startedAt: ago(9000), heartbeatAt: ago(600),
-                   stoppedAt: ago(600), dryRun: true, paused: false, inFlight: 0, processed: 55),
+                   stoppedAt: ago(600), dryRun: true, paused: false, inFlight: 0, processed: 55, isLive: false),
     ]
 
     static var busySnapshot: DashboardSnapshot {

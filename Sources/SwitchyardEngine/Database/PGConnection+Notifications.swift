@@ -32,12 +32,28 @@ extension PGConnection {
             if remaining <= .zero { return nil }
             let socket = try withHandle { PQsocket($0) }
             guard socket >= 0 else { throw DatabaseError(sqlState: .connectionFailure, message: "Lost the connection to Postgres.") }
-            let milliseconds = max(1, Int32(clamping: remaining.components.seconds * 1000
-                + remaining.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = max(1, Int32(clamping: remaining.milliseconds))
             if swy_wait_readable(socket, milliseconds) < 0, errno != EINTR {
                 throw DatabaseError(sqlState: .connectionFailure, message: "Waiting for notifications failed (errno \(errno)).")
             }
         }
+    }
+
+    /// Waits until the server sends something, `wakeDescriptor` becomes readable, or `timeout`
+    /// passes; one poll(), no busy loop. Returns true when the wake descriptor fired. Read what
+    /// arrived with `nextBufferedNotification()`.
+    func waitForInput(timeout: Duration, wakeDescriptor: Int32) throws -> Bool {
+        let socket = try withHandle { PQsocket($0) }
+        guard socket >= 0 else { throw DatabaseError(sqlState: .connectionFailure, message: "Lost the connection to Postgres.") }
+        let milliseconds = Int32(clamping: max(0, timeout.milliseconds))
+        let ready = swy_wait_readable_or_woken(socket, wakeDescriptor, milliseconds)
+        if ready < 0 {
+            guard errno == EINTR else {
+                throw DatabaseError(sqlState: .connectionFailure, message: "Waiting for notifications failed (errno \(errno)).")
+            }
+            return false
+        }
+        return ready & 2 != 0
     }
 
     /// Reads whatever arrived on the socket and returns the first queued notification.

@@ -168,6 +168,8 @@ public struct TaskDetail: Equatable, Sendable {
 
 /// A router process seen recently.
 public struct RouterInfo: Equatable, Sendable, Identifiable {
+    /// Live by the one rule (`RouterLiveness`), on the database's clock when the snapshot was taken.
+    public var isLive: Bool
     public var id: String
     public var host: String
     public var pid: Int
@@ -179,7 +181,8 @@ public struct RouterInfo: Equatable, Sendable, Identifiable {
     public var inFlight: Int
     public var processed: Int
     public init(id: String, host: String, pid: Int, startedAt: Date, heartbeatAt: Date, stoppedAt: Date?,
-                dryRun: Bool, paused: Bool, inFlight: Int, processed: Int) {
+                dryRun: Bool, paused: Bool, inFlight: Int, processed: Int, isLive: Bool) {
+        self.isLive = isLive
         self.id = id
         self.host = host
         self.pid = pid

@@ -1,21 +1,24 @@
 import Foundation
 
 extension MonitorQueries {
-    /// Routers whose heartbeat is within `routerWindow` of `now`, by host and pid.
+    /// Routers whose heartbeat is within `routerWindow` of `now`, by host and pid, each marked
+    /// live or not by the one rule (`RouterLiveness`), at `now` on the server's clock.
     func routers(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> [RouterInfo] {
         guard features.hasRoutersTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("switchyard_routers")) }
         let since = now.addingTimeInterval(-config.routerWindow)
-        let query: Query = """
-            SELECT id, host, pid, started_at, heartbeat_at, stopped_at, dry_run, paused, in_flight, processed
-            FROM switchyard_routers WHERE heartbeat_at >= \(since)
+        let live = RouterLiveness.condition(at: now, hasLiveUntil: features.hasRouterLiveUntil)
+        let query = Query("""
+            SELECT id, host, pid, started_at, heartbeat_at, stopped_at, dry_run, paused, in_flight, processed,
+                (\(live.sql)) AS live
+            FROM switchyard_routers WHERE heartbeat_at >= $\(live.parameters.count + 1)
             ORDER BY host, pid, id
-            """
+            """, parameters: live.parameters + [since.postgresText])
         return try connection.execute(query.named("recentRouters")).rows.map { row in
             RouterInfo(id: try row.decode("id"), host: try row.decode("host"), pid: try row.decode("pid"),
                        startedAt: try row.decode("started_at"), heartbeatAt: try row.decode("heartbeat_at"),
                        stoppedAt: try row.decodeIfPresent("stopped_at"), dryRun: try row.decode("dry_run"),
                        paused: try row.decode("paused"), inFlight: try row.decode("in_flight"),
-                       processed: try row.decode("processed"))
+                       processed: try row.decode("processed"), isLive: try row.decode("live"))
         }
     }
 

@@ -145,7 +145,7 @@ public struct MonitorQueries: Sendable {
     func readOnlyTransaction<T>(on connection: PGConnection, _ body: (Date) throws -> T) throws -> T {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            func milliseconds(_ duration: Duration) -> String { String(max(1, Int(duration / .milliseconds(1)))) }
+            func milliseconds(_ duration: Duration) -> String { String(max(1, duration.milliseconds)) }
             let settings = try connection.execute("""
                 SELECT set_config('statement_timeout', \(milliseconds(config.statementTimeout)), true),
                        set_config('lock_timeout', \(milliseconds(config.lockTimeout)), true),
@@ -202,7 +202,7 @@ public struct MonitorQueries: Sendable {
 extension MonitorQueries {
     /// "200 ms", "2 s".
     static func describe(_ duration: Duration) -> String {
-        let milliseconds = Int(duration / .milliseconds(1))
+        let milliseconds = duration.milliseconds
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 }

@@ -11,14 +11,17 @@ public struct SchemaFeatures: Equatable, Sendable {
     /// Attempts per minute kept by a trigger (migration 6), readable by this role; without it
     /// the rates part counts the hour's audit rows instead.
     public var hasAttemptMinutes: Bool
+    /// Routers promise how long they stay live (`live_until`, migration 7).
+    public var hasRouterLiveUntil: Bool
 
     public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
-                hasAttemptMinutes: Bool = false) {
+                hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false) {
         self.taskColumns = taskColumns
         self.logColumns = logColumns
         self.hasRoutersTable = hasRoutersTable
         self.hasControlTable = hasControlTable
         self.hasAttemptMinutes = hasAttemptMinutes
+        self.hasRouterLiveUntil = hasRouterLiveUntil
     }
 
     public var hasTasksTable: Bool { !taskColumns.isEmpty }
@@ -62,6 +65,7 @@ public struct SchemaFeatures: Equatable, Sendable {
                               hasRoutersTable: columns["switchyard_routers"] != nil,
                               hasControlTable: columns["switchyard_control"] != nil,
                               hasAttemptMinutes: readable.contains("switchyard_attempt_minutes")
-                                  && (columns["switchyard_attempt_minutes"] ?? []).isSuperset(of: ["minute", "succeeded", "failed"]))
+                                  && (columns["switchyard_attempt_minutes"] ?? []).isSuperset(of: ["minute", "succeeded", "failed"]),
+                              hasRouterLiveUntil: (columns["switchyard_routers"] ?? []).contains("live_until"))
     }
 }

@@ -87,7 +87,7 @@ public enum SnapshotJSON {
             "id": .string(router.id), "host": .string(router.host), "pid": .int(router.pid),
             "started_at": time(router.startedAt), "heartbeat_at": time(router.heartbeatAt),
             "heartbeat_age_seconds": seconds(now.timeIntervalSince(router.heartbeatAt)),
-            "stopped_at": router.stoppedAt.map(time) ?? .null, "dry_run": .bool(router.dryRun),
+            "stopped_at": router.stoppedAt.map(time) ?? .null, "live": .bool(router.isLive), "dry_run": .bool(router.dryRun),
             "paused": .bool(router.paused), "in_flight": .int(router.inFlight), "processed": .int(router.processed),
         ])
     }

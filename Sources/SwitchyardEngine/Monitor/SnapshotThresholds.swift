@@ -46,8 +46,8 @@ public struct SnapshotThresholds: Equatable, Sendable {
         }
         if requireRouter {
             if let routers = snapshot.routers {
-                if !routers.contains(where: { $0.stoppedAt == nil }) {
-                    messages.append("--fail-if-no-router: no running router has sent a heartbeat recently.")
+                if !routers.contains(where: \.isLive) {
+                    messages.append("--fail-if-no-router: no live router (none heartbeating within its lease, on the database's clock).")
                 }
             } else {
                 messages.append(unreadable("--fail-if-no-router", .routers))

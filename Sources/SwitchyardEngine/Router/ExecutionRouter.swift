@@ -3,42 +3,57 @@ import Foundation
 /// A router: claims tasks, routes them to accounts through a connector, writes results back.
 /// Headless (`switchyard router`) or embedded in the dashboard's process.
 ///
-/// `start()` and `stop()` are idempotent. The claim loop and the heartbeat run on threads of
-/// their own, each with its own connection (libpq blocks; see PITFALLS.md). Nothing here
-/// crashes the host: database errors are recorded in `status.lastError` and retried.
+/// It composes small parts, each with a step function that tests call directly: claim loops
+/// (`TaskClaimer`, `TaskCompleter`), a `LeaseKeeper` (heartbeat), a `LeaseRescuer`, and the
+/// process's `TaskNotifier`. Claim loops and the periodic parts run on threads of their own,
+/// each with its own connection (libpq blocks). Nothing here crashes the host: database errors
+/// are recorded in `status.lastError` and retried. `start()` and `stop()` are idempotent.
 public final class ExecutionRouter: @unchecked Sendable {
     // Safe because every mutable property below is read and written only under `lock`.
     private let lock = NSLock()
-    private var current: Status
+    private var state: Status.State = .stopped
     private var stopRequested = false
+    private var counts = Counts()
     /// The tasks each claim loop holds, by loop number.
-    private var inFlightIDs: [Int: [TaskID]] = [:]
+    private var inFlight: [Int: [TaskID]] = [:]
+    private var control = LeaseKeeper.Beat(paused: false, pausedEventTypes: [], leasesExtended: 0)
+    private var lastError: (message: String, at: Date)?
+    private var errorHandler: (@Sendable (String) -> Void)?
     private var finished = DispatchGroup()
-    private var wakeHeartbeat = DispatchSemaphore(value: 0)
-    private var threadsRunning = 0
-    private var claimLoopsRunning = 0
-    /// Counts batches written back, so a claim loop waiting for work wakes when another loop's
-    /// write may have unblocked an EXIT.
-    private var batchesWritten = 0
 
     public let settings: ConnectionSettings
     public let configuration: Configuration
     public let routerID: String
     private let routing: TaskRouting
+    private let notifier: TaskNotifier
+    /// The notifier was made here (not shared with a dashboard): the router starts and stops it.
+    private let ownsNotifier: Bool
+    private let keeper: LeaseKeeper
+    private let rescuer: LeaseRescuer
+    private let completer: TaskCompleter
 
-    /// Everything a router can be tuned by; the defaults are the seed system's (poll 2 s, batch 20).
+    /// Everything a router can be tuned by. The defaults need no tuning: claims adapt to the
+    /// queue, and the claim loops keep this machine's cores busy.
     public struct Configuration: Sendable {
-        /// Tasks one claim may lock.
-        public var batchSize = 20
-        /// Longest wait between claims when no notification arrives.
+        /// Claim sizes (adaptive up to a cap, or fixed) and the lease.
+        public var claim = TaskClaimer.Config()
+        /// The most tasks one claim may lock (`--batch-size`): the claimer's cap.
+        public var batchSize: Int {
+            get { claim.maximum }
+            set { claim.maximum = newValue }
+        }
+        /// Longest wait between claims when no notification arrives (the fallback behind LISTEN).
         public var pollInterval: Duration = .seconds(2)
         /// Orders sent at once within a batch.
         public var concurrency = 4
         /// Claim loops, each with its own connection: while one writes a batch back, another
-        /// claims and routes the next. 2 keeps a 2-core machine busy; 1 is the seed's design.
-        public var claimLoops = 1
+        /// claims and routes the next. By default one per core, two to eight.
+        public var claimLoops = ExecutionRouter.defaultClaimLoops
         /// How long a claim holds a task before another router may take it back.
-        public var lease: Duration = .seconds(10)
+        public var lease: Duration {
+            get { claim.lease }
+            set { claim.lease = newValue }
+        }
         /// How often the router reports itself and extends the leases of its in-flight tasks.
         public var heartbeatInterval: Duration = .seconds(2)
         /// How often the router looks for tasks whose lease expired (a router died).
@@ -53,18 +68,20 @@ public final class ExecutionRouter: @unchecked Sendable {
         public init() {}
     }
 
+    /// One claim loop per core, at least two (one routes while the other waits on the database),
+    /// at most eight.
+    public static let defaultClaimLoops = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))
+
     /// What the dashboard shows about this router; a snapshot, cheap to read.
     public struct Status: Sendable, Equatable {
         public enum State: String, Sendable { case stopped, starting, running, stopping }
         public var routerID: String
         public var state: State
-        /// True while a global pause (or a pause of every event type it sees) holds it.
+        /// True while a global pause holds it.
         public var paused: Bool
         public var pausedEventTypes: [String]
         public var dryRun: Bool
         public var inFlight: Int
-        /// Tasks whose attempt finished here (succeeded, retrying or failed).
-        public var processed: Int
         public var succeeded: Int
         public var retrying: Int
         public var failed: Int
@@ -72,17 +89,27 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var recovered: Int
         public var lastError: String?
         public var lastErrorAt: Date?
+        /// Tasks whose attempt finished here (succeeded, retrying or failed).
+        public var processed: Int { succeeded + retrying + failed }
+    }
+
+    private struct Counts {
+        var succeeded = 0, retrying = 0, failed = 0, recovered = 0
     }
 
     /// A router over `settings`. Throws only for a configuration that cannot work (live routing
     /// without a live connector, a batch size below 1).
-    public convenience init(settings: ConnectionSettings, configuration: Configuration = Configuration()) throws {
-        try self.init(settings: settings, configuration: configuration, connector: try configuration.mode.connector())
+    public convenience init(settings: ConnectionSettings, configuration: Configuration = Configuration(),
+                            notifier: TaskNotifier? = nil) throws {
+        try self.init(settings: settings, configuration: configuration, connector: try configuration.mode.connector(),
+                      notifier: notifier)
     }
 
-    /// A router sending through `connector` instead of the one `configuration.mode` names
-    /// (a live connector, or a test's).
-    public init(settings: ConnectionSettings, configuration: Configuration, connector: any OrderConnector) throws {
+    /// A router sending through `connector` instead of the one `configuration.mode` names (a
+    /// live connector, or a test's). `notifier` is the process's shared LISTEN connection (the
+    /// dashboard's); without one the router makes and runs its own.
+    public init(settings: ConnectionSettings, configuration: Configuration, connector: any OrderConnector,
+                notifier: TaskNotifier? = nil) throws {
         guard configuration.batchSize >= 1, configuration.concurrency >= 1, configuration.claimLoops >= 1 else {
             throw ActionError("Batch size, concurrency and claim loops must be 1 or more.")
         }
@@ -93,48 +120,87 @@ public final class ExecutionRouter: @unchecked Sendable {
         self.configuration = configuration
         self.routing = TaskRouting(accounts: configuration.accounts, connector: connector)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-        self.routerID = configuration.routerID
+        let routerID = configuration.routerID
             ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
-        self.current = Status(routerID: routerID, state: .stopped, paused: false, pausedEventTypes: [],
-                              dryRun: routing.connector.isDryRun, inFlight: 0, processed: 0, succeeded: 0,
-                              retrying: 0, failed: 0, recovered: 0, lastError: nil, lastErrorAt: nil)
+        self.routerID = routerID
+        self.ownsNotifier = notifier == nil
+        self.notifier = notifier ?? TaskNotifier(settings: settings, channels: NotificationChannel.router)
+        var keeping = LeaseKeeper.Config()
+        keeping.lease = configuration.lease
+        keeping.interval = configuration.heartbeatInterval
+        keeper = LeaseKeeper(routerID: routerID, config: keeping, dryRun: connector.isDryRun)
+        var rescuing = LeaseRescuer.Config()
+        rescuing.interval = configuration.rescueInterval
+        rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing)
+        completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy)
     }
 
     /// A snapshot of the router's state.
-    public var status: Status { lock.withLock { current } }
-
-    /// Starts claiming. Calling it while running does nothing.
-    public func start() {
+    public var status: Status {
         lock.withLock {
-            guard current.state == .stopped else { return }
-            current.state = .starting
-            stopRequested = false
-            finished = DispatchGroup()
-            wakeHeartbeat = DispatchSemaphore(value: 0)
-            finished.enter()
-            claimLoopsRunning = configuration.claimLoops
-            threadsRunning = configuration.claimLoops + 1
-            inFlightIDs = [:]
-            for number in 0..<configuration.claimLoops {
-                let loop = Thread { [self] in runClaimLoop(number) }
-                loop.name = "switchyard.router.claim.\(number)"
-                loop.start()
-            }
-            let heartbeat = Thread { [self] in runHeartbeat() }
-            heartbeat.name = "switchyard.router.heartbeat"
-            heartbeat.start()
+            Status(routerID: routerID, state: state, paused: control.paused, pausedEventTypes: control.pausedEventTypes,
+                   dryRun: routing.connector.isDryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
+                   succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed,
+                   recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at)
         }
     }
 
-    /// Asks the router to stop: no new claims; the batch in flight finishes and is written back
+    // MARK: Start and stop
+
+    /// Starts claiming. Calling it while running does nothing.
+    public func start() {
+        let group: DispatchGroup? = lock.withLock {
+            guard state == .stopped else { return nil }
+            state = .starting
+            stopRequested = false
+            inFlight = [:]
+            finished = DispatchGroup()
+            finished.enter()
+            return finished
+        }
+        guard let group else { return }
+        if ownsNotifier { notifier.start() }
+        let heartbeatWorker = PeriodicWorker(name: "switchyard.router.heartbeat", settings: settings,
+                                       interval: configuration.heartbeatInterval,
+                                       step: { [self] in try heartbeat(on: $0) }, failed: { [self] in record($0) })
+        let rescueWorker = PeriodicWorker(name: "switchyard.router.rescue", settings: settings, interval: configuration.rescueInterval,
+                                    step: { [self] in try rescue(on: $0) }, failed: { [self] in record($0) })
+        heartbeatWorker.start()
+        rescueWorker.start()
+        let loops = DispatchGroup()
+        for number in 0..<configuration.claimLoops {
+            loops.enter()
+            let loop = Thread { [self] in
+                runClaimLoop(number)
+                loops.leave()
+            }
+            loop.name = "switchyard.router.claim.\(number)"
+            loop.start()
+        }
+        // One way out: when every claim loop has ended, the heartbeat stops (never earlier: it
+        // keeps the leases of batches still being written), leftovers are released, the router
+        // is marked stopped, and the waiters are let go.
+        Thread { [self] in
+            loops.wait()
+            heartbeatWorker.stop()
+            rescueWorker.stop()
+            finishStopping()
+            if ownsNotifier { notifier.stop() }
+            lock.withLock { state = .stopped }
+            group.leave()
+        }.start()
+    }
+
+    /// Asks the router to stop: no new claims; the batches in flight finish and are written back
     /// (or released). Returns at once; `waitUntilStopped` waits.
     public func requestStop() {
-        lock.withLock {
-            guard current.state == .starting || current.state == .running else { return }
-            current.state = .stopping
+        let stopping: Bool = lock.withLock {
+            guard state == .starting || state == .running else { return false }
+            state = .stopping
             stopRequested = true
+            return true
         }
-        lock.withLock { wakeHeartbeat }.signal()
+        if stopping { notifier.wakeAll() }
     }
 
     /// Stops and waits until nothing of this router runs. Calling it twice is harmless.
@@ -157,60 +223,51 @@ public final class ExecutionRouter: @unchecked Sendable {
         group.wait()
     }
 
-    // MARK: Claim loop
+    /// Puts back whatever is still RUNNING under this router (a batch its loop could not write
+    /// back) and marks the router stopped, on a connection of its own.
+    private func finishStopping() {
+        do {
+            let connection = try PGConnection(settings: settings)
+            defer { connection.close() }
+            try TaskQueue(connection: connection).release(routerID: routerID)
+            try keeper.markStopped(on: connection, processed: status.processed)
+        } catch {
+            record(error)
+        }
+        lock.withLock { inFlight = [:] }
+    }
 
     private var isStopping: Bool { lock.withLock { stopRequested } }
+
+    // MARK: Claim loops
 
     /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight tasks.
     private func runClaimLoop(_ number: Int) {
         var connection: PGConnection?
-        defer { finishLoop(number, connection: connection) }
-        var listener: PGConnection?
-        var unwritten: (outcomes: [TaskOutcome], claimed: [TaskID: ClaimedTask])?
+        var claimer = TaskClaimer(routerID: routerID, config: configuration.claim)
+        var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
         var failures = 0
-        var lastRescue = ContinuousClock.now - .seconds(3600)
         while true {
+            let mark = notifier.mark
             do {
-                if connection == nil {
-                    let fresh = try PGConnection(settings: settings)
-                    try TaskQueue(connection: fresh).prepareSessionForClaims()
-                    try register(fresh)
-                    connection = fresh
-                }
-                if listener == nil {
-                    let fresh = try PGConnection(settings: settings)
-                    try fresh.listen("switchyard_tasks")
-                    try fresh.listen("switchyard_control")
-                    listener = fresh
-                }
-                guard let connection, let listener else { continue }
-                let queue = TaskQueue(connection: connection)
-                markRunning()
-                if let pending = unwritten {
-                    try write(pending.outcomes, claimed: pending.claimed, queue: queue, loop: number)
+                let live = try connection ?? connectForClaims()
+                connection = live
+                if let batch = unwritten {
+                    try writeBack(batch.outcomes, of: batch.tasks, on: live, loop: number)
                     unwritten = nil
                 }
                 if isStopping { break }
-                if ContinuousClock.now - lastRescue >= configuration.rescueInterval {
-                    let rescued = try queue.rescueExpired(by: routerID)
-                    if !rescued.isEmpty { lock.withLock { current.recovered += rescued.count } }
-                    lastRescue = .now
-                }
-                let claimed = try queue.claim(limit: configuration.batchSize, routerID: routerID, lease: configuration.lease)
+                lock.withLock { if state == .starting { state = .running } }
+                let claimed = try claimer.runOnce(on: live)
                 failures = 0
                 if claimed.isEmpty {
-                    if configuration.exitWhenIdle, try !hasUnfinishedWork(connection) { break }
-                    try waitForWork(listener, queue: queue)
+                    if configuration.exitWhenIdle, try !TaskQueue(connection: live).hasUnfinishedWork() { break }
+                    notifier.wait(after: mark, timeout: try idleWait(on: live))
                     continue
                 }
-                lock.withLock {
-                    inFlightIDs[number] = claimed.map(\.id)
-                    current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
-                }
-                let outcomes = routeAll(claimed)
-                let byID = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, $0) })
-                unwritten = (outcomes, byID)
-                try write(outcomes, claimed: byID, queue: queue, loop: number)
+                lock.withLock { inFlight[number] = claimed.map(\.id) }
+                unwritten = (claimed, routeAll(claimed))
+                try writeBack(unwritten!.outcomes, of: claimed, on: live, loop: number)
                 unwritten = nil
             } catch {
                 failures += 1
@@ -218,89 +275,45 @@ public final class ExecutionRouter: @unchecked Sendable {
                 if let database = error as? DatabaseError, database.isConnectionLost || !(connection?.isConnected ?? false) {
                     connection?.close()
                     connection = nil
-                    listener?.close()
-                    listener = nil
                 }
+                // A batch that cannot be written while stopping is released by `finishStopping`.
                 if isStopping && failures > 3 { break }
-                pause(for: .milliseconds(min(5000, 200 * (1 << min(failures, 5)))))
+                notifier.wait(after: mark, timeout: .milliseconds(min(5000, 200 << min(failures, 5))))
             }
         }
-        // A clean stop leaves nothing RUNNING: write back what this loop could not write yet.
-        if let connection, let pending = unwritten {
-            try? write(pending.outcomes, claimed: pending.claimed, queue: TaskQueue(connection: connection), loop: number)
+        connection?.close()
+        lock.withLock { inFlight[number] = nil }
+    }
+
+    private func connectForClaims() throws -> PGConnection {
+        let fresh = try PGConnection(settings: settings)
+        try TaskQueue(connection: fresh).prepareSessionForClaims()
+        return fresh
+    }
+
+    /// How long an idle loop may sleep: the poll interval, or less when a task becomes available
+    /// sooner (on the server's clock). Tasks already available but not claimable (paused, an
+    /// EXIT behind its ENTRY) wait for the notification that frees them, or the poll interval.
+    private func idleWait(on connection: PGConnection) throws -> Duration {
+        guard let next = try TaskQueue(connection: connection).timeUntilNextAvailable(), next > .zero else {
+            return configuration.pollInterval
         }
+        return min(configuration.pollInterval, next + .milliseconds(1))
     }
 
-    /// Ends claim loop `number`. The last loop to end puts back whatever is still RUNNING under
-    /// this router (never earlier: another loop may still be writing its batch) and marks it stopped.
-    private func finishLoop(_ number: Int, connection: PGConnection?) {
-        let (wake, last) = lock.withLock { () -> (DispatchSemaphore, Bool) in
-            stopRequested = true
-            inFlightIDs[number] = nil
-            current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
-            claimLoopsRunning -= 1
-            return (wakeHeartbeat, claimLoopsRunning == 0)
-        }
-        if last {
-            if let connection, connection.isConnected {
-                _ = try? TaskQueue(connection: connection).release(routerID: routerID)
-                _ = try? connection.execute("""
-                    UPDATE switchyard_routers SET stopped_at = now(), heartbeat_at = now(), in_flight = 0,
-                        processed = \(status.processed) WHERE id = \(routerID)
-                    """)
-            } else if let fresh = try? PGConnection(settings: settings) {
-                _ = try? TaskQueue(connection: fresh).release(routerID: routerID)
-                _ = try? fresh.execute("UPDATE switchyard_routers SET stopped_at = now(), in_flight = 0 WHERE id = \(routerID)")
-            }
-            lock.withLock {
-                inFlightIDs = [:]
-                current.inFlight = 0
-            }
-        }
-        wake.signal()
-        threadFinished()
-    }
-
-    /// The last thread to end (claim loops and heartbeat) marks the router stopped, then releases the waiters.
-    private func threadFinished() {
-        let group = lock.withLock { () -> DispatchGroup? in
-            threadsRunning -= 1
-            guard threadsRunning == 0 else { return nil }
-            current.state = .stopped
-            return finished
-        }
-        group?.leave()
-    }
-
-    private func markRunning() {
-        lock.withLock { if current.state == .starting { current.state = .running } }
-    }
-
-    private func register(_ connection: PGConnection) throws {
-        let host = ProcessInfo.processInfo.hostName
-        let pid = Int(ProcessInfo.processInfo.processIdentifier)
-        let query: Query = """
-            INSERT INTO switchyard_routers (id, host, pid, dry_run, version)
-            VALUES (\(routerID), \(host), \(pid), \(routing.connector.isDryRun), 'switchyard')
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL
-            """
-        try connection.execute(query.named("registerRouter"))
-    }
-
-    private func write(_ outcomes: [TaskOutcome], claimed: [TaskID: ClaimedTask], queue: TaskQueue, loop: Int) throws {
-        let report = try queue.complete(outcomes, claimed: claimed, routerID: routerID, retryPolicy: configuration.retryPolicy)
+    private func writeBack(_ outcomes: [TaskOutcome], of tasks: [ClaimedTask], on connection: PGConnection, loop: Int) throws {
+        let report = try completer.runOnce(outcomes, of: tasks, on: connection)
         if report.duplicateAcceptances > 0 {
             record(ActionError("\(report.duplicateAcceptances) acceptance(s) were already recorded; no second order was kept."))
         }
         lock.withLock {
-            current.succeeded += report.succeeded.count
-            current.retrying += report.retrying.count
-            current.failed += report.failed.count
-            current.processed += report.succeeded.count + report.retrying.count + report.failed.count
-            inFlightIDs[loop] = nil
-            current.inFlight = inFlightIDs.values.reduce(0) { $0 + $1.count }
-            batchesWritten += 1
+            counts.succeeded += report.succeeded.count
+            counts.retrying += report.retrying.count
+            counts.failed += report.failed.count
+            inFlight[loop] = nil
         }
+        // Another loop may be waiting for this batch: an EXIT whose ENTRY was in it.
+        notifier.wakeAll()
     }
 
     /// Routes a batch, at most `concurrency` tasks at once.
@@ -325,83 +338,34 @@ public final class ExecutionRouter: @unchecked Sendable {
         return results.values
     }
 
-    private func hasUnfinishedWork(_ connection: PGConnection) throws -> Bool {
-        let query: Query = """
-            SELECT EXISTS (SELECT 1 FROM execution_tasks WHERE status IN ('PENDING', 'RETRYING'))
-                OR EXISTS (SELECT 1 FROM execution_tasks WHERE status = 'RUNNING') AS busy
-            """
-        return try connection.execute(query.named("hasUnfinishedWork")).first?.decode("busy", as: Bool.self) ?? false
+    // MARK: Periodic parts
+
+    private func heartbeat(on connection: PGConnection) throws {
+        let (held, processed) = lock.withLock { (inFlight.values.flatMap { $0 }, counts.succeeded + counts.retrying + counts.failed) }
+        let beat = try keeper.runOnce(on: connection, inFlight: held, processed: processed)
+        lock.withLock { control = beat }
     }
 
-    /// Sleeps until a notification, the poll interval, or the next task's `available_at`,
-    /// whichever comes first; wakes early for a stop.
-    private func waitForWork(_ listener: PGConnection, queue: TaskQueue) throws {
-        var wait = configuration.pollInterval
-        if let next = try queue.nextAvailableAt() {
-            let untilNext = Duration.milliseconds(Int64(max(0, next.timeIntervalSinceNow) * 1000) + 1)
-            wait = min(wait, untilNext)
-        }
-        let deadline = ContinuousClock.now + wait
-        let written = lock.withLock { batchesWritten }
-        while !isStopping {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            if remaining <= .zero { return }
-            if configuration.claimLoops > 1, lock.withLock({ batchesWritten }) != written { return }
-            if try listener.waitForNotification(timeout: min(remaining, .milliseconds(50))) != nil {
-                while try listener.nextBufferedNotification() != nil {}
-                return
-            }
-        }
+    private func rescue(on connection: PGConnection) throws {
+        let rescued = try rescuer.runOnce(on: connection)
+        if !rescued.isEmpty { lock.withLock { counts.recovered += rescued.count } }
     }
 
-    private func pause(for duration: Duration) {
-        let deadline = ContinuousClock.now + duration
-        while !isStopping, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    /// Calls `handler` with each new error (a repeat of the last one is not new), on the
+    /// thread that met it: for logs, instead of polling `status`.
+    public func onError(_ handler: @escaping @Sendable (String) -> Void) {
+        lock.withLock { errorHandler = handler }
     }
 
     private func record(_ error: Error) {
         let text = (error as? DatabaseError)?.message ?? "\(error)"
-        lock.withLock {
-            current.lastError = text
-            current.lastErrorAt = Date()
+        let handler = lock.withLock {
+            let isNew = lastError?.message != text
+            lastError = (text, Date())
+            return isNew ? errorHandler : nil
         }
+        handler?(text)
     }
-
-    // MARK: Heartbeat
-
-    private func runHeartbeat() {
-        defer { threadFinished() }
-        var connection: PGConnection?
-        while true {
-            let (stopping, wake, inFlight, processed) = lock.withLock {
-                (stopRequested, wakeHeartbeat, inFlightIDs.values.flatMap { $0 }, current.processed)
-            }
-            if stopping { break }
-            do {
-                if connection == nil { connection = try PGConnection(settings: settings) }
-                guard let connection else { continue }
-                try TaskQueue(connection: connection).extendLeases(inFlight, routerID: routerID, lease: configuration.lease)
-                let control = try connection.execute("SELECT global_paused, paused_event_types::text AS types FROM switchyard_control WHERE id = 1").first
-                let paused = try control?.decode("global_paused", as: Bool.self) ?? false
-                let types = PostgresArray.parse(control?["types"] ?? "{}").compactMap { $0 }
-                let beat: Query = """
-                    UPDATE switchyard_routers SET heartbeat_at = now(), in_flight = \(inFlight.count), paused = \(paused),
-                        processed = \(processed), stopped_at = NULL WHERE id = \(routerID)
-                    """
-                try connection.execute(beat.named("heartbeat"))
-                lock.withLock {
-                    current.paused = paused
-                    current.pausedEventTypes = types
-                }
-            } catch {
-                record(error)
-                connection?.close()
-                connection = nil
-            }
-            _ = wake.wait(timeout: .now() + configuration.heartbeatInterval.seconds)
-        }
-    }
-
 }
 
 /// Result slots filled by the worker threads of one batch.

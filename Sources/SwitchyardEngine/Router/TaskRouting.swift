@@ -80,7 +80,7 @@ public struct TaskRouting: Sendable {
         let started = ContinuousClock.now
         let result = connector.send(order)
         let elapsed = started.duration(to: .now)
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = elapsed.milliseconds
         logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
                                responseCode: result.code, message: result.message, durationMilliseconds: milliseconds))
         if !result.accepted { failures.append("\(order.account): \(result.message)") }

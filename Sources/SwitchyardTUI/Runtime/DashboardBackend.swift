@@ -1,7 +1,7 @@
 import SwitchyardEngine
 
-/// Everything the dashboard asks of the engine; the database-backed implementation lives
-/// outside the TUI. Calls may come from any task, several at once.
+/// Everything the dashboard asks of the engine; `EngineDashboardBackend` is the database-backed
+/// implementation, and tests use their own. Calls may come from any task, several at once.
 ///
 /// Implementations must not block Swift's cooperative pool for long: `waitForChange` in
 /// particular should wait on a dedicated thread or connection.

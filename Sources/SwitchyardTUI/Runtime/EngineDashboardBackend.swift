@@ -1,27 +1,31 @@
-import Dispatch
 import Foundation
 import SwitchyardEngine
 
 /// The dashboard's backend over a real database: reads through the engine's monitor queries,
-/// changes through its operator actions (audited with the operator's identity), wake-ups by
-/// LISTEN on a connection of its own, and the embedded router's state when one runs here.
-public final class EngineDashboardBackend: DashboardBackend {
-    /// Channels the engine's triggers notify: new tasks, new audit rows, pause and resume.
-    public static let channels = ["switchyard_tasks", "switchyard_activity", "switchyard_control"]
-
+/// changes through its operator actions (audited with the operator's identity), wake-ups from
+/// the process's one `TaskNotifier` (shared with the embedded router), and the embedded
+/// router's state when one runs here.
+public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable {
+    // Safe because `lastMark` is read and written only under `markLock`; the rest is immutable.
     private let client: DatabaseClient
-    private let listener: ChangeListener
+    private let notifier: TaskNotifier
+    private let ownsNotifier: Bool
+    private let markLock = NSLock()
+    private var lastMark: UInt64 = 0
     private let queries: MonitorQueries
     private let router: ExecutionRouter?
     private let readOnly: Bool
     private let actor: String
 
     /// `settings` decides read-only: an observer's session is read-only on the server too.
-    /// `router` is the embedded router, if this process runs one.
-    public init(settings: ConnectionSettings, router: ExecutionRouter? = nil,
+    /// `router` is the embedded router, if this process runs one; `notifier` the process's
+    /// LISTEN connection, started by the caller (without one the backend runs its own).
+    public init(settings: ConnectionSettings, router: ExecutionRouter? = nil, notifier: TaskNotifier? = nil,
                 actor: String = OperatorIdentity.current(), recentLogLimit: Int = 50) {
         client = DatabaseClient(settings: settings)
-        listener = ChangeListener(settings: settings, channels: Self.channels)
+        ownsNotifier = notifier == nil
+        self.notifier = notifier ?? TaskNotifier(settings: settings)
+        if ownsNotifier { self.notifier.start() }
         var config = MonitorQueries.Config()
         config.recentLogLimit = recentLogLimit
         // The per-minute buckets of finished minutes never change: a dashboard keeps them.
@@ -56,18 +60,24 @@ public final class EngineDashboardBackend: DashboardBackend {
         return try await client.perform(action, actor: actor)
     }
 
+    /// True as soon as anything changed since the last call (several changes count as one),
+    /// false after `timeout` without one, or while the notifier cannot listen (a hot standby,
+    /// a lost connection): the refresh interval then polls.
     public func waitForChange(timeout: Duration) async throws -> Bool {
-        try await listener.wait(timeout: timeout)
+        let since = markLock.withLock { lastMark }
+        let (mark, changed) = await notifier.waitForChange(after: since, timeout: timeout)
+        markLock.withLock { lastMark = max(lastMark, mark) }
+        return changed
     }
 
     public func routerStatus() async -> RouterStatusLine? {
         router.map { Self.statusLine($0.status) }
     }
 
-    /// Closes both connections (the dashboard has stopped).
+    /// Closes the connections (the dashboard has stopped); a shared notifier is its owner's to stop.
     public func close() {
         client.close()
-        listener.close()
+        if ownsNotifier { notifier.stop() }
     }
 
     /// The header's words for the embedded router's state.
@@ -85,58 +95,5 @@ public final class EngineDashboardBackend: DashboardBackend {
         guard !readOnly else {
             throw ActionError("Observer mode (--read-only) cannot change tasks; run the dashboard without --read-only.")
         }
-    }
-}
-
-/// LISTEN on a connection of its own, waited on off Swift's cooperative pool. Reconnects on
-/// the next wait after the connection is lost.
-final class ChangeListener: @unchecked Sendable {
-    // Safe because `connection` is only read and written on `queue`, a serial queue.
-    private let queue = DispatchQueue(label: "switchyard.dashboard.listen")
-    private var connection: PGConnection?
-    private let settings: ConnectionSettings
-    private let channels: [String]
-
-    init(settings: ConnectionSettings, channels: [String]) {
-        self.settings = settings
-        self.channels = channels
-    }
-
-    /// True as soon as a notification arrives (several at once count as one), false after
-    /// `timeout` without one.
-    func wait(timeout: Duration) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.waitOnQueue(timeout: timeout) }) }
-        }
-    }
-
-    func close() {
-        queue.async { [self] in
-            connection?.close()
-            connection = nil
-        }
-    }
-
-    private func waitOnQueue(timeout: Duration) throws -> Bool {
-        let live = try listeningConnection()
-        do {
-            guard try live.waitForNotification(timeout: timeout) != nil else { return false }
-            while try live.waitForNotification(timeout: .zero) != nil {}
-            return true
-        } catch {
-            live.close()
-            connection = nil
-            throw error
-        }
-    }
-
-    private func listeningConnection() throws -> PGConnection {
-        if let connection, connection.isConnected { return connection }
-        connection?.close()
-        connection = nil
-        let fresh = try PGConnection(settings: settings)
-        for channel in channels { try fresh.listen(channel) }
-        connection = fresh
-        return fresh
     }
 }

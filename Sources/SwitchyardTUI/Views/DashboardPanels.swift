@@ -173,7 +173,7 @@ struct DashboardPanels {
 
     private func drawRouters(_ area: Rect, into buffer: inout CellBuffer) {
         let focused = model.focus == .routers
-        let live = snapshot.map { s in s.routers?.filter { $0.isLive(at: s.takenAt) }.count ?? 0 } ?? 0
+        let live = snapshot.map { s in s.routers?.filter(\.isLive).count ?? 0 } ?? 0
         let inner = buffer.box(area, title: "Routers (\(live) live)"
                                 + staleNote(.routers), glyphs: glyphs, focused: focused)
         if drawMissing(.routers, inner: inner, into: &buffer) { return }
@@ -276,10 +276,10 @@ extension LogEntry {
 }
 
 extension RouterInfo {
-    /// "run", "paused", "stale" (no heartbeat for 30 s) or "stop".
+    /// "run", "paused", "stale" (not live by `RouterLiveness`: its heartbeat lapsed) or "stop".
     func stateWord(at now: Date) -> String {
         if stoppedAt != nil { return "stop" }
-        if !isLive(at: now) { return "stale" }
+        if !isLive { return "stale" }
         return paused ? "paused" : "run"
     }
 }

@@ -90,7 +90,7 @@ struct ScreenDrawer {
             }
         }
         guard let snapshot, let routers = snapshot.routers else { return ("routers ?", false) }
-        let live = routers.filter { $0.isLive(at: snapshot.takenAt) }
+        let live = routers.filter(\.isLive)
         if globalPaused { return ("routers paused", false) }
         if live.isEmpty { return ("router off", false) }
         return ("\(live.count) router\(live.count == 1 ? "" : "s")", live.allSatisfy(\.dryRun))
@@ -162,12 +162,5 @@ struct ScreenDrawer {
         for (index, line) in lines.enumerated() {
             buffer.line(" " + line, in: inner, row: index, role: .dialog, glyphs: glyphs)
         }
-    }
-}
-
-extension RouterInfo {
-    /// Heartbeat within the last 30 seconds and not stopped.
-    func isLive(at now: Date) -> Bool {
-        stoppedAt == nil && now.timeIntervalSince(heartbeatAt) < 30
     }
 }

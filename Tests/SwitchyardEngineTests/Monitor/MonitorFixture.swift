@@ -116,9 +116,9 @@ enum MonitorFixture {
             failedTasks: [7, 6].map(summary), deadTasks: [8].map(summary), heldTasks: [9].map(summary),
             routers: [
                 RouterInfo(id: "r-a", host: "alpha", pid: 42, startedAt: at(-600), heartbeatAt: at(-2), stoppedAt: nil,
-                           dryRun: false, paused: true, inFlight: 0, processed: 7),
+                           dryRun: false, paused: true, inFlight: 0, processed: 7, isLive: true),
                 RouterInfo(id: "r-b", host: "beta", pid: 7, startedAt: at(-3600), heartbeatAt: at(-10), stoppedAt: nil,
-                           dryRun: true, paused: false, inFlight: 3, processed: 120),
+                           dryRun: true, paused: false, inFlight: 3, processed: 120, isLive: true),
             ],
             control: ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@box", changedAt: at(-45),
                                   reason: "broker maintenance"))

@@ -73,7 +73,7 @@ struct MonitorFormattingTests {
         #expect(all.violations(in: snapshot) == [
             "--fail-if-lag: the oldest eligible task has waited 12.3 s, more than 10 s.",
             "--fail-if-failed: 3 tasks are FAILED, more than 2.",
-            "--fail-if-no-router: no running router has sent a heartbeat recently.",
+            "--fail-if-no-router: no live router (none heartbeating within its lease, on the database's clock).",
         ])
         #expect(SnapshotThresholds(maxLag: 12.34, maxFailed: 3).violations(in: snapshot) == [])
         #expect(SnapshotThresholds().violations(in: snapshot) == [])

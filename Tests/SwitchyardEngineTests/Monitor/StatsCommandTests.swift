@@ -53,7 +53,7 @@ import Testing
         let routers = try #require(root["routers"] as? [[String: Any]])
         #expect(routers.map { $0["id"] as? String } == ["r-a", "r-b"])
         #expect(Set(routers[0].keys) == ["id", "host", "pid", "started_at", "heartbeat_at", "heartbeat_age_seconds",
-                                         "stopped_at", "dry_run", "paused", "in_flight", "processed"])
+                                         "stopped_at", "live", "dry_run", "paused", "in_flight", "processed"])
         #expect(routers[0]["heartbeat_age_seconds"] as? Double == 2)
         let control = try object(root["control"])
         #expect(control["global_paused"] as? Bool == true)
@@ -96,7 +96,7 @@ import Testing
         try schema.connect().execute("UPDATE switchyard_routers SET stopped_at = heartbeat_at")
         let noRouter = try stats(["--fail-if-no-router"], schema)
         #expect(noRouter.status == 2)
-        #expect(noRouter.stderr == "--fail-if-no-router: no running router has sent a heartbeat recently.\n")
+        #expect(noRouter.stderr == "--fail-if-no-router: no live router (none heartbeating within its lease, on the database's clock).\n")
     }
 
     @Test func aConditionThatCannotBeCheckedTrips() throws {

@@ -81,44 +81,68 @@ import Testing
         #expect(exit.first?.entryAcceptedAccounts == ["acct-a"])
     }
 
-    @Test func aFailureRetriesWithBackoffThenFailsWhenAttemptsRunOut() throws {
+    @Test func aFailureRetriesWithBackoffOnTheDatabasesClockThenFailsWhenAttemptsRunOut() throws {
         let connection = try TestDatabase.makeMigratedSchema().connect()
         let queue = TaskQueue(connection: connection)
         let id = try queue.enqueue(try NewTask(tradeID: "T1", eventType: .entry, payloadJSON: Self.entryJSON, maxAttempts: 2))
         let policy = RetryPolicy(base: .seconds(10), cap: .seconds(60), jitter: 0)
-        var now = Date()
-        var claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30), now: now)
+        var claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30))
         let failure = TaskOutcome(taskID: id, result: .failed("account rejected"), logs: [])
-        var report = try queue.complete([failure], claimed: [id: claimed[0]], routerID: "r1", retryPolicy: policy, now: now)
+        var report = try queue.complete([failure], claimed: [id: claimed[0]], routerID: "r1", retryPolicy: policy)
         #expect(report.retrying == [id])
-        #expect(try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30), now: now.addingTimeInterval(5)).isEmpty)
-        now = now.addingTimeInterval(11)
-        claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30), now: now)
+        // Ten seconds from the server's now(), whatever this host's clock says.
+        #expect(try connection.count("""
+            SELECT count(*) AS n FROM execution_tasks
+            WHERE id = \(id) AND available_at BETWEEN now() + interval '9 seconds' AND now() + interval '10 seconds'
+            """) == 1)
+        #expect(try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30)).isEmpty)
+        let wait = try #require(try queue.timeUntilNextAvailable())
+        #expect(wait > .seconds(9) && wait <= .seconds(10))
+        // The backoff has passed.
+        try connection.execute("UPDATE execution_tasks SET available_at = now() - interval '1 second' WHERE id = \(id)")
+        claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30))
         #expect(claimed.first?.attempts == 2)
-        report = try queue.complete([failure], claimed: [id: claimed[0]], routerID: "r1", retryPolicy: policy, now: now)
+        report = try queue.complete([failure], claimed: [id: claimed[0]], routerID: "r1", retryPolicy: policy)
         #expect(report.failed == [id])
         let row = try connection.execute("SELECT status, last_error, finished_at FROM execution_tasks WHERE id = \(id)").first!
         #expect(try row.decode("status", as: String.self) == "FAILED")
         #expect(try row.decode("last_error", as: String.self).contains("account rejected"))
         #expect(try row.decodeIfPresent("finished_at", as: Date.self) != nil)
+        #expect(try queue.timeUntilNextAvailable() == nil)
     }
 
     @Test func aCompletionByARouterThatLostTheLeaseChangesNothing() throws {
         let connection = try TestDatabase.makeMigratedSchema().connect()
         let queue = TaskQueue(connection: connection)
         let id = try queue.enqueue(try NewTask(tradeID: "T1", eventType: .entry, payloadJSON: Self.entryJSON))
-        let now = Date()
-        let claimed = try queue.claim(limit: 1, routerID: "dead", lease: .seconds(1), now: now)
-        let rescued = try queue.rescueExpired(by: "r2", now: now.addingTimeInterval(5))
+        let claimed = try queue.claim(limit: 1, routerID: "dead", lease: .milliseconds(1))
+        try connection.execute("SELECT pg_sleep(0.01)")
+        let rescued = try queue.rescueExpired(by: "r2")
         #expect(rescued == [id])
         let report = try queue.complete([TaskOutcome(taskID: id, result: .succeeded, logs: [])], claimed: [id: claimed[0]],
-                                        routerID: "dead", now: now)
+                                        routerID: "dead")
         #expect(report.lost == [id] && report.succeeded.isEmpty)
         let log = try connection.execute("SELECT router_id, actor, status FROM execution_logs WHERE event = 'RECOVERED'").rows
         #expect(try log.map { try $0.decode("router_id", as: String.self) } == ["dead"])
         #expect(try log.map { try $0.decode("status", as: String.self) } == ["RETRYING"])
         let status = try connection.execute("SELECT status FROM execution_tasks WHERE id = \(id)").first!.decode("status", as: String.self)
         #expect(status == "RETRYING")
+    }
+
+    @Test func aStaleCompletionOfAnEarlierClaimByTheSameRouterIsLost() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let queue = TaskQueue(connection: connection)
+        let id = try queue.enqueue(try NewTask(tradeID: "T1", eventType: .entry, payloadJSON: Self.entryJSON))
+        let first = try queue.claim(limit: 1, routerID: "r1", lease: .milliseconds(1))
+        try connection.execute("SELECT pg_sleep(0.01)")
+        #expect(try queue.rescueExpired(by: "r1") == [id])
+        let second = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30))
+        #expect(second.first?.attempts == 2)
+        // The first claim's result arrives late: the attempt number fences it off.
+        let late = try queue.complete([TaskOutcome(taskID: id, result: .succeeded, logs: [])], claimed: [id: first[0]], routerID: "r1")
+        #expect(late.lost == [id])
+        let current = try queue.complete([TaskOutcome(taskID: id, result: .succeeded, logs: [])], claimed: [id: second[0]], routerID: "r1")
+        #expect(current.succeeded == [id])
     }
 
     @Test func aSecondAcceptanceForTheSameAccountIsNeverRecorded() throws {
@@ -129,7 +153,7 @@ import Testing
         var claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30))
         _ = try queue.complete([TaskOutcome(taskID: id, result: .failed("acct-b down"), logs: [accepted])],
                                claimed: [id: claimed[0]], routerID: "r1", retryPolicy: RetryPolicy(base: .zero, cap: .zero, jitter: 0))
-        claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30), now: Date().addingTimeInterval(1))
+        claimed = try queue.claim(limit: 1, routerID: "r1", lease: .seconds(30))
         #expect(claimed.first?.acceptedAccounts == ["acct-a"])
         let report = try queue.complete([TaskOutcome(taskID: id, result: .succeeded, logs: [accepted])],
                                         claimed: [id: claimed[0]], routerID: "r1")

@@ -119,9 +119,14 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
     func drainWith(_ connector: some OrderConnector, schema: TestSchema, configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration, connector: connector)
         router.start()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while router.status.state != .stopped, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        await router.stop()
+        // The router stops by itself once idle; a hang fails the test instead of blocking the run.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            Issue.record("the router did not finish within 60 s")
+            router.requestStop()
+        }
+        await router.waitUntilStopped()
+        watchdog.cancel()
         return router.status
     }
 
@@ -207,7 +212,9 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         configuration.pollInterval = .seconds(120)
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
         router.start()
-        while router.status.state != .running { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now + .seconds(30)
+        while router.status.state != .running, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(router.status.state == .running)
         try await Task.sleep(for: .milliseconds(300)) // it is now waiting out its 120 s poll
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 1))
         let deadline = ContinuousClock.now + .seconds(60)

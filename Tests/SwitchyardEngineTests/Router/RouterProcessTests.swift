@@ -105,6 +105,81 @@ import Testing
             """) == 0)
     }
 
+    /// Runs `switchyard` under libfaketime with its clock `skew` off ("+60s"); the monotonic clock
+    /// stays true, as it does when NTP steps a wall clock.
+    static func skewed(_ skew: String) -> [String] {
+        ["/usr/bin/faketime", "-f", skew]
+    }
+
+    @Test func routersWhoseClocksDisagreeNeverTakeEachOthersTasks() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime"), "install faketime (scripts/install-deps.sh)")
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let actions = TaskActions(connection: connection)
+        // Held back until all three routers run, so each gets a share.
+        try actions.perform(.pauseRouter(reason: "test start"), actor: "test@host")
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 30))
+        var environment = schema.processEnvironment
+        environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        // Slow orders (3 accounts x 150 ms a task, two at a time, six a batch): every batch
+        // outlives the one-second lease, which only the heartbeat keeps alive.
+        let common = ["router", "--exit-when-idle", "--lease", "1", "--latency-ms", "150", "--concurrency", "2",
+                      "--batch-size", "6", "--fixed-batch-size", "--poll-interval", "0.2"]
+        let clocks: [(id: String, skew: String?)] = [("true-clock", nil), ("ahead", "+60s"), ("behind", "-60s")]
+        let started = Date()
+        let routers = try clocks.map { clock in
+            try Executable.start(common + ["--router-id", clock.id], environment: environment,
+                                 launcher: clock.skew.map(Self.skewed) ?? [])
+        }
+        try await waitUntil {
+            try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE stopped_at IS NULL") == 3
+        }
+        try actions.perform(.resumeRouter, actor: "test@host")
+        var logs: [String: String] = [:]
+        for (clock, (process, _, err)) in zip(clocks, routers) {
+            let status = try await waitForExit(process)
+            logs[clock.id] = stderr(err)
+            #expect(status == 0, "\(clock.id): \(logs[clock.id] ?? "")")
+        }
+        // The skew was real: each router's log lines carry its own clock's time.
+        for (id, expected) in [("true-clock", 0.0), ("ahead", 60), ("behind", -60)] {
+            let first = logs[id]?.split(separator: " ").first.map(String.init) ?? ""
+            let logged = try #require(ISO8601DateFormatter().date(from: first), "\(id): \(logs[id] ?? "")")
+            #expect(abs(logged.timeIntervalSince(started) - expected) < 15, "\(id) logged \(first)")
+        }
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'") == 0)
+        // Nothing was taken back from a living router, nothing attempted twice.
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE event = 'RECOVERED'") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE attempts <> 1") == 0)
+        #expect(try connection.count("""
+            SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs WHERE event = 'ATTEMPT' AND account IS NOT NULL
+                                       GROUP BY 1, 2 HAVING count(*) > 1) AS twice
+            """) == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE processed > 0") == 3)
+    }
+
+    @Test func aRouterKilledWithSIGKILLStopsCountingAsLiveWhenItsLeaseEnds() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let environment = schema.processEnvironment
+        func noRouter() throws -> Executable.Output {
+            try Executable.run(["stats", "--fail-if-no-router"], environment: environment)
+        }
+        let (router, _, _) = try Executable.start(["router", "--router-id", "doomed", "--lease", "2"], environment: environment)
+        try await waitUntil { try noRouter().status == 0 }
+        kill(router.processIdentifier, SIGKILL)
+        router.waitUntilExit()
+        // Never marked stopped, but its heartbeat's promise runs out with its lease.
+        var output = try noRouter()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while output.status == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            output = try noRouter()
+        }
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("--fail-if-no-router: no live router"), "\(output.stderr)")
+        #expect(try schema.connect().count("SELECT count(*) AS n FROM switchyard_routers WHERE id = 'doomed' AND stopped_at IS NULL") == 1)
+    }
+
     @Test(arguments: [SIGTERM, SIGHUP, SIGINT])
     func aSignalStopsTheRouterWithNothingLeftRunning(signal: Int32) async throws {
         let schema = try TestDatabase.makeMigratedSchema()

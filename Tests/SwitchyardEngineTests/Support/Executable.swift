@@ -18,10 +18,13 @@ enum Executable {
     }
 
     /// Starts `switchyard` with the arguments; the caller waits on or signals the process.
-    static func start(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe, Pipe) {
+    /// `launcher` runs it through another program first (`["/usr/bin/faketime", "-f", "+60s"]`).
+    static func start(_ arguments: [String], environment: [String: String], launcher: [String] = []) throws
+        -> (Process, Pipe, Pipe)
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? path)
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [path] + arguments
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -1,0 +1,1 @@
+ALTER TABLE switchyard_routers DROP COLUMN IF EXISTS live_until;

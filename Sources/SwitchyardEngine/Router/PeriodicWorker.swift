@@ -1,0 +1,67 @@
+import Foundation
+
+/// Runs one part's step on a thread of its own, with a connection of its own, every `interval`
+/// until stopped. Between steps it sleeps on a condition, so a stop ends the wait at once.
+/// A failed step is reported and the connection dropped; the next step reconnects.
+final class PeriodicWorker: @unchecked Sendable {
+    // Safe because `stopRequested` and `thread` are read and written only under `condition`;
+    // the connection lives on the worker's thread alone.
+    private let condition = MonotonicCondition()
+    private var stopRequested = false
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+
+    private let name: String
+    private let settings: ConnectionSettings
+    private let interval: Duration
+    private let step: @Sendable (PGConnection) throws -> Void
+    private let failed: @Sendable (Error) -> Void
+
+    init(name: String, settings: ConnectionSettings, interval: Duration,
+         step: @escaping @Sendable (PGConnection) throws -> Void, failed: @escaping @Sendable (Error) -> Void) {
+        (self.name, self.settings, self.interval, self.step, self.failed) = (name, settings, interval, step, failed)
+    }
+
+    /// Starts the thread; the first step runs at once.
+    func start() {
+        condition.withLock {
+            guard thread == nil else { return }
+            let worker = Thread { [self] in run() }
+            worker.name = name
+            thread = worker
+            worker.start()
+        }
+    }
+
+    /// Stops after the step in progress, if any, and waits for the thread to end.
+    func stop() {
+        let running = condition.withLock {
+            stopRequested = true
+            condition.broadcast()
+            return thread != nil
+        }
+        if running { done.wait() }
+    }
+
+    private func run() {
+        var connection: PGConnection?
+        while true {
+            if condition.withLock({ stopRequested }) { break }
+            do {
+                let live = try connection ?? PGConnection(settings: settings)
+                connection = live
+                try step(live)
+            } catch {
+                failed(error)
+                connection?.close()
+                connection = nil
+            }
+            let deadline = MonotonicCondition.deadline(after: interval)
+            condition.withLock {
+                while !stopRequested, condition.wait(until: deadline) {}
+            }
+        }
+        connection?.close()
+        done.signal()
+    }
+}

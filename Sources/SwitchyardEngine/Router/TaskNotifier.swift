@@ -1,0 +1,196 @@
+import Foundation
+
+/// The one LISTEN connection of a process, shared by its router and its dashboard.
+///
+/// A thread of its own blocks in poll() on the connection's socket and on a wake pipe: an idle
+/// process costs nothing, and a notification wakes every waiter about a millisecond after the
+/// commit that sent it. Waiters keep a `mark` and wait for anything newer, so a notification
+/// that arrives while they are busy is never lost, and several count as one.
+///
+/// While the server is unreachable (or refuses LISTEN, as a hot standby does), waiters simply
+/// time out: callers keep their own poll interval as the fallback.
+public final class TaskNotifier: @unchecked Sendable {
+    // Safe because every mutable property below is read and written only under `condition`,
+    // except `connection`, which only the listening thread (or a test calling `runOnce` on a
+    // notifier it never started) touches.
+    private let condition = MonotonicCondition()
+    private var generation: UInt64 = 0
+    private var stopRequested = false
+    private var thread: Thread?
+    private var stopped = DispatchSemaphore(value: 0)
+    private var connectedNow = false
+    private var failure: String?
+    private var connection: PGConnection?
+    private let wakePipe: (read: Int32, write: Int32)
+
+    public let settings: ConnectionSettings
+    public let channels: [NotificationChannel]
+
+    /// A notifier for `channels` (all of them by default); nothing connects until `start()`.
+    public init(settings: ConnectionSettings, channels: [NotificationChannel] = NotificationChannel.allCases) {
+        self.settings = settings
+        self.channels = channels
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        wakePipe = (fds[0], fds[1])
+    }
+
+    deinit {
+        connection?.close()
+        if wakePipe.read >= 0 { close(wakePipe.read) }
+        if wakePipe.write >= 0 { close(wakePipe.write) }
+    }
+
+    /// Starts the listening thread. Calling it while running does nothing.
+    public func start() {
+        condition.withLock {
+            guard thread == nil else { return }
+            stopRequested = false
+            stopped = DispatchSemaphore(value: 0)
+            let listening = Thread { [self] in runLoop() }
+            listening.name = "switchyard.notifier"
+            thread = listening
+            listening.start()
+        }
+    }
+
+    /// Stops the listening thread and closes its connection; waits until it has. Harmless twice.
+    public func stop() {
+        let done: DispatchSemaphore? = condition.withLock {
+            guard thread != nil else { return nil }
+            stopRequested = true
+            return stopped
+        }
+        guard let done else { return }
+        poke()
+        done.wait()
+        condition.withLock { thread = nil }
+    }
+
+    // MARK: Waiting
+
+    /// The current mark: a wait `after` it returns as soon as anything newer happens.
+    public var mark: UInt64 { condition.withLock { generation } }
+
+    /// True while the LISTEN connection is up.
+    public var isListening: Bool { condition.withLock { connectedNow } }
+
+    /// Why the last connection attempt or wait failed; nil once listening again.
+    public var lastFailure: String? { condition.withLock { failure } }
+
+    /// Blocks until something happens after `mark` (a notification, `wakeAll()`), or until
+    /// `timeout` passes. Returns the new mark and whether anything happened.
+    @discardableResult
+    public func wait(after mark: UInt64, timeout: Duration) -> (mark: UInt64, changed: Bool) {
+        let deadline = MonotonicCondition.deadline(after: max(.zero, timeout))
+        return condition.withLock {
+            while generation == mark {
+                if !condition.wait(until: deadline) { break }
+            }
+            return (generation, generation != mark)
+        }
+    }
+
+    /// The same wait for async callers (the dashboard), on a thread outside Swift's small
+    /// cooperative pool.
+    public func waitForChange(after mark: UInt64, timeout: Duration) async -> (mark: UInt64, changed: Bool) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.wait(after: mark, timeout: timeout)) }
+        }
+    }
+
+    /// Wakes every waiter: a change made in this process (a batch written back, a stop).
+    public func wakeAll() {
+        condition.withLock {
+            generation &+= 1
+            condition.broadcast()
+        }
+    }
+
+    // MARK: Step
+
+    /// One pass of the listening loop: connects and LISTENs when needed, waits up to `timeout`
+    /// on the socket and the wake pipe, and wakes the waiters for what arrived. Returns the
+    /// notifications received. Throws when the connection fails; the next call reconnects.
+    @discardableResult
+    public func runOnce(timeout: Duration) throws -> [PostgresNotification] {
+        let live: PGConnection
+        do {
+            live = try listeningConnection()
+            _ = try live.waitForInput(timeout: timeout, wakeDescriptor: wakePipe.read)
+            drainWakePipe()
+            var received: [PostgresNotification] = []
+            while let notification = try live.nextBufferedNotification() { received.append(notification) }
+            if !received.isEmpty { wakeAll() }
+            return received
+        } catch {
+            connection?.close()
+            connection = nil
+            condition.withLock {
+                connectedNow = false
+                failure = (error as? DatabaseError)?.message ?? "\(error)"
+            }
+            throw error
+        }
+    }
+
+    private func listeningConnection() throws -> PGConnection {
+        if let connection, connection.isConnected { return connection }
+        connection?.close()
+        connection = nil
+        let fresh = try PGConnection(settings: settings)
+        for channel in channels { try fresh.listen(channel.rawValue) }
+        connection = fresh
+        condition.withLock {
+            connectedNow = true
+            failure = nil
+        }
+        // Whatever happened while nobody listened is unknown: wake the waiters to look.
+        wakeAll()
+        return fresh
+    }
+
+    private var isStopping: Bool { condition.withLock { stopRequested } }
+
+    private func runLoop() {
+        var failures = 0
+        while !isStopping {
+            do {
+                try runOnce(timeout: .seconds(60))
+                failures = 0
+            } catch {
+                failures += 1
+                // Reconnect no faster than the backoff; a stop still ends the wait at once.
+                let backoff = Duration.milliseconds(min(5000, 100 << min(failures, 6)))
+                var waitFor = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
+                _ = poll(&waitFor, 1, Int32(backoff.milliseconds))
+                drainWakePipe()
+            }
+        }
+        connection?.close()
+        connection = nil
+        let done = condition.withLock {
+            connectedNow = false
+            return stopped
+        }
+        done.signal()
+    }
+
+    /// Interrupts the listening thread's poll() (a stop).
+    private func poke() {
+        guard wakePipe.write >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)
+    }
+
+    private func drainWakePipe() {
+        guard wakePipe.read >= 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakePipe.read, &buffer, buffer.count) > 0 {}
+    }
+}
