@@ -67,10 +67,10 @@ public struct TaskActions {
             try setControl(action: "RESUME", eventType: nil, actor: actor, reason: nil, change: "global_paused = false")
         case .pauseEventType(let type, let reason):
             try setControl(action: "PAUSE", eventType: type, actor: actor, reason: reason,
-                           change: "paused_event_types = array_append(array_remove(paused_event_types, $1), $1)")
+                           change: "paused_event_types = array_append(array_remove(paused_event_types, \(type.rawValue)), \(type.rawValue))")
         case .resumeEventType(let type):
             try setControl(action: "RESUME", eventType: type, actor: actor, reason: nil,
-                           change: "paused_event_types = array_remove(paused_event_types, $1)")
+                           change: "paused_event_types = array_remove(paused_event_types, \(type.rawValue))")
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
             return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor, now: now) }
@@ -192,21 +192,20 @@ public struct TaskActions {
               AND (\(pattern)::text IS NULL OR trade_id ILIKE \(pattern))
             ORDER BY id
             """
-        let query = lock ? Query(base.sql + " FOR UPDATE SKIP LOCKED", parameters: base.parameters) : base
+        let query: Query = lock ? "\(base) FOR UPDATE SKIP LOCKED" : base
         return try connection.execute(query.named("matchTasks")).rows.map { try $0.decode("id", as: TaskID.self) }
     }
 
     // MARK: Router-wide switches
 
-    private func setControl(action: String, eventType: EventType?, actor: String, reason: String?, change: String) throws {
+    /// Applies `change`, an assignment to the control row carrying its own parameters.
+    private func setControl(action: String, eventType: EventType?, actor: String, reason: String?, change: Query) throws {
         try connection.transaction { connection in
-            let typeText = eventType?.rawValue ?? ""
-            // $1 is the event type for the array changes; the other values follow.
-            let update = Query("""
-                UPDATE switchyard_control SET \(change), changed_by = $2, changed_at = now(), reason = $3
-                WHERE id = 1 AND ($1::text IS NOT NULL)
-                """, parameters: [typeText, actor, reason], name: "setControl")
-            try connection.execute(update)
+            let update: Query = """
+                UPDATE switchyard_control SET \(change), changed_by = \(actor), changed_at = now(), reason = \(reason)
+                WHERE id = 1
+                """
+            try connection.execute(update.named("setControl"))
             let log: Query = """
                 INSERT INTO switchyard_control_log (action, event_type, actor, reason)
                 VALUES (\(action), \(eventType?.rawValue), \(actor), \(reason))
