@@ -57,8 +57,9 @@ public struct TaskActions {
 
     /// Performs `action` as `actor` (see `OperatorIdentity.current()`). Tasks whose state moved
     /// on are skipped and reported; a single task in the wrong state throws `ActionError`.
+    /// Times written come from the database's clock, as the routers' leases do, never this host's.
     @discardableResult
-    public func perform(_ action: OperatorAction, actor: String, now: Date = Date()) throws -> ActionReport {
+    public func perform(_ action: OperatorAction, actor: String) throws -> ActionReport {
         switch action {
         case .pauseRouter(let reason):
             try setControl(action: "PAUSE", eventType: nil, actor: actor, reason: reason,
@@ -73,12 +74,12 @@ public struct TaskActions {
                            change: "paused_event_types = array_remove(paused_event_types, \(type.rawValue))")
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
-            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor, now: now) }
+            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
         case .retryMatching(let filter):
             return try connection.transaction { _ in
                 let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
                 guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
-                return try changeTasks(action, ids: ids, actor: actor, now: now)
+                return try changeTasks(action, ids: ids, actor: actor)
             }
         }
         return ActionReport(action: action, changed: [], skipped: [:])
@@ -86,7 +87,7 @@ public struct TaskActions {
 
     // MARK: Tasks
 
-    private func changeTasks(_ action: OperatorAction, ids: [TaskID], actor: String, now: Date) throws -> ActionReport {
+    private func changeTasks(_ action: OperatorAction, ids: [TaskID], actor: String) throws -> ActionReport {
         let allowed = Self.allowedStatuses(for: action)
         let lockQuery: Query = """
             SELECT t.id, t.status, t.event_type,
@@ -127,27 +128,27 @@ public struct TaskActions {
         case .retry, .retryMatching:
             (newStatus, event, note) = (.pending, .retryRequested, "Retry requested by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = \(now), locked_by = NULL, locked_until = NULL,
-                    finished_at = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = NOW()
+                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), locked_by = NULL, locked_until = NULL,
+                    finished_at = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .deadLetter(_, let reason):
             (newStatus, event, note) = (.dead, .deadLettered, "Dead-lettered by \(actor): \(reason)")
             update = """
-                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = \(now),
-                    finished_at = \(now), locked_by = NULL, locked_until = NULL, updated_at = NOW()
+                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = now(),
+                    finished_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .hold:
             (newStatus, event, note) = (.held, .held, "Held by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'HELD', updated_at = NOW()
+                UPDATE execution_tasks SET status = 'HELD', updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .resume:
             (newStatus, event, note) = (.pending, .resumed, "Resumed by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = \(now), updated_at = NOW()
+                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         default:
