@@ -117,7 +117,11 @@ extension Switchyard {
             try routing.apply(to: &configuration, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.message)
             } catch let error as ActionError {
+                // ExecutionRouter's settings checks and RoutingMode.connector() still throw
+                // ActionError until they move to ConfigurationError; a usage error either way.
                 throw ValidationError(error.message)
             }
         }

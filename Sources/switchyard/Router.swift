@@ -69,7 +69,11 @@ extension Switchyard {
             let router: ExecutionRouter
             do {
                 router = try ExecutionRouter(settings: try database.settings(), configuration: configuration)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.message)
             } catch let error as ActionError {
+                // ExecutionRouter's settings checks and RoutingMode.connector() still throw
+                // ActionError until they move to ConfigurationError; a usage error either way.
                 throw ValidationError(error.message)
             }
             let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { signal in

@@ -55,7 +55,7 @@ extension Switchyard {
 
             func run() throws {
                 guard let detail = try MonitorQueries().taskDetail(on: database.connect(readOnly: true), id: TaskID(id)) else {
-                    throw ActionError("Task \(id) does not exist. `switchyard tasks list` shows the ids.")
+                    throw TaskNotFound(TaskID(id), hint: "`switchyard tasks list` shows the ids.")
                 }
                 let task = detail.summary
                 print("Task \(id): \(task.eventType.rawValue) for trade \(task.tradeID)")
@@ -152,7 +152,7 @@ extension Switchyard {
 /// Performs an operator action as the current user and prints what it did.
 private func act(_ action: OperatorAction, database: DatabaseOptions) throws {
     let connection = try database.connect()
-    // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") prints as it is, exit status 1.
+    // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") or TaskNotFound prints as it is, exit status 1.
     let report = try TaskActions(connection: connection).perform(action, actor: OperatorIdentity.current())
     print(report.summary)
 }

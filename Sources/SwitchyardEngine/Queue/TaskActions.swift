@@ -56,7 +56,8 @@ public struct TaskActions {
     }
 
     /// Performs `action` as `actor` (see `OperatorIdentity.current()`). Tasks whose state moved
-    /// on are skipped and reported; a single task in the wrong state throws `ActionError`.
+    /// on are skipped and reported; a single task in the wrong state throws `ActionError`, a
+    /// single task that does not exist `TaskNotFound`.
     /// Times written come from the database's clock, as the routers' leases do, never this host's.
     @discardableResult
     public func perform(_ action: OperatorAction, actor: String) throws -> ActionReport {
@@ -114,6 +115,7 @@ public struct TaskActions {
             }
         }
         for id in ids where previous[id] == nil { skipped[id] = "does not exist" }
+        if ids.count == 1, !action.isBulk, previous[ids[0]] == nil { throw TaskNotFound(ids[0]) }
         if ids.count == 1, !action.isBulk, let reason = skipped[ids[0]] {
             throw ActionError(Self.singleTaskMessage(action, id: ids[0], reason: reason, allowed: allowed))
         }
@@ -170,7 +172,6 @@ public struct TaskActions {
 
     private static func singleTaskMessage(_ action: OperatorAction, id: TaskID, reason: String, allowed: [TaskStatus]) -> String {
         if reason.hasPrefix("refused") { return "Cannot retry task \(id): \(reason.dropFirst("refused: ".count))." }
-        if reason == "does not exist" { return "Task \(id) does not exist." }
         let names = allowed.map(\.rawValue)
         let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
         return "Cannot \(action.verb) task \(id): it \(reason); only \(list) tasks can be \(action.pastParticiple)."
