@@ -39,7 +39,6 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 "SwitchyardResources",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import SwitchyardEngine
 
 extension Switchyard {
@@ -21,6 +22,7 @@ extension Switchyard {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var routing: RoutingOptions
+        @OptionGroup var logging: LoggingOptions
 
         @Option(help: "Tasks claimed at once (1 or more).")
         var batchSize = 20
@@ -55,6 +57,7 @@ extension Switchyard {
         }
 
         func run() throws {
+            logging.bootstrap()
             var configuration = ExecutionRouter.Configuration()
             configuration.batchSize = batchSize
             configuration.pollInterval = .milliseconds(Int64(pollInterval * 1000))
@@ -76,18 +79,23 @@ extension Switchyard {
                 // ActionError until they move to ConfigurationError; a usage error either way.
                 throw ValidationError(error.message)
             }
-            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { signal in
-                log("received \(signalName(signal)); finishing the batch in flight, then stopping")
+            var logger = Logger(label: "switchyard.router")
+            logger[metadataKey: "router_id"] = "\(router.routerID)"
+            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { [logger] signal in
+                logger.info("received \(signalName(signal)); finishing the batch in flight, then stopping")
                 router.requestStop()
             }
             router.start()
-            log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(batchSize), poll \(pollInterval)s, "
-                + "concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
+            logger.info("""
+                router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(batchSize), poll \(pollInterval)s, \
+                concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), lease \(lease)s, \
+                \(configuration.accounts.enabled.count) enabled accounts
+                """)
             var lastError: String?
             while true {
                 let status = router.status
                 if let error = status.lastError, error != lastError {
-                    log("error: \(error)")
+                    logger.error("\(error)")
                     lastError = error
                 }
                 if status.state == .stopped { break }
@@ -95,8 +103,10 @@ extension Switchyard {
             }
             withExtendedLifetime(signals) {}
             let status = router.status
-            log("router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), "
-                + "retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)")
+            logger.info("""
+                router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), \
+                retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)
+                """)
         }
     }
 }
@@ -126,10 +136,4 @@ func signalName(_ number: Int32) -> String {
     case SIGHUP: "SIGHUP"
     default: "signal \(number)"
     }
-}
-
-/// One line on stderr with a UTC timestamp (stdout stays free for data).
-func log(_ message: String) {
-    let line = "\(Date().formatted(.iso8601)) \(message)\n"
-    writeToStandardError(line)
 }
