@@ -16,6 +16,15 @@ struct TaskFilterArgumentsTests {
         #expect(output.stderr.contains("'ENTRY' and 'EXIT'"), "\(output.stderr)")
     }
 
+    /// The refused value comes back on stderr: 100 kB, more than a pipe holds, so this also
+    /// checks that `Executable.run` reads stderr while stdout is still open.
+    @Test func aHugeRefusedValueComesBackWhole() throws {
+        let value = String(repeating: "x", count: 100_000)
+        let output = try Executable.run(["tasks", "list", "--event-type", value], environment: Self.environment)
+        #expect(output.status != 0)
+        #expect(output.stderr.contains(value))
+    }
+
     @Test func anUnknownStatusInTheListIsRefusedWithTheValidValues() throws {
         let output = try Executable.run(["tasks", "list", "--status", "FAILED,bogus"], environment: Self.environment)
         #expect(output.status != 0)
