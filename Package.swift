@@ -28,7 +28,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        // No pkgConfig: SwiftPM rejects the -D flags ncursesw's .pc gives (see PITFALLS.md).
+        // No pkgConfig: SwiftPM rejects the -D flags ncursesw's .pc gives; the shim defines
+        // NCURSES_WIDECHAR instead (docs/pitfalls.md).
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "SwitchyardResources",
@@ -40,7 +41,6 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 "SwitchyardResources",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

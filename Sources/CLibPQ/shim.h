@@ -3,7 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-/// PG_DIAG_* are character macros; Swift cannot import them (see PITFALLS.md).
+/// PG_DIAG_* are character macros, which Swift does not import: these are copies (docs/pitfalls.md).
 static const int swy_diag_sqlstate = PG_DIAG_SQLSTATE;
 static const int swy_diag_message_primary = PG_DIAG_MESSAGE_PRIMARY;
 static const int swy_diag_message_detail = PG_DIAG_MESSAGE_DETAIL;

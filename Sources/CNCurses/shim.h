@@ -1,6 +1,7 @@
 #ifndef SWITCHYARD_CNCURSES_SHIM_H
 #define SWITCHYARD_CNCURSES_SHIM_H
-// The wide-character API needs this define; pkg-config's -D flags are refused by SwiftPM (see PITFALLS.md).
+// The wide-character API needs this define. pkg-config's -D flags would give it, but SwiftPM
+// refuses -D flags from pkg-config, so this target has no pkgConfig (docs/pitfalls.md).
 #define NCURSES_WIDECHAR 1
 #include <ncursesw/curses.h>
 #include <locale.h>

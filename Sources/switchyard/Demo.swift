@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SwitchyardEngine
 
 extension Switchyard {
@@ -11,6 +12,7 @@ extension Switchyard {
                 on the dashboard. Stops after --duration, or on SIGINT/SIGTERM/SIGHUP.
                 """)
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var logging: LoggingOptions
         @Option(help: "Trades per second.") var rate = 5.0
         @Option(help: ArgumentHelp("Seconds to run; without it, until interrupted.", valueName: "seconds")) var duration: Double?
         @Option(help: ArgumentHelp("Share of trades with a malformed ENTRY (0 to 1).", valueName: "share")) var malformed = 0.05
@@ -21,14 +23,16 @@ extension Switchyard {
         }
 
         func run() throws {
+            logging.bootstrap()
+            let logger = Logger(label: "switchyard.demo")
             let traffic = DemoTraffic(settings: try database.settings(), tradesPerSecond: rate, malformedShare: malformed)
             let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { _ in traffic.stop() }
-            log("demo traffic: \(rate) trades/s\(duration.map { " for \($0) s" } ?? " until interrupted")")
+            logger.info("demo traffic: \(rate) trades/s\(duration.map { " for \($0) s" } ?? " until interrupted")")
             traffic.start(duration: duration.map { .seconds(fractional: $0) })
             traffic.waitUntilFinished()
             withExtendedLifetime(signals) {}
             let progress = traffic.progress
-            log("demo traffic stopped: \(progress.enqueued) tasks enqueued" + (progress.lastError.map { "; last error: \($0)" } ?? ""))
+            logger.info("demo traffic stopped: \(progress.enqueued) tasks enqueued\(progress.lastError.map { "; last error: \($0)" } ?? "")")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SwitchyardEngine
 import SwitchyardTUI
 
@@ -21,6 +22,8 @@ extension Switchyard {
         @OptionGroup var database: DatabaseOptions
         /// The embedded router's accounts and dry-run behaviour.
         @OptionGroup var routing: RoutingOptions
+        /// The embedded router's lines on stderr, once the screen is closed.
+        @OptionGroup var logging: LoggingOptions
 
         @Flag(help: "Observer mode: read-only session, no router, no changes possible.")
         var readOnly = false
@@ -55,6 +58,7 @@ extension Switchyard {
         }
 
         func run() async throws {
+            logging.bootstrap()
             let settings = try database.settings(readOnly: readOnly)
             let runsRouter = !readOnly && !noRouter
             // Fail before the screen opens: a bad URL, a wrong password or an unmigrated database.
@@ -109,8 +113,12 @@ extension Switchyard {
             if let router {
                 await router.stop()
                 let status = router.status
-                log("embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), "
-                    + "retrying \(status.retrying), failed \(status.failed))")
+                var logger = Logger(label: "switchyard.monitor")
+                logger[metadataKey: "router_id"] = "\(router.routerID)"
+                logger.info("""
+                    embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), \
+                    retrying \(status.retrying), failed \(status.failed))
+                    """)
             }
             backend.close()
             if case .signal(let number) = exit { throw ExitCode(128 + number) }
@@ -121,7 +129,7 @@ extension Switchyard {
             try routing.apply(to: &configuration, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration, notifier: notifier)
-            } catch let error as ActionError {
+            } catch let error as ConfigurationError {
                 throw ValidationError(error.message)
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import SwitchyardEngine
 
 extension Switchyard {
@@ -21,6 +22,7 @@ extension Switchyard {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var routing: RoutingOptions
+        @OptionGroup var logging: LoggingOptions
 
         @Option(help: ArgumentHelp("The most tasks one claim may lock. Claims adapt below it: small while the queue is quiet, doubling while a backlog lasts.", valueName: "n"))
         var batchSize = TaskClaimer.Config().maximum
@@ -58,6 +60,7 @@ extension Switchyard {
         }
 
         func run() throws {
+            logging.bootstrap()
             var configuration = ExecutionRouter.Configuration()
             configuration.batchSize = batchSize
             configuration.claim.fixed = fixedBatchSize
@@ -73,22 +76,29 @@ extension Switchyard {
             let router: ExecutionRouter
             do {
                 router = try ExecutionRouter(settings: try database.settings(), configuration: configuration)
-            } catch let error as ActionError {
+            } catch let error as ConfigurationError {
                 throw ValidationError(error.message)
             }
-            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { signal in
-                log("received \(signalName(signal)); finishing the batch in flight, then stopping")
+            var logger = Logger(label: "switchyard.router")
+            logger[metadataKey: "router_id"] = "\(router.routerID)"
+            let signals = SignalTrap([SIGINT, SIGTERM, SIGHUP]) { [logger] signal in
+                logger.info("received \(signalName(signal)); finishing the batch in flight, then stopping")
                 router.requestStop()
             }
-            router.onError { log("error: \($0)") }
+            router.onError { [logger] in logger.error("\($0)") }
             router.start()
-            log("router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(fixedBatchSize ? "" : "up to ")\(batchSize), poll \(pollInterval)s, "
-                + "concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts")
+            logger.info("""
+                router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(fixedBatchSize ? "" : "up to ")\(batchSize), \
+                poll \(pollInterval)s, concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), \
+                lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts
+                """)
             router.waitUntilStoppedBlocking()
             withExtendedLifetime(signals) {}
             let status = router.status
-            log("router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), "
-                + "retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)")
+            logger.info("""
+                router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), \
+                retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)
+                """)
         }
     }
 }
@@ -118,10 +128,4 @@ func signalName(_ number: Int32) -> String {
     case SIGHUP: "SIGHUP"
     default: "signal \(number)"
     }
-}
-
-/// One line on stderr with a UTC timestamp (stdout stays free for data).
-func log(_ message: String) {
-    let line = "\(Date().formatted(.iso8601)) \(message)\n"
-    writeToStandardError(line)
 }

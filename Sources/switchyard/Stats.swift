@@ -25,8 +25,8 @@ extension Switchyard {
         var maxFailed: Int?
         @Flag(name: .customLong("fail-if-no-router"), help: "Exit 2 when no router is live: none heartbeating within its lease, on the database's clock.")
         var requireRouter = false
-        @Option(help: ArgumentHelp("Only tasks of this event type in the task lists (ENTRY, EXIT).", valueName: "type"))
-        var eventType: String?
+        @Option(help: ArgumentHelp("Only tasks of this event type in the task lists.", valueName: "type"))
+        var eventType: EventType?
         @Option(help: ArgumentHelp("Only tasks whose trade id contains this text (any case) in the task lists.",
                                    valueName: "text"))
         var tradeID: String?
@@ -53,8 +53,7 @@ extension Switchyard {
             var config = MonitorQueries.Config()
             config.recentLogLimit = limit
             config.taskListLimit = limit
-            let filter = TaskFilter(eventType: eventType.map { EventType(rawValue: $0.uppercased()) },
-                                    tradeIDContains: tradeID)
+            let filter = TaskFilter(eventType: eventType, tradeIDContains: tradeID)
             let snapshot: DashboardSnapshot
             let settings = try database.settings(readOnly: readOnly)
             do {

@@ -35,7 +35,7 @@ enum StatsBench {
                 print("queue: " + counts.joined(separator: ", ") + "; lag "
                       + (queue.oldestEligibleAge.map { String(format: "%.1f s", $0) } ?? "none"))
                 if let rates = warm.rates {
-                    print("last hour: \(rates.lastHourSucceeded) succeeded, "
+                    print("last hour: \(rates.lastHourSucceeded) attempts succeeded, "
                           + "\(rates.lastHourFailed) failed")
                 }
             }

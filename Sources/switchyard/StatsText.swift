@@ -28,8 +28,10 @@ enum StatsText {
         }
         section("RATES", .rates) {
             guard let rates = snapshot.rates else { return "\n" }
+            // Account attempts, not tasks: a task is tried on every account, perhaps more than once.
             let succeeded = rates.lastHourSucceeded, failed = rates.lastHourFailed
-            return "  last hour: \(succeeded) succeeded, \(failed) failed; now \(String(format: "%.1f", rates.currentPerSecond))/s\n"
+            let now = String(format: "%.1f", rates.currentPerSecond)
+            return "  last hour: \(succeeded) attempts succeeded, \(failed) failed; now \(now) attempts/s\n"
         }
         section("ROUTERS", .routers) {
             guard let routers = snapshot.routers, !routers.isEmpty else { return "  none seen recently\n" }

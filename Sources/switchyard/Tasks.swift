@@ -17,16 +17,15 @@ extension Switchyard {
 
         /// Filter flags shared by `list` and `retry --failed`.
         struct FilterOptions: ParsableArguments {
-            @Option(help: ArgumentHelp("Only tasks in these statuses (comma-separated: PENDING, RUNNING, RETRYING, HELD, SUCCESS, FAILED, DEAD).", valueName: "statuses"))
-            var status: String?
+            @Option(help: ArgumentHelp("Only tasks in these statuses, comma-separated (FAILED,DEAD).", valueName: "statuses"))
+            var status: TaskStatusList?
             @Option(help: "Only ENTRY or EXIT tasks.")
-            var eventType: String?
+            var eventType: EventType?
             @Option(help: ArgumentHelp("Only trades whose id contains this text (case-insensitive).", valueName: "text"))
             var trade: String?
 
             var filter: TaskFilter {
-                TaskFilter(statuses: status.map { $0.split(separator: ",").map { TaskStatus(rawValue: $0.trimmingCharacters(in: .whitespaces).uppercased()) } } ?? [],
-                           eventType: eventType.map { EventType(rawValue: $0.uppercased()) }, tradeIDContains: trade)
+                TaskFilter(statuses: status?.statuses ?? [], eventType: eventType, tradeIDContains: trade)
             }
         }
 
@@ -55,7 +54,7 @@ extension Switchyard {
 
             func run() throws {
                 guard let detail = try MonitorQueries().taskDetail(on: database.connect(readOnly: true), id: TaskID(id)) else {
-                    throw ActionError("Task \(id) does not exist. `switchyard tasks list` shows the ids.")
+                    throw TaskNotFound(TaskID(id), hint: "`switchyard tasks list` shows the ids.")
                 }
                 let task = detail.summary
                 print("Task \(id): \(task.eventType.rawValue) for trade \(task.tradeID)")
@@ -129,10 +128,10 @@ extension Switchyard {
                 commandName: "pause-router",
                 abstract: "Pause every router (or one event type): nothing new is claimed; in-flight work finishes.")
             @OptionGroup var database: DatabaseOptions
-            @Option(help: "Pause only ENTRY or only EXIT tasks.") var eventType: String?
+            @Option(help: "Pause only ENTRY or only EXIT tasks.") var eventType: EventType?
             @Option(help: "Why (kept in the control log).") var reason: String?
             func run() throws {
-                try act(eventType.map { .pauseEventType(EventType(rawValue: $0.uppercased()), reason: reason) } ?? .pauseRouter(reason: reason),
+                try act(eventType.map { .pauseEventType($0, reason: reason) } ?? .pauseRouter(reason: reason),
                         database: database)
             }
         }
@@ -141,9 +140,9 @@ extension Switchyard {
             static let configuration = CommandConfiguration(
                 commandName: "resume-router", abstract: "Resume every router (or one paused event type).")
             @OptionGroup var database: DatabaseOptions
-            @Option(help: "Resume only ENTRY or only EXIT tasks.") var eventType: String?
+            @Option(help: "Resume only ENTRY or only EXIT tasks.") var eventType: EventType?
             func run() throws {
-                try act(eventType.map { .resumeEventType(EventType(rawValue: $0.uppercased())) } ?? .resumeRouter, database: database)
+                try act(eventType.map { .resumeEventType($0) } ?? .resumeRouter, database: database)
             }
         }
     }
@@ -152,7 +151,7 @@ extension Switchyard {
 /// Performs an operator action as the current user and prints what it did.
 private func act(_ action: OperatorAction, database: DatabaseOptions) throws {
     let connection = try database.connect()
-    // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") prints as it is, exit status 1.
+    // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") or TaskNotFound prints as it is, exit status 1.
     let report = try TaskActions(connection: connection).perform(action, actor: OperatorIdentity.current())
     print(report.summary)
 }

@@ -83,5 +83,88 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
             parameters.append(value.flatMap(\.postgresText))
             sql += "$\(parameters.count)"
         }
+        /// Splices SQL text the code itself wrote (a column list, a clause chosen by the schema),
+        /// verbatim. Never pass a value here: values are interpolated without the label.
+        public mutating func appendInterpolation(unescaped fragment: String) { sql += fragment }
+        /// Splices another query: its SQL, with its placeholders renumbered to follow this one's,
+        /// and its parameters.
+        public mutating func appendInterpolation(_ query: Query) {
+            sql += query.sql(shiftingPlaceholdersBy: parameters.count)
+            parameters += query.parameters
+        }
+    }
+}
+
+extension Query {
+    /// The SQL with every placeholder `$n` written as `$(n + offset)`.
+    ///
+    /// A placeholder is a `$` followed by digits that does not continue an identifier (`a$1`
+    /// is a name). Comments, quoted literals and names ('...', "...") and dollar-quoted text
+    /// ($$...$$, $tag$...$tag$) are copied unchanged: Postgres reads no placeholders there.
+    func sql(shiftingPlaceholdersBy offset: Int) -> String {
+        guard offset != 0, !parameters.isEmpty else { return sql }
+        let bytes = Array(sql.utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 8)
+        var index = 0
+        func isIdentifierByte(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        func isDigit(_ index: Int) -> Bool {
+            index < bytes.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index])
+        }
+        /// Copies from `index` through the next occurrence of `closing` (or to the end).
+        func copy(through closing: ArraySlice<UInt8>, from start: Int) -> Int {
+            var end = start
+            while end < bytes.count, !bytes[end...].starts(with: closing) { end += 1 }
+            end = min(bytes.count, end + closing.count)
+            result += bytes[start..<end]
+            return end
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            let continuesIdentifier = index > 0 && isIdentifierByte(bytes[index - 1])
+            let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+            if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                result.append(byte)
+                index = copy(through: [byte], from: index + 1)
+            } else if byte == UInt8(ascii: "-"), next == UInt8(ascii: "-") {
+                index = copy(through: [UInt8(ascii: "\n")], from: index)
+            } else if byte == UInt8(ascii: "/"), next == UInt8(ascii: "*") {
+                result += [byte, next]
+                index = copy(through: Array("*/".utf8)[...], from: index + 2)
+            } else if byte == UInt8(ascii: "$"), !continuesIdentifier, isDigit(index + 1) {
+                var end = index + 1
+                while isDigit(end) { end += 1 }
+                let number = Int(String(decoding: bytes[(index + 1)..<end], as: UTF8.self))!
+                result += Array("$\(number + offset)".utf8)
+                index = end
+            } else if byte == UInt8(ascii: "$"), !continuesIdentifier,
+                      let tagEnd = bytes[(index + 1)...].firstIndex(where: { !isIdentifierByte($0) || $0 == UInt8(ascii: "$") }),
+                      bytes[tagEnd] == UInt8(ascii: "$") {
+                // A dollar quote: the same tag closes it.
+                let tag = bytes[index...tagEnd]
+                result += tag
+                index = copy(through: tag, from: tagEnd + 1)
+            } else {
+                result.append(byte)
+                index += 1
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+}
+
+extension Array where Element == Query {
+    /// The queries one after another with `separator` (trusted SQL such as " AND ") between,
+    /// their placeholders renumbered in order.
+    public func joined(separator: String) -> Query {
+        var joined: Query = ""
+        for (index, query) in enumerated() {
+            joined = index == 0 ? query : "\(joined)\(unescaped: separator)\(query)"
+        }
+        return joined
     }
 }

@@ -9,23 +9,23 @@ extension MonitorQueries {
         guard features.hasLogsTable, features.hasTasksTable else {
             throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_logs"))
         }
-        let query = Query("""
-            SELECT \(Self.logColumns(features))
-            FROM (SELECT * FROM execution_logs WHERE id < $1::bigint ORDER BY id DESC LIMIT $2) AS l
+        let query: Query = """
+            SELECT \(unescaped: Self.logColumns(features))
+            FROM (SELECT * FROM execution_logs WHERE id < \(before ?? Int.max)::bigint ORDER BY id DESC LIMIT \(max(0, limit))) AS l
             JOIN execution_tasks t ON t.id = l.task_id
             ORDER BY l.id DESC
-            """, parameters: [String(before ?? Int.max), String(max(0, limit))], name: "recentLogs")
-        return try connection.execute(query).rows.map(Self.logEntry)
+            """
+        return try connection.execute(query.named("recentLogs")).rows.map(Self.logEntry)
     }
 
     /// Every audit row of one task, oldest first.
     func auditTrail(on connection: PGConnection, features: SchemaFeatures, taskID: TaskID) throws -> [LogEntry] {
-        let query = Query("""
-            SELECT \(Self.logColumns(features))
+        let query: Query = """
+            SELECT \(unescaped: Self.logColumns(features))
             FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
-            WHERE l.task_id = $1 ORDER BY l.id
-            """, parameters: [taskID.postgresText], name: "auditTrail")
-        return try connection.execute(query).rows.map(Self.logEntry)
+            WHERE l.task_id = \(taskID) ORDER BY l.id
+            """
+        return try connection.execute(query.named("auditTrail")).rows.map(Self.logEntry)
     }
 
     /// The columns `logEntry(_:)` reads; the audit columns are NULL on a seed-only database.

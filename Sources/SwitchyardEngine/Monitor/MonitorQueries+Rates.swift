@@ -28,31 +28,30 @@ extension MonitorQueries {
         // Audit rows are counted from this minute on; the settled minutes before it, from the
         // per-minute table when there is one.
         let countFrom = features.hasAttemptMinutes ? max(readFrom, settled) : readFrom
-        let perMinute = Query("""
+        let perMinute: Query = """
             SELECT date_trunc('minute', created_at)::timestamptz AS minute,
                    count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
                    count(*) FILTER (WHERE status = 'FAILED') AS failed
             FROM execution_logs
-            WHERE \(attempts)created_at >= $1::timestamptz AND created_at <= $2::timestamptz
+            WHERE \(unescaped: attempts)created_at >= \(Self.minuteStart(countFrom))::timestamptz AND created_at <= \(now)::timestamptz
             GROUP BY date_trunc('minute', created_at)
-            """, parameters: [Self.minuteStart(countFrom).postgresText, now.postgresText], name: "attemptsPerMinute")
+            """
         var read: [Int: MinuteCounts] = [:]
         for minute in readFrom...currentMinute { read[minute] = MinuteCounts(succeeded: 0, failed: 0) }
         if countFrom > readFrom {
-            let settledMinutes = Query("""
+            let settledMinutes: Query = """
                 SELECT minute::timestamptz AS minute, sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed
                 FROM switchyard_attempt_minutes
-                WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
+                WHERE minute >= \(Self.minuteStart(readFrom))::timestamptz AND minute < \(Self.minuteStart(countFrom))::timestamptz
                 GROUP BY minute
-                """, parameters: [Self.minuteStart(readFrom).postgresText, Self.minuteStart(countFrom).postgresText],
-                name: "settledAttemptsPerMinute")
-            for row in try connection.execute(settledMinutes).rows {
+                """
+            for row in try connection.execute(settledMinutes.named("settledAttemptsPerMinute")).rows {
                 let start: Date = try row.decode("minute")
                 read[Int((start.timeIntervalSince1970 / 60).rounded(.down))] =
                     MinuteCounts(succeeded: try row.decode("succeeded"), failed: try row.decode("failed"))
             }
         }
-        for row in try connection.execute(perMinute).rows {
+        for row in try connection.execute(perMinute.named("attemptsPerMinute")).rows {
             // Truncated on the stored value (cheap per row), converted once per minute.
             let start: Date = try row.decode("minute")
             read[Int((start.timeIntervalSince1970 / 60).rounded(.down))] =
@@ -63,13 +62,12 @@ extension MonitorQueries {
             let counts = read[minute] ?? cached[minute] ?? MinuteCounts(succeeded: 0, failed: 0)
             return ProcessingRates.Minute(start: Self.minuteStart(minute), succeeded: counts.succeeded, failed: counts.failed)
         }
-        let recent = Query("""
+        let recent: Query = """
             SELECT count(*) AS n FROM execution_logs
-            WHERE \(attempts)created_at > $1::timestamptz AND created_at <= $2::timestamptz
-              AND status IN ('SUCCESS', 'FAILED')
-            """, parameters: [now.addingTimeInterval(-config.currentRateWindow).postgresText, now.postgresText],
-            name: "attemptsJustNow")
-        let finished: Int = try connection.execute(recent).first!.decode("n")
+            WHERE \(unescaped: attempts)created_at > \(now.addingTimeInterval(-config.currentRateWindow))::timestamptz
+              AND created_at <= \(now)::timestamptz AND status IN ('SUCCESS', 'FAILED')
+            """
+        let finished: Int = try connection.execute(recent.named("attemptsJustNow")).first!.decode("n")
         return ProcessingRates(minutes: minutes, currentPerSecond: Double(finished) / config.currentRateWindow)
     }
 

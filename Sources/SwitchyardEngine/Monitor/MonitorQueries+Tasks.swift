@@ -17,27 +17,24 @@ extension MonitorQueries {
         -> [TaskSummary]
     {
         guard features.hasTasksTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_tasks")) }
-        var conditions: [String] = []
-        var parameters: [String?] = []
-        func parameter(_ value: some PostgresParameter) -> String {
-            parameters.append(value.postgresText)
-            return "$\(parameters.count)"
-        }
+        var conditions: [Query] = []
         switch filter.statuses.count {
         case 0: break
-        case 1: conditions.append("status = \(parameter(filter.statuses[0].rawValue))::text")
-        default: conditions.append("status = ANY(\(parameter(filter.statuses.map(\.rawValue)))::text[])")
+        case 1: conditions.append("status = \(filter.statuses[0].rawValue)::text")
+        default: conditions.append("status = ANY(\(filter.statuses.map(\.rawValue))::text[])")
         }
         if let eventType = filter.eventType {
-            conditions.append("event_type = \(parameter(eventType.rawValue))::text")
+            conditions.append("event_type = \(eventType.rawValue)::text")
         }
         if let text = filter.tradeIDContains, !text.isEmpty {
-            conditions.append("trade_id ILIKE \(parameter(Self.containsPattern(text)))")
+            conditions.append("trade_id ILIKE \(Self.containsPattern(text))")
         }
-        let sql = "SELECT \(Self.summaryColumns(features)) FROM execution_tasks"
-            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            + " ORDER BY id DESC LIMIT \(parameter(max(0, limit)))"
-        return try connection.execute(Query(sql, parameters: parameters, name: "listTasks")).rows.map(Self.summary)
+        let whereClause: Query = conditions.isEmpty ? "" : " WHERE \(conditions.joined(separator: " AND "))"
+        let query: Query = """
+            SELECT \(unescaped: Self.summaryColumns(features)) FROM execution_tasks\(whereClause) \
+            ORDER BY id DESC LIMIT \(max(0, limit))
+            """
+        return try connection.execute(query.named("listTasks")).rows.map(Self.summary)
     }
 
     /// One task, its payload and every audit row about it, oldest first.
@@ -47,11 +44,11 @@ extension MonitorQueries {
             ? "available_at, locked_by, locked_until, finished_at, dead_letter_reason"
             : "NULL::timestamptz AS available_at, NULL::text AS locked_by, NULL::timestamptz AS locked_until, "
                 + "NULL::timestamptz AS finished_at, NULL::text AS dead_letter_reason"
-        let query = Query("""
-            SELECT \(Self.summaryColumns(features)), payload::text AS payload, \(queueColumns)
-            FROM execution_tasks WHERE id = $1
-            """, parameters: [id.postgresText], name: "taskDetail")
-        guard let row = try connection.execute(query).first else { return nil }
+        let query: Query = """
+            SELECT \(unescaped: Self.summaryColumns(features)), payload::text AS payload, \(unescaped: queueColumns)
+            FROM execution_tasks WHERE id = \(id)
+            """
+        guard let row = try connection.execute(query.named("taskDetail")).first else { return nil }
         let trail = features.hasLogsTable ? try auditTrail(on: connection, features: features, taskID: id) : []
         return TaskDetail(summary: try Self.summary(row), payload: try row.decodeIfPresent("payload"),
                           availableAt: try row.decodeIfPresent("available_at"), lockedBy: try row.decodeIfPresent("locked_by"),

@@ -56,9 +56,11 @@ public struct TaskActions {
     }
 
     /// Performs `action` as `actor` (see `OperatorIdentity.current()`). Tasks whose state moved
-    /// on are skipped and reported; a single task in the wrong state throws `ActionError`.
+    /// on are skipped and reported; a single task in the wrong state throws `ActionError`, a
+    /// single task that does not exist `TaskNotFound`.
+    /// Times written come from the database's clock, as the routers' leases do, never this host's.
     @discardableResult
-    public func perform(_ action: OperatorAction, actor: String, now: Date = Date()) throws -> ActionReport {
+    public func perform(_ action: OperatorAction, actor: String) throws -> ActionReport {
         switch action {
         case .pauseRouter(let reason):
             try setControl(action: "PAUSE", eventType: nil, actor: actor, reason: reason,
@@ -67,18 +69,18 @@ public struct TaskActions {
             try setControl(action: "RESUME", eventType: nil, actor: actor, reason: nil, change: "global_paused = false")
         case .pauseEventType(let type, let reason):
             try setControl(action: "PAUSE", eventType: type, actor: actor, reason: reason,
-                           change: "paused_event_types = array_append(array_remove(paused_event_types, $1), $1)")
+                           change: "paused_event_types = array_append(array_remove(paused_event_types, \(type.rawValue)), \(type.rawValue))")
         case .resumeEventType(let type):
             try setControl(action: "RESUME", eventType: type, actor: actor, reason: nil,
-                           change: "paused_event_types = array_remove(paused_event_types, $1)")
+                           change: "paused_event_types = array_remove(paused_event_types, \(type.rawValue))")
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
-            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor, now: now) }
+            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
         case .retryMatching(let filter):
             return try connection.transaction { _ in
                 let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
                 guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
-                return try changeTasks(action, ids: ids, actor: actor, now: now)
+                return try changeTasks(action, ids: ids, actor: actor)
             }
         }
         return ActionReport(action: action, changed: [], skipped: [:])
@@ -86,7 +88,7 @@ public struct TaskActions {
 
     // MARK: Tasks
 
-    private func changeTasks(_ action: OperatorAction, ids: [TaskID], actor: String, now: Date) throws -> ActionReport {
+    private func changeTasks(_ action: OperatorAction, ids: [TaskID], actor: String) throws -> ActionReport {
         let allowed = Self.allowedStatuses(for: action)
         let lockQuery: Query = """
             SELECT t.id, t.status, t.event_type,
@@ -113,6 +115,7 @@ public struct TaskActions {
             }
         }
         for id in ids where previous[id] == nil { skipped[id] = "does not exist" }
+        if ids.count == 1, !action.isBulk, previous[ids[0]] == nil { throw TaskNotFound(ids[0]) }
         if ids.count == 1, !action.isBulk, let reason = skipped[ids[0]] {
             throw ActionError(Self.singleTaskMessage(action, id: ids[0], reason: reason, allowed: allowed))
         }
@@ -127,27 +130,27 @@ public struct TaskActions {
         case .retry, .retryMatching:
             (newStatus, event, note) = (.pending, .retryRequested, "Retry requested by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = \(now), locked_by = NULL, locked_until = NULL,
-                    finished_at = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = NOW()
+                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), locked_by = NULL, locked_until = NULL,
+                    finished_at = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .deadLetter(_, let reason):
             (newStatus, event, note) = (.dead, .deadLettered, "Dead-lettered by \(actor): \(reason)")
             update = """
-                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = \(now),
-                    finished_at = \(now), locked_by = NULL, locked_until = NULL, updated_at = NOW()
+                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = now(),
+                    finished_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .hold:
             (newStatus, event, note) = (.held, .held, "Held by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'HELD', updated_at = NOW()
+                UPDATE execution_tasks SET status = 'HELD', updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         case .resume:
             (newStatus, event, note) = (.pending, .resumed, "Resumed by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = \(now), updated_at = NOW()
+                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         default:
@@ -169,7 +172,6 @@ public struct TaskActions {
 
     private static func singleTaskMessage(_ action: OperatorAction, id: TaskID, reason: String, allowed: [TaskStatus]) -> String {
         if reason.hasPrefix("refused") { return "Cannot retry task \(id): \(reason.dropFirst("refused: ".count))." }
-        if reason == "does not exist" { return "Task \(id) does not exist." }
         let names = allowed.map(\.rawValue)
         let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
         return "Cannot \(action.verb) task \(id): it \(reason); only \(list) tasks can be \(action.pastParticiple)."
@@ -192,21 +194,20 @@ public struct TaskActions {
               AND (\(pattern)::text IS NULL OR trade_id ILIKE \(pattern))
             ORDER BY id
             """
-        let query = lock ? Query(base.sql + " FOR UPDATE SKIP LOCKED", parameters: base.parameters) : base
+        let query: Query = lock ? "\(base) FOR UPDATE SKIP LOCKED" : base
         return try connection.execute(query.named("matchTasks")).rows.map { try $0.decode("id", as: TaskID.self) }
     }
 
     // MARK: Router-wide switches
 
-    private func setControl(action: String, eventType: EventType?, actor: String, reason: String?, change: String) throws {
+    /// Applies `change`, an assignment to the control row carrying its own parameters.
+    private func setControl(action: String, eventType: EventType?, actor: String, reason: String?, change: Query) throws {
         try connection.transaction { connection in
-            let typeText = eventType?.rawValue ?? ""
-            // $1 is the event type for the array changes; the other values follow.
-            let update = Query("""
-                UPDATE switchyard_control SET \(change), changed_by = $2, changed_at = now(), reason = $3
-                WHERE id = 1 AND ($1::text IS NOT NULL)
-                """, parameters: [typeText, actor, reason], name: "setControl")
-            try connection.execute(update)
+            let update: Query = """
+                UPDATE switchyard_control SET \(change), changed_by = \(actor), changed_at = now(), reason = \(reason)
+                WHERE id = 1
+                """
+            try connection.execute(update.named("setControl"))
             let log: Query = """
                 INSERT INTO switchyard_control_log (action, event_type, actor, reason)
                 VALUES (\(action), \(eventType?.rawValue), \(actor), \(reason))

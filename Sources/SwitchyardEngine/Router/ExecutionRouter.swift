@@ -111,10 +111,10 @@ public final class ExecutionRouter: @unchecked Sendable {
     public init(settings: ConnectionSettings, configuration: Configuration, connector: any OrderConnector,
                 notifier: TaskNotifier? = nil) throws {
         guard configuration.batchSize >= 1, configuration.concurrency >= 1, configuration.claimLoops >= 1 else {
-            throw ActionError("Batch size, concurrency and claim loops must be 1 or more.")
+            throw ConfigurationError("Batch size, concurrency and claim loops must be 1 or more.")
         }
         guard configuration.lease > configuration.heartbeatInterval else {
-            throw ActionError("The lease must be longer than the heartbeat interval, or tasks in flight would be taken back.")
+            throw ConfigurationError("The lease must be longer than the heartbeat interval, or tasks in flight would be taken back.")
         }
         self.settings = settings
         self.configuration = configuration
@@ -304,7 +304,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private func writeBack(_ outcomes: [TaskOutcome], of tasks: [ClaimedTask], on connection: PGConnection, loop: Int) throws {
         let report = try completer.runOnce(outcomes, of: tasks, on: connection)
         if report.duplicateAcceptances > 0 {
-            record(ActionError("\(report.duplicateAcceptances) acceptance(s) were already recorded; no second order was kept."))
+            record("\(report.duplicateAcceptances) acceptance(s) were already recorded; no second order was kept.")
         }
         lock.withLock {
             counts.succeeded += report.succeeded.count
@@ -358,7 +358,10 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     private func record(_ error: Error) {
-        let text = (error as? DatabaseError)?.message ?? "\(error)"
+        record((error as? DatabaseError)?.message ?? "\(error)")
+    }
+
+    private func record(_ text: String) {
         let handler = lock.withLock {
             let isNew = lastError?.message != text
             lastError = (text, Date())

@@ -41,7 +41,7 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
 
     public func loadTaskDetail(id: TaskID) async throws -> TaskDetail {
         guard let detail = try await client.taskDetail(id: id, queries: queries) else {
-            throw ActionError("Task \(id) does not exist in this database.")
+            throw TaskNotFound(id)
         }
         return detail
     }

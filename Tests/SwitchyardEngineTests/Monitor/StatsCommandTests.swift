@@ -133,7 +133,7 @@ import Testing
               FAILED    2
               DEAD      1
             """,
-            "RATES  last hour: 3 succeeded, 3 failed; now 0.2/s",
+            "RATES  last hour: 3 attempts succeeded, 3 failed; now 0.2 attempts/s",
             """
             ROUTERS
               HOST   PID  HEARTBEAT  STATE            IN-FLIGHT  PROCESSED

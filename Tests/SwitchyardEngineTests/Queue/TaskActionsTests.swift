@@ -45,6 +45,27 @@ import Testing
         #expect(rows == 1)
     }
 
+    /// Every time an action writes is the transaction's `now()`, the same as its `updated_at`:
+    /// the database's clock, never the operator's host's.
+    @Test func actionsStampTimesWithTheDatabaseClock() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let actions = TaskActions(connection: connection)
+        let id = try task(.failed, connection)
+        func stampsMatchUpdatedAt(_ columns: [String]) throws -> Bool {
+            let checks = columns.map { "\($0) = updated_at::timestamptz" }.joined(separator: " AND ")
+            let query: Query = "SELECT \(unescaped: checks) AS same FROM execution_tasks WHERE id = \(id)"
+            return try connection.execute(query).first!.decode("same")
+        }
+        try actions.perform(.retry([id]), actor: "alice@box")
+        #expect(try stampsMatchUpdatedAt(["available_at"]))
+        try actions.perform(.hold([id]), actor: "alice@box")
+        try connection.execute("UPDATE execution_tasks SET available_at = '2000-01-01' WHERE id = \(id)")
+        try actions.perform(.resume([id]), actor: "alice@box")
+        #expect(try stampsMatchUpdatedAt(["available_at"]))
+        try actions.perform(.deadLetter([id], reason: "poison"), actor: "alice@box")
+        #expect(try stampsMatchUpdatedAt(["dead_lettered_at", "finished_at"]))
+    }
+
     @Test func aSingleTaskInTheWrongStateIsAClearError() throws {
         let connection = try TestDatabase.makeMigratedSchema().connect()
         let id = try task(.success, connection)

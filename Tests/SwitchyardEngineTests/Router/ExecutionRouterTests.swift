@@ -255,7 +255,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
     @Test func liveRoutingWithoutAConnectorIsAClearError() throws {
         var configuration = ExecutionRouter.Configuration()
         configuration.mode = .live
-        #expect(throws: ActionError.self) { try ExecutionRouter(settings: ConnectionSettings(), configuration: configuration) }
+        #expect(throws: ConfigurationError.self) { try ExecutionRouter(settings: ConnectionSettings(), configuration: configuration) }
     }
 
     @Test func theDemoAccountsFileParses() throws {

@@ -35,12 +35,36 @@ enum Executable {
     }
 
     /// Runs `switchyard` to completion and returns its exit status and output.
+    ///
+    /// Both pipes are drained at once: reading stdout to its end first would hang as soon as
+    /// the child filled the stderr pipe (64 KiB) and blocked writing to it.
     static func run(_ arguments: [String], environment: [String: String]) throws -> Output {
         let (process, out, err) = try start(arguments, environment: environment)
+        let stderr = BackgroundRead(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr.wait(), as: UTF8.self))
+    }
+}
+
+/// Reads a file handle to its end on a thread of its own.
+private final class BackgroundRead: @unchecked Sendable {
+    // Safe to share: the thread writes `data` once, before signalling `done`; `wait()` reads it
+    // only after `done` is signalled.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+
+    /// Everything read, once the writer closed its end.
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
