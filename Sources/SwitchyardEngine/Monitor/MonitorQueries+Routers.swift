@@ -7,12 +7,12 @@ extension MonitorQueries {
         guard features.hasRoutersTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("switchyard_routers")) }
         let since = now.addingTimeInterval(-config.routerWindow)
         let live = RouterLiveness.condition(at: now, hasLiveUntil: features.hasRouterLiveUntil)
-        let query = Query("""
+        let query: Query = """
             SELECT id, host, pid, started_at, heartbeat_at, stopped_at, dry_run, paused, in_flight, processed,
-                (\(live.sql)) AS live
-            FROM switchyard_routers WHERE heartbeat_at >= $\(live.parameters.count + 1)
+                (\(live)) AS live
+            FROM switchyard_routers WHERE heartbeat_at >= \(since)
             ORDER BY host, pid, id
-            """, parameters: live.parameters + [since.postgresText])
+            """
         return try connection.execute(query.named("recentRouters")).rows.map { row in
             RouterInfo(id: try row.decode("id"), host: try row.decode("host"), pid: try row.decode("pid"),
                        startedAt: try row.decode("started_at"), heartbeatAt: try row.decode("heartbeat_at"),

@@ -16,11 +16,8 @@ public enum RouterLiveness {
     /// server's `now()` in production; a fixed time in tests). `hasLiveUntil` is false on a
     /// schema before migration 7.
     static func condition(at now: Date, hasLiveUntil: Bool) -> Query {
-        let legacy = legacyWindow.milliseconds
-        let promise = hasLiveUntil
-            ? "coalesce(live_until, heartbeat_at + $2 * interval '1 millisecond')"
-            : "heartbeat_at + $2 * interval '1 millisecond'"
-        return Query("stopped_at IS NULL AND \(promise) > $1::timestamptz",
-                     parameters: [now.postgresText, String(legacy)])
+        let legacy: Query = "heartbeat_at + \(legacyWindow.milliseconds) * interval '1 millisecond'"
+        let promise: Query = hasLiveUntil ? "coalesce(live_until, \(legacy))" : legacy
+        return "stopped_at IS NULL AND \(promise) > \(now)::timestamptz"
     }
 }
