@@ -10,6 +10,7 @@ let migrations = [
     "0005_monitor_indexes",
     "0006_attempt_minutes",
     "0007_router_liveness",
+    "0008_queue_upkeep",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -25,6 +25,8 @@ public enum SwitchyardResources {
                   PackageResources._006_attempt_minutes_down_sql),
         migration(7, "router_liveness", PackageResources._007_router_liveness_up_sql,
                   PackageResources._007_router_liveness_down_sql),
+        migration(8, "queue_upkeep", PackageResources._008_queue_upkeep_up_sql,
+                  PackageResources._008_queue_upkeep_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

@@ -35,21 +35,29 @@ public struct TaskQueue {
 
     // MARK: Claim
 
-    /// Prepares a router's session for claims: bitmap scans and JIT compilation off.
+    /// Prepares a router's session for claims and completions: bitmap scans, sequential scans
+    /// (where an index serves) and JIT compilation off.
     ///
     /// On a table whose statistics are stale (a fresh queue hit by a burst, before autovacuum
     /// analyzes it), the planner otherwise reads every eligible task, sorts them and checks the
     /// EXIT-after-ENTRY rule for each (seconds per claim at 20,000 tasks) instead of walking the
     /// claimable index in order and stopping after `limit` rows (well under a millisecond).
+    /// On a table of some hundred thousand rows it also prefers to find a completion's 500
+    /// tasks by hashing a scan of the whole table (milliseconds per batch, growing with the
+    /// table) over 500 primary-key lookups. Every statement of this session has an index that
+    /// serves it, so sequential scans are only a last resort here.
     /// The same stale estimates push the claim's cost past `jit_above_cost`: JIT then compiles
     /// it for 30 to 1,000 ms per claim, for a statement that runs in about one.
     public func prepareSessionForClaims() throws {
-        try connection.execute(Query("SET enable_bitmapscan = off", parameters: [], name: "prepareSessionForClaims"))
-        try connection.execute(Query("SET jit = off", parameters: [], name: "prepareSessionForClaims"))
+        for setting in ["enable_bitmapscan = off", "enable_seqscan = off", "jit = off"] {
+            try connection.execute(Query("SET \(unescaped: setting)").named("prepareSessionForClaims"))
+        }
     }
 
     /// Claims up to `limit` eligible tasks in one statement: RUNNING, leased to `routerID` until
-    /// the server's `now()` plus `lease`, attempts + 1. Skips paused event types (or everything under a global pause),
+    /// the server's `now()` plus `lease`, attempts + 1. `last_attempt_at` is `clock_timestamp()`,
+    /// read after the statement's snapshot: `now()` is when the transaction began, which can be
+    /// before the commit of the ENTRY whose completion made an EXIT claimable. Skips paused event types (or everything under a global pause),
     /// and an EXIT while an earlier ENTRY of its trade is unfinished.
     ///
     /// Accounts that already accepted are looked up only from the second attempt on: an
@@ -59,36 +67,8 @@ public struct TaskQueue {
     /// queue not yet analyzed: seconds per claim at 10,000 tasks).
     public func claim(limit: Int, routerID: String, lease: Duration) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
-        let query: Query = """
-            UPDATE execution_tasks AS t
-            SET status = 'RUNNING', attempts = t.attempts + 1, last_attempt_at = NOW(), updated_at = NOW(),
-                locked_by = \(routerID), locked_until = now() + \(lease.milliseconds) * interval '1 millisecond'
-            FROM (SELECT c.id FROM execution_tasks AS c
-                  WHERE c.status IN ('PENDING', 'RETRYING') AND c.available_at <= now()
-                    AND NOT (SELECT global_paused FROM switchyard_control WHERE id = 1)
-                    AND c.event_type <> ALL ((SELECT paused_event_types FROM switchyard_control WHERE id = 1)::text[])
-                    AND (c.event_type <> 'EXIT' OR NOT EXISTS (
-                         SELECT 1 FROM execution_tasks AS e
-                         WHERE e.trade_id = c.trade_id AND e.event_type = 'ENTRY' AND e.id < c.id
-                           AND e.status IN ('PENDING', 'RUNNING', 'RETRYING', 'HELD')))
-                  ORDER BY c.available_at, c.id
-                  LIMIT \(limit) FOR UPDATE SKIP LOCKED) AS claimable
-            WHERE t.id = claimable.id
-            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts,
-                CASE WHEN t.attempts > 1 THEN to_json(ARRAY(
-                    SELECT l.account FROM execution_logs AS l
-                    WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL))::text
-                END AS accepted,
-                CASE WHEN t.event_type = 'EXIT' THEN to_json(ARRAY(
-                    SELECT DISTINCT l.account
-                    FROM (SELECT e.id FROM execution_tasks AS e
-                          WHERE e.trade_id = t.trade_id AND e.event_type = 'ENTRY' AND e.id < t.id OFFSET 0) AS entry
-                    CROSS JOIN LATERAL (SELECT l.account FROM execution_logs AS l
-                                        WHERE l.task_id = entry.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS'
-                                          AND l.account IS NOT NULL OFFSET 0) AS l))::text
-                END AS entry_accepted
-            """
-        let rows = try connection.execute(query.named("claimAvailableTasks")).rows
+        let query = Self.claimQuery(limit: limit, routerID: routerID, lease: lease)
+        let rows = try connection.execute(query).rows
         return try rows.map { row in
             ClaimedTask(id: try row.decode("id"), tradeID: try row.decode("trade_id"),
                         eventType: try row.decode("event_type"), payload: try row.decodeIfPresent("payload"),
@@ -141,30 +121,12 @@ public struct TaskQueue {
             planned[outcome.taskID] = status
         }
         let logs = outcomes.flatMap(\.logs)
-        let (logTasks, logStatuses, logCodes) = (logs.map(\.taskID), logs.map(\.status.rawValue), logs.map(\.responseCode))
-        let (logMessages, logAccounts, logDurations) = (logs.map(\.message), logs.map(\.account), logs.map(\.durationMilliseconds))
-        let query: Query = """
-            WITH logged AS (
-                INSERT INTO execution_logs (task_id, status, response_code, response_body, event, account, router_id, actor, duration_ms)
-                SELECT u.task_id, u.status, u.code, u.body, 'ATTEMPT', u.account, \(routerID), \(routerID), u.duration
-                FROM unnest(\(logTasks)::int[], \(logStatuses)::text[], \(logCodes)::int[],
-                            \(logMessages)::text[], \(logAccounts)::text[], \(logDurations)::int[])
-                     AS u(task_id, status, code, body, account, duration)
-                ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING
-                RETURNING 1),
-            written AS (
-                UPDATE execution_tasks AS t
-                SET status = r.status, last_error = r.last_error,
-                    available_at = coalesce(now() + r.delay_ms * interval '1 millisecond', t.available_at),
-                    locked_by = NULL, locked_until = NULL, updated_at = NOW(),
-                    finished_at = CASE WHEN r.status IN ('SUCCESS', 'FAILED') THEN now() END
-                FROM unnest(\(ids)::int[], \(attempts)::int[], \(statuses)::text[], \(errors)::text[], \(delays)::int[])
-                     AS r(id, attempts, status, last_error, delay_ms)
-                WHERE t.id = r.id AND t.locked_by = \(routerID) AND t.attempts = r.attempts
-                RETURNING t.id)
-            SELECT (SELECT count(*) FROM logged) AS logged, (SELECT array_agg(id) FROM written)::text AS written
-            """
-        let row = try connection.execute(query.named("completeTasks")).first
+        let rows = CompletionRows(
+            taskIDs: ids, attempts: attempts, statuses: statuses, errors: errors, delays: delays,
+            logTaskIDs: logs.map(\.taskID), logStatuses: logs.map(\.status.rawValue), logCodes: logs.map(\.responseCode),
+            logMessages: logs.map(\.message), logAccounts: logs.map(\.account), logDurations: logs.map(\.durationMilliseconds))
+        let query = Self.completionQuery(rows, routerID: routerID)
+        let row = try connection.execute(query).first
         let logged = try row?.decode("logged", as: Int.self) ?? 0
         let written = Set(PostgresArray.parse(row?["written"] ?? "{}").compactMap { $0.flatMap { Int($0) }.map { TaskID($0) } })
         var report = CompletionReport(duplicateAcceptances: logs.count - logged)
@@ -177,6 +139,73 @@ public struct TaskQueue {
             }
         }
         return report
+    }
+
+    /// The claim statement, as `claim` runs it (and `RouterBenchmarkSQL` hands it to pgbench).
+    package static func claimQuery(limit: Int, routerID: String, lease: Duration) -> Query {
+        let query: Query = """
+            UPDATE execution_tasks AS t
+            SET status = 'RUNNING', attempts = t.attempts + 1, last_attempt_at = clock_timestamp(), updated_at = NOW(),
+                locked_by = \(routerID), locked_until = now() + \(lease.milliseconds) * interval '1 millisecond'
+            FROM (SELECT c.id FROM execution_tasks AS c
+                  WHERE c.status IN ('PENDING', 'RETRYING') AND c.available_at <= now()
+                    AND NOT (SELECT global_paused FROM switchyard_control WHERE id = 1)
+                    AND c.event_type <> ALL ((SELECT paused_event_types FROM switchyard_control WHERE id = 1)::text[])
+                    AND (c.event_type <> 'EXIT' OR NOT EXISTS (
+                         SELECT 1 FROM execution_tasks AS e
+                         WHERE e.trade_id = c.trade_id AND e.event_type = 'ENTRY' AND e.id < c.id
+                           AND e.status IN ('PENDING', 'RUNNING', 'RETRYING', 'HELD')))
+                  ORDER BY c.available_at, c.id
+                  LIMIT \(limit) FOR UPDATE SKIP LOCKED) AS claimable
+            WHERE t.id = claimable.id
+            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts,
+                CASE WHEN t.attempts > 1 THEN to_json(ARRAY(
+                    SELECT l.account FROM execution_logs AS l
+                    WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL))::text
+                END AS accepted,
+                CASE WHEN t.event_type = 'EXIT' THEN to_json(ARRAY(
+                    SELECT DISTINCT l.account
+                    FROM (SELECT e.id FROM execution_tasks AS e
+                          WHERE e.trade_id = t.trade_id AND e.event_type = 'ENTRY' AND e.id < t.id OFFSET 0) AS entry
+                    CROSS JOIN LATERAL (SELECT l.account FROM execution_logs AS l
+                                        WHERE l.task_id = entry.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS'
+                                          AND l.account IS NOT NULL OFFSET 0) AS l))::text
+                END AS entry_accepted
+            """
+        return query.named("claimAvailableTasks")
+    }
+
+    /// What one write-back writes: a row per task and a row per account result, as arrays.
+    package struct CompletionRows {
+        var taskIDs: [TaskID], attempts: [Int], statuses: [String], errors: [String?], delays: [Int?]
+        var logTaskIDs: [TaskID], logStatuses: [String], logCodes: [Int?], logMessages: [String], logAccounts: [String?]
+        var logDurations: [Int?]
+    }
+
+    /// The completion statement, as `complete` runs it (and `RouterBenchmarkSQL` hands it to pgbench).
+    package static func completionQuery(_ rows: CompletionRows, routerID: String) -> Query {
+        let query: Query = """
+            WITH logged AS (
+                INSERT INTO execution_logs (task_id, status, response_code, response_body, event, account, router_id, actor, duration_ms)
+                SELECT u.task_id, u.status, u.code, u.body, 'ATTEMPT', u.account, \(routerID), \(routerID), u.duration
+                FROM unnest(\(rows.logTaskIDs)::int[], \(rows.logStatuses)::text[], \(rows.logCodes)::int[],
+                            \(rows.logMessages)::text[], \(rows.logAccounts)::text[], \(rows.logDurations)::int[])
+                     AS u(task_id, status, code, body, account, duration)
+                ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING
+                RETURNING 1),
+            written AS (
+                UPDATE execution_tasks AS t
+                SET status = r.status, last_error = r.last_error,
+                    available_at = coalesce(now() + r.delay_ms * interval '1 millisecond', t.available_at),
+                    locked_by = NULL, locked_until = NULL, updated_at = NOW(),
+                    finished_at = CASE WHEN r.status IN ('SUCCESS', 'FAILED') THEN now() END
+                FROM unnest(\(rows.taskIDs)::int[], \(rows.attempts)::int[], \(rows.statuses)::text[], \(rows.errors)::text[], \(rows.delays)::int[])
+                     AS r(id, attempts, status, last_error, delay_ms)
+                WHERE t.id = r.id AND t.locked_by = \(routerID) AND t.attempts = r.attempts
+                RETURNING t.id)
+            SELECT (SELECT count(*) FROM logged) AS logged, (SELECT array_agg(id) FROM written)::text AS written
+            """
+        return query.named("completeTasks")
     }
 
     // MARK: Leases

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+
+/// The router's hot statements keep their good plans whatever the statistics say: planned on a
+/// queue that was never analyzed and holds thousands of RUNNING tasks (the state a busy queue is
+/// in before autovacuum catches up), no nested loop has the batch on its inner side.
+@Suite(.database) struct HotStatementPlanTests {
+    @Test func theClaimAndTheCompletionAreNeverQuadraticOnATableNeverAnalyzed() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try connection.execute("ALTER TABLE execution_tasks SET (autovacuum_enabled = false)")
+        try connection.execute("ALTER TABLE execution_logs SET (autovacuum_enabled = false)")
+        let queue = TaskQueue(connection: connection)
+        for chunk in 0..<3 {
+            try queue.enqueue(DemoTraffic.trades(count: 2000, firstNumber: chunk * 2000))
+        }
+        // Thousands in flight under other routers.
+        for router in ["a", "b", "c", "d"] { _ = try queue.claim(limit: 1000, routerID: router, lease: .seconds(60)) }
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") >= 3000)
+        #expect(try connection.count("""
+            SELECT count(*) AS n FROM pg_stat_user_tables
+            WHERE relid = 'execution_tasks'::regclass AND last_analyze IS NULL AND last_autoanalyze IS NULL
+            """) == 1)
+        try queue.prepareSessionForClaims()
+
+        let claim = TaskQueue.claimQuery(limit: 500, routerID: "planner", lease: .seconds(10))
+        let claimPlan = try plan(of: claim, on: connection)
+        #expect(nestedLoopsWithABatchInside(claimPlan).isEmpty, "\(claimPlan)")
+
+        let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
+        let ids: [TaskID] = try running.map { try $0.decode("id") }
+        let attempts: [Int] = try running.map { try $0.decode("attempts") }
+        let rows = TaskQueue.CompletionRows(
+            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
+            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
+            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
+            logDurations: ids.map { _ in 0 })
+        let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
+        #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
+        // The completion finds its tasks by primary key, not by a scan of what is RUNNING.
+        #expect(completionPlan.contains("execution_tasks_pkey"), "\(completionPlan)")
+    }
+
+    /// The plan of `query` (not run), as JSON text.
+    func plan(of query: Query, on connection: PGConnection) throws -> String {
+        let explain = Query("EXPLAIN (FORMAT JSON) " + query.sql, parameters: query.parameters)
+        return try connection.execute(explain).rows.compactMap { $0["QUERY PLAN"] }.joined()
+    }
+
+    /// Nested loops whose inner side is not an index lookup: a scan of a batch (a function
+    /// scan of the unnest, a CTE, a subquery, a materialised set) repeated for every outer row.
+    func nestedLoopsWithABatchInside(_ json: String) -> [String] {
+        guard let parsed = try? ParsedJSON.parse(json) else { return ["unparsable plan"] }
+        var found: [String] = []
+        func visit(_ node: ParsedJSON) {
+            switch node {
+            case .array(let items):
+                items.forEach(visit)
+            case .object(let fields):
+                if case .string("Nested Loop")? = fields["Node Type"], case .array(let children)? = fields["Plans"] {
+                    for child in children {
+                        guard case .object(let inner) = child, case .string("Inner")? = inner["Parent Relationship"],
+                              case .string(let type)? = inner["Node Type"] else { continue }
+                        if !["Index Scan", "Index Only Scan", "Result"].contains(type) { found.append(type) }
+                    }
+                }
+                fields.values.forEach(visit)
+            default:
+                break
+            }
+        }
+        visit(parsed)
+        return found
+    }
+}
