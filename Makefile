@@ -40,7 +40,8 @@ bench-monitor: deps
 bench-dashboard: deps
 	@scripts/bench-dashboard.sh
 
-# The router's drain rate and pick-up latency, beside a pgbench ceiling: scripts/bench-router.sh.
+# The router's drain rate (defaults, tuned, five in a row), beside PgQueuer and pgbench running the
+# router's own SQL, and its pick-up latency (a benchmark, not a test): scripts/bench-router.sh.
 .PHONY: bench-router
 bench-router: deps
 	@scripts/bench-router.sh all

@@ -1,34 +1,37 @@
 #!/usr/bin/env bash
-# `make bench-router`: how fast one router drains the queue and how soon it picks up a task.
-# A benchmark, not a test: it prints figures and asserts nothing about speed.
+# `make bench-router`: how fast the router drains the queue, beside PgQueuer and pgbench
+# running the router's own SQL, and how soon it picks up a task. A benchmark, not a test: it
+# prints figures and asserts nothing about speed.
 #
-#   scripts/bench-router.sh [all|drain|pickup|ceiling|destroy]     (default: all)
+#   scripts/bench-router.sh [all|drain|steady|pgqueuer|ceiling|pickup|destroy]   (default: all)
 #
-# all      (or one part of it) a private cluster in .pgbench-router/ (git-ignored); the release build of
-#          `switchyard`; then, each on a fresh database:
-#            drain    TASKS (default 100,000) dry-run tasks (ENTRY/EXIT pairs, the three demo
-#                     accounts, no injected latency) with one router process; RUNS (default 3)
-#                     times; median tasks/s. Tuned (BATCH, CLAIM_LOOPS) and with one claim loop.
-#            seed     the same router with the seed system's settings (poll 2 s, batch 20) over
-#                     SEED_TASKS (default 20,000) tasks.
-#            pick-up  an idle router; PICKUPS (default 500) tasks inserted one by one, 10 ms
-#                     apart; enqueue-to-claim latency (created_at to last_attempt_at) p50/p99.
-#            ceiling  pgbench, no router: the router's claim statement, then the audit rows
-#                     (three per task) and the guarded status update in one transaction;
-#                     batch PGBENCH_BATCH (default 200), 2 clients; timed to the last completion.
-#          Output goes to stdout and bench-results/router-<time>.txt (git-ignored), with the
-#          load average before each part (the machine may be shared). BENCH_DEBUG=1 prints
-#          the raw timestamps of the pgbench runs.
-# destroy  stop the cluster and remove its folder.
+# Everything runs on a private cluster in .pgbench-router/ (git-ignored) with the release
+# build, each drain on a fresh database unless said otherwise:
+#   drain     TASKS (default 100,000) dry-run tasks (ENTRY/EXIT pairs, no injected latency),
+#             RUNS (default 3) times each, median tasks/s: `switchyard router` with no tuning
+#             flag and one account; tuned (TUNED, default "--batch-size 1000 --claim-loops 3")
+#             with one account and with the three demo accounts.
+#   steady    five tuned drains of TASKS in a row on one database, no manual VACUUM or ANALYZE
+#             (autovacuum as migration 8 sets it): each rate and slowest / fastest.
+#   pgqueuer  PgQueuer 1.6 (PyPI, in .bench-venv/), a no-op entrypoint, batch_size 20,
+#             PGQ_JOBS (default 20,000) jobs; and `switchyard router` with its defaults, one
+#             account, on as many tasks, on the same server: RUNS each, medians and the ratio.
+#   ceiling   pgbench, no router, 2 clients, batch PGBENCH_BATCH (default 200): the engine's own
+#             claim and completion (`switchyard bench-sql engine`, one and three accounts), and
+#             the minimal single statement per batch (`switchyard bench-sql minimal`).
+#   pickup    an idle router with its defaults; PICKUPS (default 500) tasks inserted one by one,
+#             10 ms apart; enqueue to claim (created_at to last_attempt_at) p50 / p99 / max.
+# A summary with the ratios ends the output. Output goes to stdout and
+# bench-results/router-<time>.txt (git-ignored), with the load average before each part.
+# destroy   stop the cluster and remove its folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 dir="$project/.pgbench-router"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
-batch=${BATCH:-500}
-loops=${CLAIM_LOOPS:-2}
-seed_tasks=${SEED_TASKS:-20000}
+tuned=${TUNED:---batch-size 1000 --claim-loops 3}
+pgq_jobs=${PGQ_JOBS:-20000}
 pickups=${PICKUPS:-500}
 pgbench_batch=${PGBENCH_BATCH:-200}
 results="$project/bench-results"
@@ -37,12 +40,14 @@ bindir=$(pg_config --bindir 2>/dev/null || true)
 bin="$project/.build/release/switchyard"
 
 part=${1:-all}
-case "$part" in all|drain|pickup|ceiling|destroy) ;; *) echo "usage: $0 [all|drain|pickup|ceiling|destroy]" >&2; exit 64 ;; esac
+case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|destroy) ;;
+    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|destroy]" >&2; exit 64 ;; esac
 if [ "$part" = destroy ]; then
     scripts/pg.sh stop "$dir" || true
     rm -rf "$dir"
     exit 0
 fi
+wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 
 mkdir -p "$results"
 out="$results/router-$(date -u +%Y%m%dT%H%M%SZ).txt"
@@ -53,6 +58,7 @@ load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) at $(date
 sql() { "$bindir/psql" "$1" -v ON_ERROR_STOP=1 -qAt "${@:2}"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 now() { date +%s.%N; }
+declare -A summary
 
 url=$(scripts/pg.sh start "$dir")
 # Room for a burst without a checkpoint in the middle of a run; written once, then a restart.
@@ -64,42 +70,80 @@ fi
 
 say "building the release binary"
 swift build -c release --product switchyard 2>&1 | tail -1
+one_account="$dir/one-account.json"
+echo '{"accounts": [{"name": "solo", "point_value": 50, "risk_per_trade": 1000, "max_contracts": 5}]}' >"$one_account"
 
-# A fresh, migrated database; sets db.
+# A fresh, migrated database named $1 (default bench_router); sets db.
 fresh() {
-    sql "$url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS bench_router" -c "CREATE DATABASE bench_router"
-    db=${url/\/switchyard\?//bench_router?}
+    local name=${1:-bench_router}
+    sql "$url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+    db=${url/\/switchyard\?//$name?}
     DATABASE_URL=$db "$bin" migrate up >/dev/null
 }
 
-# fresh, then $1 tasks (ENTRY/EXIT pairs) and a checkpoint, so the run starts clean.
-fill() {
-    fresh
+# $1 more tasks (ENTRY/EXIT pairs), then a checkpoint, so the run starts clean.
+enqueue() {
     DATABASE_URL=$db "$bin" enqueue --synthetic $(($1 / 2)) >/dev/null
     sql "$db" -c "CHECKPOINT"
 }
 
 check_all_succeeded() {
-    local done; done=$(sql "$db" -c "SELECT count(*) FROM execution_tasks WHERE status = 'SUCCESS'")
-    [ "$done" = "$1" ] || { say "only $done of $1 tasks succeeded"; exit 1; }
+    local left; left=$(sql "$db" -c "SELECT count(*) FROM execution_tasks WHERE status <> 'SUCCESS'")
+    [ "$left" = 0 ] || { say "$left tasks did not succeed"; exit 1; }
 }
 
-# drain LABEL TASKS ROUTER-ARGS...: RUNS drains, each rate printed, then the median.
+# One drain of what is queued in $db: prints the rate; ROUTER-ARGS follow the count.
+drain_once() {
+    local count=$1; shift
+    local started; started=$(now)
+    DATABASE_URL=$db "$bin" router --exit-when-idle "$@" 2>"$dir/router.log"
+    local elapsed; elapsed=$(echo "$(now) - $started" | bc -l)
+    grep -h "error:" "$dir/router.log" | sed 's/^/  router: /' || true
+    check_all_succeeded
+    echo "$count / $elapsed" | bc -l
+}
+
+# drain KEY LABEL TASKS ROUTER-ARGS...: RUNS drains on fresh databases, then the median.
 drain() {
-    local label=$1 count=$2; shift 2
+    local key=$1 label=$2 count=$3; shift 3
     local rates=()
     for run in $(seq 1 "$runs"); do
-        fill "$count"
-        local started; started=$(now)
-        DATABASE_URL=$db "$bin" router --exit-when-idle --router-id "bench-$run" "$@" 2>"$dir/router.log"
-        grep -h "error:" "$dir/router.log" | sed 's/^/  router: /' || true
-        local elapsed; elapsed=$(echo "$(now) - $started" | bc -l)
-        check_all_succeeded "$count"
-        local rate; rate=$(echo "$count / $elapsed" | bc -l)
+        fresh
+        enqueue "$count"
+        local rate; rate=$(drain_once "$count" --router-id "bench-$run" "$@")
         rates+=("$rate")
-        printf '  %-34s run %d: %6d tasks in %6.2f s = %7.0f tasks/s\n' "$label" "$run" "$count" "$elapsed" "$rate"
+        printf '  %-46s run %d: %7.0f tasks/s\n' "$label" "$run" "$rate"
     done
-    printf '  %-34s median of %d: %7.0f tasks/s\n' "$label" "$runs" "$(printf '%s\n' "${rates[@]}" | median)"
+    summary[$key]=$(printf '%.0f' "$(printf '%s\n' "${rates[@]}" | median)")
+    printf '  %-46s median of %d: %7.0f tasks/s\n' "$label" "$runs" "${summary[$key]}"
+}
+
+# pgbench_drain KEY LABEL SCRIPT-ARGS...: the script `switchyard bench-sql` prints, 2 clients,
+# RUNS times on fresh databases of TASKS tasks, timed to the last completion.
+pgbench_drain() {
+    local key=$1 label=$2; shift 2
+    local script; script=$(mktemp /tmp/bench-router-pgbench.XXXXXX.sql)
+    "$bin" bench-sql "$@" --batch "$pgbench_batch" >"$script"
+    # Enough transactions for every task, and some to spare for claims that found EXITs waiting.
+    local per_client=$(( tasks / pgbench_batch / 2 * 3 / 2 + 10 ))
+    local rates=()
+    for run in $(seq 1 "$runs"); do
+        fresh
+        enqueue "$tasks"
+        local started; started=$(now)
+        PGOPTIONS="-c jit=off -c enable_bitmapscan=off -c enable_seqscan=off" \
+            "$bindir/pgbench" -n -M extended -c 2 -j 2 -t "$per_client" -f "$script" "$db" >"$dir/pgbench.log" 2>&1 \
+            || { tail -5 "$dir/pgbench.log"; exit 1; }
+        check_all_succeeded
+        # Up to the last completion: the spare transactions at the end, which find nothing, do not count.
+        local finished; finished=$(sql "$db" -c "SELECT extract(epoch FROM max(finished_at)) FROM execution_tasks")
+        local rate; rate=$(echo "$tasks / ($finished - $started)" | bc -l)
+        rates+=("$rate")
+        printf '  %-46s run %d: %7.0f tasks/s\n' "$label" "$run" "$rate"
+    done
+    summary[$key]=$(printf '%.0f' "$(printf '%s\n' "${rates[@]}" | median)")
+    printf '  %-46s median of %d: %7.0f tasks/s\n' "$label" "$runs" "${summary[$key]}"
+    rm -f "$script"
 }
 
 # pickup LABEL ROUTER-ARGS...: an idle router, PICKUPS single inserts 10 ms apart.
@@ -122,94 +166,74 @@ pickup() {
                round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2),
                round(max(ms)::numeric, 2)
         FROM (SELECT extract(epoch FROM last_attempt_at - created_at) * 1000 AS ms FROM execution_tasks) AS latency" |
-        { read -r p50 p99 max; printf '  %-34s %d tasks: p50 %s ms, p99 %s ms, max %s ms\n' "$label" "$pickups" "$p50" "$p99" "$max"; }
+        { read -r p50 p99 max; printf '  %-46s %d tasks: p50 %s ms, p99 %s ms, max %s ms\n' "$label" "$pickups" "$p50" "$p99" "$max"; }
 }
 
-# The ceiling: the same SQL with no router around it.
-ceiling() {
-    local script; script=$(mktemp /tmp/bench-router-pgbench.XXXXXX.sql)
-    cat >"$script" <<SQL
-UPDATE execution_tasks AS t
-SET status = 'RUNNING', attempts = t.attempts + 1, last_attempt_at = NOW(), updated_at = NOW(),
-    locked_by = 'pgbench-' || :client_id, locked_until = now() + interval '10 seconds'
-FROM (SELECT c.id FROM execution_tasks AS c
-      WHERE c.status IN ('PENDING', 'RETRYING') AND c.available_at <= now()
-        AND NOT (SELECT global_paused FROM switchyard_control WHERE id = 1)
-        AND c.event_type <> ALL ((SELECT paused_event_types FROM switchyard_control WHERE id = 1)::text[])
-        AND (c.event_type <> 'EXIT' OR NOT EXISTS (
-             SELECT 1 FROM execution_tasks AS e
-             WHERE e.trade_id = c.trade_id AND e.event_type = 'ENTRY' AND e.id < c.id
-               AND e.status IN ('PENDING', 'RUNNING', 'RETRYING', 'HELD')))
-      ORDER BY c.available_at, c.id
-      LIMIT $pgbench_batch FOR UPDATE SKIP LOCKED) AS claimable
-WHERE t.id = claimable.id
-RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts,
-    CASE WHEN t.attempts > 1 THEN to_json(ARRAY(
-        SELECT l.account FROM execution_logs AS l
-        WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL))::text
-    END AS accepted,
-    CASE WHEN t.event_type = 'EXIT' THEN to_json(ARRAY(
-        SELECT DISTINCT l.account
-        FROM (SELECT e.id FROM execution_tasks AS e
-              WHERE e.trade_id = t.trade_id AND e.event_type = 'ENTRY' AND e.id < t.id OFFSET 0) AS entry
-        CROSS JOIN LATERAL (SELECT l.account FROM execution_logs AS l
-                            WHERE l.task_id = entry.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS'
-                              AND l.account IS NOT NULL OFFSET 0) AS l))::text
-    END AS entry_accepted;
-BEGIN;
-INSERT INTO execution_logs (task_id, status, response_code, response_body, event, account, router_id, actor, duration_ms)
-SELECT t.id, 'SUCCESS', 200, 'dry-run: BUY 1 contract at 4150.25 accepted (switchyard-' || t.id || '-' || a.account || ')',
-       'ATTEMPT', a.account, 'pgbench-' || :client_id, 'pgbench-' || :client_id, 0
-FROM execution_tasks AS t CROSS JOIN (VALUES ('demo-es'), ('demo-mes'), ('demo-nq')) AS a(account)
-WHERE t.status = 'RUNNING' AND t.locked_by = 'pgbench-' || :client_id
-ORDER BY t.id
-ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING;
-UPDATE execution_tasks SET status = 'SUCCESS', last_error = NULL, locked_by = NULL, locked_until = NULL,
-    updated_at = NOW(), finished_at = now()
-WHERE status = 'RUNNING' AND locked_by = 'pgbench-' || :client_id;
-COMMIT;
-SQL
-    local rates=()
-    # Enough transactions for every task, and some to spare for claims that found EXITs waiting.
-    local per_client=$(( tasks / pgbench_batch / 2 * 3 / 2 + 10 ))
-    for run in $(seq 1 "$runs"); do
-        fill "$tasks"
-        local started; started=$(now)
-        PGOPTIONS="-c jit=off -c enable_bitmapscan=off" "$bindir/pgbench" -n -c 2 -j 2 -t "$per_client" -f "$script" "$db" >/dev/null 2>&1
-        check_all_succeeded "$tasks"
-        # Up to the last completion: the spare transactions at the end, which find nothing, do not count.
-        local finished; finished=$(sql "$db" -c "SELECT extract(epoch FROM max(finished_at)) FROM execution_tasks")
-        local elapsed; elapsed=$(echo "$finished - $started" | bc -l)
-        [ -n "${BENCH_DEBUG:-}" ] && say "started $started, last completion $finished, pgbench ended $(now)"
-        local rate; rate=$(echo "$tasks / $elapsed" | bc -l)
-        rates+=("$rate")
-        printf '  %-34s run %d: %6d tasks in %6.2f s = %7.0f tasks/s\n' "pgbench, batch $pgbench_batch, 2 clients" "$run" "$tasks" "$elapsed" "$rate"
-    done
-    printf '  %-34s median of %d: %7.0f tasks/s\n' "pgbench, batch $pgbench_batch, 2 clients" "$runs" "$(printf '%s\n' "${rates[@]}" | median)"
-    rm -f "$script"
+ratio() { # ratio A B: A / B with two decimals, or "n/a"
+    if [ -n "${summary[$1]:-}" ] && [ -n "${summary[$2]:-}" ]; then printf '%.2f' "$(echo "${summary[$1]} / ${summary[$2]}" | bc -l)"; else echo "n/a"; fi
 }
 
 say "switchyard router benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, PostgreSQL $(sql "$url" -c "SHOW server_version")"
-if [ "$part" = all ] || [ "$part" = drain ]; then
-    say "drain: $tasks dry-run tasks (ENTRY/EXIT pairs), 3 demo accounts (3 audit rows per task), no injected latency"
+say "tuned means: $tuned"
+if wants drain; then
+    say "drain: $tasks dry-run tasks (ENTRY/EXIT pairs), no injected latency, a fresh database each run"
     load
-    drain "tuned: batch $batch, $loops claim loops" "$tasks" --batch-size "$batch" --claim-loops "$loops"
+    drain defaults "defaults, 1 account" "$tasks" --accounts "$one_account"
     load
-    drain "tuned: batch $batch, 1 claim loop" "$tasks" --batch-size "$batch" --claim-loops 1
+    drain tuned1 "tuned, 1 account" "$tasks" $tuned --accounts "$one_account"
     load
-    drain "seed settings: poll 2 s, batch 20" "$seed_tasks" --poll-interval 2 --batch-size 20
+    drain tuned3 "tuned, 3 demo accounts" "$tasks" $tuned
 fi
-if [ "$part" = all ] || [ "$part" = pickup ]; then
+if wants steady; then
     load
-    say "pick-up: enqueue to claim, idle router, $pickups tasks inserted one by one 10 ms apart"
-    pickup "tuned: batch $batch, $loops claim loops" --batch-size "$batch" --claim-loops "$loops"
-    pickup "seed settings: poll 2 s, batch 20" --poll-interval 2 --batch-size 20
+    say "steady: five tuned drains of $tasks tasks in a row on one database, 1 account, no manual VACUUM or ANALYZE"
+    fresh
+    steady=()
+    for run in 1 2 3 4 5; do
+        enqueue "$tasks"
+        rate=$(drain_once "$tasks" --router-id "steady-$run" $tuned --accounts "$one_account")
+        steady+=("$rate")
+        printf '  %-46s run %d: %7.0f tasks/s (table: %s tasks)\n' "tuned, 1 account, same database" "$run" "$rate" "$(sql "$db" -c "SELECT count(*) FROM execution_tasks")"
+    done
+    slowest=$(printf '%s\n' "${steady[@]}" | sort -g | head -1)
+    fastest=$(printf '%s\n' "${steady[@]}" | sort -g | tail -1)
+    summary[steady]=$(echo "$slowest / $fastest" | bc -l)
+    printf '  %-46s %.2f (aim: at least 0.80)\n' "slowest / fastest" "${summary[steady]}"
 fi
-if [ "$part" = all ] || [ "$part" = ceiling ]; then
+if wants pgqueuer; then
     load
-    say "ceiling: pgbench, no router"
-    ceiling
+    say "pgqueuer: $pgq_jobs jobs, a no-op entrypoint, batch_size 20; then switchyard's defaults on $pgq_jobs tasks, 1 account"
+    python=$(scripts/bench/pgqueuer-setup.sh)
+    fresh bench_pgqueuer
+    "$python" scripts/bench/pgqueuer-drain.py --dsn "$db" --jobs "$pgq_jobs" --batch-size 20 --runs "$runs" | tee "$dir/pgqueuer.log" | sed 's/^/  /'
+    summary[pgqueuer]=$(printf '%.0f' "$(sed -n 's/^pgqueuer_jobs_per_second=//p' "$dir/pgqueuer.log" | median)")
+    printf '  %-46s median of %d: %7.0f jobs/s\n' "PgQueuer, batch_size 20" "$runs" "${summary[pgqueuer]}"
+    drain defaults_small "switchyard defaults, 1 account" "$pgq_jobs" --accounts "$one_account"
+fi
+if wants ceiling; then
+    load
+    say "ceiling: pgbench, no router, 2 clients, batch $pgbench_batch, $tasks tasks"
+    pgbench_drain engine1 "engine's claim + completion, 1 account" engine --accounts 1
+    pgbench_drain engine3 "engine's claim + completion, 3 accounts" engine --accounts 3
+    pgbench_drain minimal "minimal: one statement per batch" minimal
+fi
+if wants pickup; then
+    load
+    say "pick-up: enqueue to claim, an idle router with its defaults, $pickups tasks inserted one by one 10 ms apart"
+    pickup "defaults, 1 account" --accounts "$one_account"
 fi
 load
+say "summary (medians, tasks/s):"
+printf '  %-58s %s\n' \
+    "defaults, 1 account" "${summary[defaults]:-n/a}" \
+    "tuned, 1 account" "${summary[tuned1]:-n/a}" \
+    "tuned, 3 accounts" "${summary[tuned3]:-n/a}" \
+    "pgbench, engine SQL, 1 account / 3 accounts" "${summary[engine1]:-n/a} / ${summary[engine3]:-n/a}" \
+    "pgbench, minimal single statement" "${summary[minimal]:-n/a}" \
+    "switchyard defaults / PgQueuer ($pgq_jobs each; aim 2.5)" "$(ratio defaults_small pgqueuer)" \
+    "tuned router / pgbench engine SQL, 1 account (aim 0.80)" "$(ratio tuned1 engine1)" \
+    "tuned router / pgbench engine SQL, 3 accounts" "$(ratio tuned3 engine3)" \
+    "tuned router / minimal statement, 1 account" "$(ratio tuned1 minimal)" \
+    "steady: slowest / fastest of five drains (aim 0.80)" "$(printf '%.2f' "${summary[steady]:-0}")"
 say "saved to ${out#"$project"/}"
 scripts/pg.sh stop "$dir"

@@ -48,6 +48,8 @@ public struct TaskQueue {
     /// serves it, so sequential scans are only a last resort here.
     /// The same stale estimates push the claim's cost past `jit_above_cost`: JIT then compiles
     /// it for 30 to 1,000 ms per claim, for a statement that runs in about one.
+    /// Every statement is planned for its own values (no cached generic plan): a plan made while
+    /// the audit trail was empty would otherwise scan all of it for every EXIT once it is not.
     public func prepareSessionForClaims() throws {
         for setting in ["enable_bitmapscan = off", "enable_seqscan = off", "jit = off"] {
             try connection.execute(Query("SET \(unescaped: setting)").named("prepareSessionForClaims"))

@@ -27,6 +27,8 @@ import Testing
         let claim = TaskQueue.claimQuery(limit: 500, routerID: "planner", lease: .seconds(10))
         let claimPlan = try plan(of: claim, on: connection)
         #expect(nestedLoopsWithABatchInside(claimPlan).isEmpty, "\(claimPlan)")
+        // The claim walks the claimable index in order and stops at the limit.
+        #expect(claimPlan.contains("idx_execution_tasks_claimable"), "\(claimPlan)")
 
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
@@ -42,7 +44,7 @@ import Testing
         #expect(completionPlan.contains("execution_tasks_pkey"), "\(completionPlan)")
     }
 
-    /// The plan of `query` (not run), as JSON text.
+    /// The plan of `query` for its values (not run), as JSON text.
     func plan(of query: Query, on connection: PGConnection) throws -> String {
         let explain = Query("EXPLAIN (FORMAT JSON) " + query.sql, parameters: query.parameters)
         return try connection.execute(explain).rows.compactMap { $0["QUERY PLAN"] }.joined()
