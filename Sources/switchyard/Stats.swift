@@ -77,8 +77,17 @@ extension Switchyard {
             let thresholds = SnapshotThresholds(maxLag: maxLag, maxFailed: maxFailed, requireRouter: requireRouter)
             let violations = thresholds.violations(in: snapshot)
             guard violations.isEmpty else {
-                writeToStandardError(violations.map { $0 + "\n" }.joined())
+                writeToStandardError(violations.map { "\(Self.option(for: $0.condition)): \($0.message)\n" }.joined())
                 throw ExitCode(2)
+            }
+        }
+
+        /// The option that asked for a check, to name it beside what tripped.
+        static func option(for condition: SnapshotThresholds.Violation.Condition) -> String {
+            switch condition {
+            case .lag: "--fail-if-lag"
+            case .failed: "--fail-if-failed"
+            case .noRouter: "--fail-if-no-router"
             }
         }
 

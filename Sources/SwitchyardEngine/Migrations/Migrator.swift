@@ -80,7 +80,7 @@ public struct Migrator: Sendable {
     /// Reverts applied migrations above `target`, newest first; returns the versions reverted.
     @discardableResult
     public func down(to target: Int, on connection: PGConnection) throws -> [Int] {
-        guard target >= 0 else { throw DatabaseError(message: "--to must be 0 or more.") }
+        guard target >= 0 else { throw DatabaseError(message: "The target version must be 0 or more.") }
         return try withMigrationLock(connection) {
             guard try hasMigrationTable(connection) else { return [] }
             let applied = try appliedMigrations(connection)

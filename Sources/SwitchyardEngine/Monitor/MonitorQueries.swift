@@ -1,21 +1,5 @@
 import Foundation
 
-/// The parts of a `DashboardSnapshot`, named as `DashboardSnapshot.unavailable` names them.
-public enum SnapshotPart: String, CaseIterable, Sendable {
-    case queue, rates, recentLogs, failedTasks, deadTasks, heldTasks, routers, control
-
-    /// The key in `switchyard stats --json` ("recent_logs").
-    public var jsonKey: String {
-        switch self {
-        case .recentLogs: "recent_logs"
-        case .failedTasks: "failed_tasks"
-        case .deadTasks: "dead_tasks"
-        case .heldTasks: "held_tasks"
-        default: rawValue
-        }
-    }
-}
-
 /// The dashboard's reads: plain SELECTs, each served by an index, in one short read-only
 /// transaction under a `statement_timeout`. They work on a SELECT-only role, on a hot standby,
 /// and on a database the seed system created but Switchyard never migrated.

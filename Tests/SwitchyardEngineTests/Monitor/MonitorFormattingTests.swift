@@ -71,9 +71,9 @@ struct MonitorFormattingTests {
                                          routers: [])
         let all = SnapshotThresholds(maxLag: 10, maxFailed: 2, requireRouter: true)
         #expect(all.violations(in: snapshot) == [
-            "--fail-if-lag: the oldest eligible task has waited 12.3 s, more than 10 s.",
-            "--fail-if-failed: 3 tasks are FAILED, more than 2.",
-            "--fail-if-no-router: no live router (none heartbeating within its lease, on the database's clock).",
+            .init(condition: .lag, message: "the oldest eligible task has waited 12.3 s, more than 10 s."),
+            .init(condition: .failed, message: "3 tasks are FAILED, more than 2."),
+            .init(condition: .noRouter, message: "no live router (none heartbeating within its lease, on the database's clock)."),
         ])
         #expect(SnapshotThresholds(maxLag: 12.34, maxFailed: 3).violations(in: snapshot) == [])
         #expect(SnapshotThresholds().violations(in: snapshot) == [])
@@ -81,9 +81,9 @@ struct MonitorFormattingTests {
         snapshot.routers = nil
         snapshot.unavailable = ["queue": "timed out after 2 s (statement_timeout)"]
         #expect(all.violations(in: snapshot) == [
-            "--fail-if-lag: cannot check, queue is unavailable (timed out after 2 s (statement_timeout)).",
-            "--fail-if-failed: cannot check, queue is unavailable (timed out after 2 s (statement_timeout)).",
-            "--fail-if-no-router: cannot check, routers is unavailable (not read).",
+            .init(condition: .lag, message: "cannot check, queue is unavailable (timed out after 2 s (statement_timeout))."),
+            .init(condition: .failed, message: "cannot check, queue is unavailable (timed out after 2 s (statement_timeout))."),
+            .init(condition: .noRouter, message: "cannot check, routers is unavailable (not read)."),
         ])
     }
 
