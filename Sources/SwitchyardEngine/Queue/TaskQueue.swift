@@ -59,25 +59,38 @@ public struct TaskQueue {
     /// Claims up to `limit` eligible tasks in one statement: RUNNING, leased to `routerID` until
     /// the server's `now()` plus `lease`, attempts + 1. `last_attempt_at` is `clock_timestamp()`,
     /// read after the statement's snapshot: `now()` is when the transaction began, which can be
-    /// before the commit of the ENTRY whose completion made an EXIT claimable. Skips paused event types (or everything under a global pause),
-    /// and an EXIT while an earlier ENTRY of its trade is unfinished.
+    /// before the commit of the ENTRY whose completion made an EXIT claimable. Skips paused
+    /// event types (or everything under a global pause), and an EXIT while an earlier ENTRY of
+    /// its trade is unfinished.
     ///
-    /// Accounts that already accepted are looked up only from the second attempt on: an
-    /// acceptance is recorded only by a written attempt, which `attempts` already counts. The
-    /// lookups start from the task's own id and its trade's ENTRY ids (`OFFSET 0` keeps the
-    /// planner from turning that around into a scan of every acceptance, which it chose on a
-    /// queue not yet analyzed: seconds per claim at 10,000 tasks).
+    /// Accounts that already accepted are looked up afterwards, only from the second attempt on
+    /// (an acceptance is recorded only by a written attempt, which `attempts` already counts)
+    /// and for EXITs. The task holds the lease, so nobody else records an attempt of it
+    /// meanwhile, and an EXIT's ENTRY is finished. The lookups start from the task's own id and
+    /// its trade's ENTRY ids (`OFFSET 0` keeps the planner from turning that around into a scan
+    /// of every acceptance, which it chose on a queue not yet analyzed: seconds per claim at
+    /// 10,000 tasks).
     public func claim(limit: Int, routerID: String, lease: Duration) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let query = Self.claimQuery(limit: limit, routerID: routerID, lease: lease)
-        let rows = try connection.execute(query).rows
-        return try rows.map { row in
+        var claimed = try connection.execute(query).rows.map { row in
             ClaimedTask(id: try row.decode("id"), tradeID: try row.decode("trade_id"),
                         eventType: try row.decode("event_type"), payload: try row.decodeIfPresent("payload"),
                         attempts: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
-                        acceptedAccounts: Self.stringSet(row["accepted"]),
-                        entryAcceptedAccounts: Self.stringSet(row["entry_accepted"]))
+                        acceptedAccounts: [], entryAcceptedAccounts: [])
         }.sorted { $0.id < $1.id }
+        let lookups = claimed.filter { $0.attempts > 1 || $0.eventType == .exit }.map(\.id)
+        guard !lookups.isEmpty else { return claimed }
+        var found: [TaskID: (accepted: Set<String>, entry: Set<String>)] = [:]
+        for row in try connection.execute(Self.acceptedAccountsQuery(lookups)).rows {
+            found[try row.decode("id")] = (Self.stringSet(row["accepted"]), Self.stringSet(row["entry_accepted"]))
+        }
+        for index in claimed.indices {
+            guard let accounts = found[claimed[index].id] else { continue }
+            claimed[index].acceptedAccounts = accounts.accepted
+            claimed[index].entryAcceptedAccounts = accounts.entry
+        }
+        return claimed
     }
 
     // MARK: Complete
@@ -160,7 +173,18 @@ public struct TaskQueue {
                   ORDER BY c.available_at, c.id
                   LIMIT \(limit) FOR UPDATE SKIP LOCKED) AS claimable
             WHERE t.id = claimable.id
-            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts,
+            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts
+            """
+        return query.named("claimAvailableTasks")
+    }
+
+    /// For claimed tasks that need them (a retry, an EXIT): the accounts that already accepted
+    /// the task, and for an EXIT those that accepted its trade's earlier ENTRY. A statement of
+    /// its own, run only for batches that hold such tasks, so a claim of first-attempt ENTRYs
+    /// (a quiet queue's pick-up) is not planned with lookups it does not need.
+    package static func acceptedAccountsQuery(_ ids: [TaskID]) -> Query {
+        let query: Query = """
+            SELECT t.id,
                 CASE WHEN t.attempts > 1 THEN to_json(ARRAY(
                     SELECT l.account FROM execution_logs AS l
                     WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL))::text
@@ -173,8 +197,9 @@ public struct TaskQueue {
                                         WHERE l.task_id = entry.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS'
                                           AND l.account IS NOT NULL OFFSET 0) AS l))::text
                 END AS entry_accepted
+            FROM execution_tasks AS t WHERE t.id = ANY(\(ids)::int[])
             """
-        return query.named("claimAvailableTasks")
+        return query.named("acceptedAccounts")
     }
 
     /// What one write-back writes: a row per task and a row per account result, as arrays.

@@ -31,6 +31,10 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let keeper: LeaseKeeper
     private let rescuer: LeaseRescuer
     private let completer: TaskCompleter
+    /// Wakes the claim loops after the first while claims come back full (a backlog); on a
+    /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
+    /// one per loop competing for the same task.
+    private let backlog = WakeSignal()
 
     /// Everything a router can be tuned by. The defaults need no tuning: claims adapt to the
     /// queue, and the claim loops keep this machine's cores busy.
@@ -200,7 +204,10 @@ public final class ExecutionRouter: @unchecked Sendable {
             stopRequested = true
             return true
         }
-        if stopping { notifier.wakeAll() }
+        if stopping {
+            notifier.wakeAll()
+            backlog.wakeAll()
+        }
     }
 
     /// Stops and waits until nothing of this router runs. Calling it twice is harmless.
@@ -241,14 +248,16 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     // MARK: Claim loops
 
-    /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight tasks.
+    /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight
+    /// tasks. Loop 0 waits for notifications; the others for a backlog (a full claim).
     private func runClaimLoop(_ number: Int) {
         var connection: PGConnection?
         var claimer = TaskClaimer(routerID: routerID, config: configuration.claim)
         var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
         var failures = 0
+        let wakes = number == 0 ? notifier.waitSignal : backlog
         while true {
-            let mark = notifier.mark
+            let mark = wakes.mark
             do {
                 let live = try connection ?? connectForClaims()
                 connection = live
@@ -258,11 +267,13 @@ public final class ExecutionRouter: @unchecked Sendable {
                 }
                 if isStopping { break }
                 lock.withLock { if state == .starting { state = .running } }
+                let asked = claimer.nextLimit
                 let claimed = try claimer.runOnce(on: live)
                 failures = 0
+                if claimed.count >= asked { backlog.wakeAll() }
                 if claimed.isEmpty {
                     if configuration.exitWhenIdle, try !TaskQueue(connection: live).hasUnfinishedWork() { break }
-                    notifier.wait(after: mark, timeout: try idleWait(on: live))
+                    wakes.wait(after: mark, timeout: number == 0 ? try idleWait(on: live) : configuration.pollInterval)
                     continue
                 }
                 lock.withLock { inFlight[number] = claimed.map(\.id) }
@@ -278,7 +289,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                 }
                 // A batch that cannot be written while stopping is released by `finishStopping`.
                 if isStopping && failures > 3 { break }
-                notifier.wait(after: mark, timeout: .milliseconds(min(5000, 200 << min(failures, 5))))
+                wakes.wait(after: mark, timeout: .milliseconds(min(5000, 200 << min(failures, 5))))
             }
         }
         connection?.close()

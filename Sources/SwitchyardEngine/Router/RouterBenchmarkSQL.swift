@@ -4,13 +4,18 @@ import Foundation
 /// benchmark's ceiling can never drift from what the router runs.
 package enum RouterBenchmarkSQL {
     /// One pgbench transaction does what one router batch does: the engine's claim (its rows
-    /// gathered with `\gset`), then the engine's completion of every claimed task as accepted
-    /// by `accounts` accounts, with the same text-format array parameters the router binds.
+    /// gathered with `\gset`), the engine's accounts lookup when the batch holds EXITs or
+    /// retries, then the engine's completion of every claimed task as accepted by `accounts`
+    /// accounts, with the same text-format array parameters the router binds.
     /// Run it with `pgbench -M extended`, so the variables travel as parameters.
     package static func engineScript(batch: Int, accounts: Int, lease: Duration = .seconds(10)) throws -> String {
         let router = "\u{1}router"
         let claim = TaskQueue.claimQuery(limit: batch, routerID: router, lease: lease)
         let claimSQL = try substitute(claim) { $0 == router ? ":router" : literal($0) }
+        let lookupSample = [TaskID(900_000_009)]
+        let lookupSQL = try substitute(TaskQueue.acceptedAccountsQuery(lookupSample)) {
+            $0 == lookupSample.postgresText ? ":lookup_ids" : nil
+        }
 
         // Distinct sample values, so each parameter of the completion is recognised by its
         // value wherever the statement puts it; a parameter added later and unknown here fails.
@@ -49,8 +54,14 @@ package enum RouterBenchmarkSQL {
                    coalesce((SELECT array_agg('dry-run: BUY 1 contract at 4156.25 accepted (switchyard-' || id || '-' || account || ')'
                                               ORDER BY id, account) FROM attempts), '{}')::text AS log_messages,
                    coalesce((SELECT array_agg(account ORDER BY id, account) FROM attempts), '{}')::text AS log_accounts,
-                   coalesce((SELECT array_agg(0) FROM attempts), '{}')::text AS log_durations
+                   coalesce((SELECT array_agg(0) FROM attempts), '{}')::text AS log_durations,
+                   coalesce((SELECT array_agg(id ORDER BY id) FROM claimed WHERE attempts > 1 OR event_type = 'EXIT'), '{}')::text
+                       AS lookup_ids,
+                   (SELECT count(*) FROM claimed WHERE attempts > 1 OR event_type = 'EXIT') AS lookups
             \\gset
+            \\if :lookups > 0
+            \(lookupSQL);
+            \\endif
             \(completionSQL);
 
             """

@@ -10,11 +10,11 @@ import Foundation
 /// While the server is unreachable (or refuses LISTEN, as a hot standby does), waiters simply
 /// time out: callers keep their own poll interval as the fallback.
 public final class TaskNotifier: @unchecked Sendable {
-    // Safe because every mutable property below is read and written only under `condition`,
-    // except `connection`, which only the listening thread (or a test calling `runOnce` on a
-    // notifier it never started) touches.
-    private let condition = MonotonicCondition()
-    private var generation: UInt64 = 0
+    // Safe because every mutable property below is read and written only under `lock`, except
+    // `connection`, which only the listening thread (or a test calling `runOnce` on a notifier
+    // it never started) touches.
+    private let lock = NSLock()
+    private let waiters = WakeSignal()
     private var stopRequested = false
     private var thread: Thread?
     private var stopped = DispatchSemaphore(value: 0)
@@ -48,7 +48,7 @@ public final class TaskNotifier: @unchecked Sendable {
 
     /// Starts the listening thread. Calling it while running does nothing.
     public func start() {
-        condition.withLock {
+        lock.withLock {
             guard thread == nil else { return }
             stopRequested = false
             stopped = DispatchSemaphore(value: 0)
@@ -61,7 +61,7 @@ public final class TaskNotifier: @unchecked Sendable {
 
     /// Stops the listening thread and closes its connection; waits until it has. Harmless twice.
     public func stop() {
-        let done: DispatchSemaphore? = condition.withLock {
+        let done: DispatchSemaphore? = lock.withLock {
             guard thread != nil else { return nil }
             stopRequested = true
             return stopped
@@ -69,31 +69,28 @@ public final class TaskNotifier: @unchecked Sendable {
         guard let done else { return }
         poke()
         done.wait()
-        condition.withLock { thread = nil }
+        lock.withLock { thread = nil }
     }
 
     // MARK: Waiting
 
     /// The current mark: a wait `after` it returns as soon as anything newer happens.
-    public var mark: UInt64 { condition.withLock { generation } }
+    public var mark: UInt64 { waiters.mark }
+
+    /// What waiters wait on: woken by every notification and every `wakeAll()`.
+    public var waitSignal: WakeSignal { waiters }
 
     /// True while the LISTEN connection is up.
-    public var isListening: Bool { condition.withLock { connectedNow } }
+    public var isListening: Bool { lock.withLock { connectedNow } }
 
     /// Why the last connection attempt or wait failed; nil once listening again.
-    public var lastFailure: String? { condition.withLock { failure } }
+    public var lastFailure: String? { lock.withLock { failure } }
 
     /// Blocks until something happens after `mark` (a notification, `wakeAll()`), or until
     /// `timeout` passes. Returns the new mark and whether anything happened.
     @discardableResult
     public func wait(after mark: UInt64, timeout: Duration) -> (mark: UInt64, changed: Bool) {
-        let deadline = MonotonicCondition.deadline(after: max(.zero, timeout))
-        return condition.withLock {
-            while generation == mark {
-                if !condition.wait(until: deadline) { break }
-            }
-            return (generation, generation != mark)
-        }
+        waiters.wait(after: mark, timeout: timeout)
     }
 
     /// The same wait for async callers (the dashboard), on a thread outside Swift's small
@@ -106,10 +103,7 @@ public final class TaskNotifier: @unchecked Sendable {
 
     /// Wakes every waiter: a change made in this process (a batch written back, a stop).
     public func wakeAll() {
-        condition.withLock {
-            generation &+= 1
-            condition.broadcast()
-        }
+        waiters.wakeAll()
     }
 
     // MARK: Step
@@ -131,7 +125,7 @@ public final class TaskNotifier: @unchecked Sendable {
         } catch {
             connection?.close()
             connection = nil
-            condition.withLock {
+            lock.withLock {
                 connectedNow = false
                 failure = (error as? DatabaseError)?.message ?? "\(error)"
             }
@@ -146,7 +140,7 @@ public final class TaskNotifier: @unchecked Sendable {
         let fresh = try PGConnection(settings: settings)
         for channel in channels { try fresh.listen(channel.rawValue) }
         connection = fresh
-        condition.withLock {
+        lock.withLock {
             connectedNow = true
             failure = nil
         }
@@ -155,7 +149,7 @@ public final class TaskNotifier: @unchecked Sendable {
         return fresh
     }
 
-    private var isStopping: Bool { condition.withLock { stopRequested } }
+    private var isStopping: Bool { lock.withLock { stopRequested } }
 
     private func runLoop() {
         var failures = 0
@@ -174,7 +168,7 @@ public final class TaskNotifier: @unchecked Sendable {
         }
         connection?.close()
         connection = nil
-        let done = condition.withLock {
+        let done = lock.withLock {
             connectedNow = false
             return stopped
         }

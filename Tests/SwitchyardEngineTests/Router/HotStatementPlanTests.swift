@@ -30,6 +30,13 @@ import Testing
         // The claim walks the claimable index in order and stops at the limit.
         #expect(claimPlan.contains("idx_execution_tasks_claimable"), "\(claimPlan)")
 
+        // The accounts lookup for a batch of EXITs: from each task to its ENTRY and its acceptances.
+        let exits: [TaskID] = try connection.execute("SELECT id FROM execution_tasks WHERE event_type = 'EXIT' ORDER BY id LIMIT 500")
+            .rows.map { try $0.decode("id") }
+        let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits), on: connection)
+        #expect(nestedLoopsWithABatchInside(lookupPlan).isEmpty, "\(lookupPlan)")
+        #expect(lookupPlan.contains("execution_tasks_pkey"), "\(lookupPlan)")
+
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
         let attempts: [Int] = try running.map { try $0.decode("attempts") }
