@@ -9,7 +9,7 @@
 # build, each drain on a fresh database unless said otherwise:
 #   drain     TASKS (default 100,000) dry-run tasks (ENTRY/EXIT pairs, no injected latency),
 #             RUNS (default 3) times each, median tasks/s: `switchyard router` with no tuning
-#             flag and one account; tuned (TUNED, default "--batch-size 1000 --claim-loops 3")
+#             flag and one account; tuned (TUNED, default "--batch-size 1000")
 #             with one account and with the three demo accounts.
 #   steady    five tuned drains of TASKS in a row on one database, no manual VACUUM or ANALYZE
 #             (autovacuum as migration 8 sets it): each rate and slowest / fastest.
@@ -30,7 +30,7 @@ cd "$project"
 dir="$project/.pgbench-router"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
-tuned=${TUNED:---batch-size 1000 --claim-loops 3}
+tuned=${TUNED:---batch-size 1000}
 pgq_jobs=${PGQ_JOBS:-20000}
 pickups=${PICKUPS:-500}
 pgbench_batch=${PGBENCH_BATCH:-200}
