@@ -272,7 +272,12 @@ public final class ExecutionRouter: @unchecked Sendable {
                 failures = 0
                 if claimed.count >= asked { backlog.wakeAll() }
                 if claimed.isEmpty {
-                    if configuration.exitWhenIdle, try !TaskQueue(connection: live).hasUnfinishedWork() { break }
+                    if configuration.exitWhenIdle, try !TaskQueue(connection: live).hasUnfinishedWork() {
+                        // The others may be waiting out their poll interval: let them look now.
+                        backlog.wakeAll()
+                        notifier.wakeAll()
+                        break
+                    }
                     wakes.wait(after: mark, timeout: number == 0 ? try idleWait(on: live) : configuration.pollInterval)
                     continue
                 }
