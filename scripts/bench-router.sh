@@ -193,7 +193,10 @@ if wants steady; then
         enqueue "$tasks"
         rate=$(drain_once "$tasks" --router-id "steady-$run" $tuned --accounts "$one_account")
         steady+=("$rate")
-        printf '  %-46s run %d: %7.0f tasks/s (table: %s tasks)\n' "tuned, 1 account, same database" "$run" "$rate" "$(sql "$db" -c "SELECT count(*) FROM execution_tasks")"
+        printf '  %-46s run %d: %7.0f tasks/s (table: %s tasks; autovacuum/autoanalyze so far: %s)\n' \
+            "tuned, 1 account, same database" "$run" "$rate" "$(sql "$db" -c "SELECT count(*) FROM execution_tasks")" \
+            "$(sql "$db" -c "SELECT string_agg(relname || ' ' || autovacuum_count || '/' || autoanalyze_count, ', ' ORDER BY relname)
+                             FROM pg_stat_user_tables WHERE relname IN ('execution_tasks', 'execution_logs')")"
     done
     slowest=$(printf '%s\n' "${steady[@]}" | sort -g | head -1)
     fastest=$(printf '%s\n' "${steady[@]}" | sort -g | tail -1)
