@@ -165,10 +165,11 @@ public final class ExecutionRouter: @unchecked Sendable {
         guard let group else { return }
         if ownsNotifier { notifier.start() }
         let heartbeatWorker = PeriodicWorker(name: "switchyard.router.heartbeat", settings: settings,
-                                       interval: configuration.heartbeatInterval,
-                                       step: { [self] in try heartbeat(on: $0) }, failed: { [self] in record($0) })
-        let rescueWorker = PeriodicWorker(name: "switchyard.router.rescue", settings: settings, interval: configuration.rescueInterval,
-                                    step: { [self] in try rescue(on: $0) }, failed: { [self] in record($0) })
+                                             interval: configuration.heartbeatInterval,
+                                             step: { [self] in try heartbeat(on: $0) }, failed: { [self] in record($0) })
+        let rescueWorker = PeriodicWorker(name: "switchyard.router.rescue", settings: settings,
+                                          interval: configuration.rescueInterval,
+                                          step: { [self] in try rescue(on: $0) }, failed: { [self] in record($0) })
         heartbeatWorker.start()
         rescueWorker.start()
         let loops = DispatchGroup()
