@@ -97,6 +97,13 @@ extension Switchyard {
                 refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,
                 noColor: noColor)
             let exit: DashboardExit
+            // Once the dashboard has given the terminal back, the stop signals it was catching
+            // get their old disposition again, while the router may still be finishing its batch:
+            // a dropped SSH session often sends SIGHUP more than once, and the default action
+            // would kill the process with that batch RUNNING (its orders sent again after the
+            // lease). So the old disposition is "ignore"; the dashboard catches them while it
+            // runs. A write to a terminal or pipe that is gone must not kill it either.
+            for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { signal(number, SIG_IGN) }
             do {
                 let terminal = try NCursesTerminal(options: options)
                 exit = await DashboardRuntime(backend: backend, options: options).run(terminal: terminal)

@@ -131,6 +131,41 @@ struct MonitorEndToEndTests {
         #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0)
         #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks") == 400)
     }
+
+    /// A dropped SSH session can deliver SIGHUP more than once; the later ones arrive after the
+    /// dashboard gave the terminal back, while the embedded router still finishes its batch.
+    @Test(.database, .timeLimit(.minutes(2)))
+    func sighupAgainWhileTheRouterFinishesItsBatchStillStopsCleanly() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let log = NSTemporaryDirectory() + "switchyard-hup-\(UInt32.random(in: 0...UInt32.max)).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        var environment = schema.processEnvironment.filter { $0.key == "DATABASE_URL" }
+        environment["LANG"] = "C.UTF-8"
+        // Slow orders: a batch takes seconds, so the later hang-ups land while it finishes.
+        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'\(log)'", Executable.path, "monitor",
+                                            "--refresh", "0.5", "--latency-ms", "200"], environment: environment)
+        defer { tmux.close() }
+        try tmux.waitFor("router running")
+        #expect(try Executable.run(["enqueue", "--synthetic", "20"], environment: schema.processEnvironment).status == 0)
+        let deadline = Date().addingTimeInterval(20)
+        while try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0,
+              Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let pid = try #require(try tmux.programPID())
+        for _ in 0..<3 {
+            kill(pid, SIGHUP)
+            Thread.sleep(forTimeInterval: 0.15)
+        }
+
+        let end = try tmux.waitForExit()
+        #expect(end.status == 129, "128 + SIGHUP: \(end.screen)")
+        // The batch in flight was finished and written back: nothing RUNNING, nothing put back
+        // to be sent again, and the stop line reached the log.
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status IN ('RUNNING', 'RETRYING')") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'") > 0)
+        let written = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(written.contains("embedded router stopped"), "\(written)")
+    }
 }
 
 /// The dashboard when its database goes away and comes back: a server of its own, so the
