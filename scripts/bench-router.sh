@@ -61,9 +61,11 @@ now() { date +%s.%N; }
 declare -A summary
 
 url=$(scripts/pg.sh start "$dir")
-# Room for a burst without a checkpoint in the middle of a run; written once, then a restart.
-if [ "$(sql "$url" -c "SHOW max_wal_size")" != "8GB" ]; then
-    sql "$url" -c "ALTER SYSTEM SET shared_buffers = '512MB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'"
+# Room for a burst without a checkpoint in the middle of a run, and pg_stat_statements for the
+# statements' costs; written once, then a restart.
+if [ "$(sql "$url" -c "SHOW max_wal_size")" != "8GB" ] || [ "$(sql "$url" -c "SHOW shared_preload_libraries")" != "pg_stat_statements" ]; then
+    sql "$url" -c "ALTER SYSTEM SET shared_buffers = '512MB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
+        -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
     scripts/pg.sh stop "$dir"
     url=$(scripts/pg.sh start "$dir")
 fi
@@ -78,7 +80,16 @@ fresh() {
     local name=${1:-bench_router}
     sql "$url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
     db=${url/\/switchyard\?//$name?}
+    sql "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
     DATABASE_URL=$db "$bin" migrate up >/dev/null
+}
+
+# The mean server time of the router's claim and completion since the last reset, in ms.
+statement_costs() {
+    sql "$db" -c "SELECT string_agg(name || ' ' || round(mean_exec_time::numeric, 1) || ' ms', ', ' ORDER BY name)
+                  FROM (SELECT CASE WHEN query LIKE 'UPDATE execution_tasks AS t%FOR UPDATE SKIP LOCKED%' THEN 'claim'
+                                    WHEN query LIKE 'WITH logged AS%' THEN 'completion' END AS name, mean_exec_time
+                        FROM pg_stat_statements) AS s WHERE name IS NOT NULL"
 }
 
 # $1 more tasks (ENTRY/EXIT pairs), then a checkpoint, so the run starts clean.
@@ -191,10 +202,12 @@ if wants steady; then
     steady=()
     for run in 1 2 3 4 5; do
         enqueue "$tasks"
+        sql "$db" -c "SELECT pg_stat_statements_reset()" >/dev/null
         rate=$(drain_once "$tasks" --router-id "steady-$run" $tuned --accounts "$one_account")
         steady+=("$rate")
-        printf '  %-46s run %d: %7.0f tasks/s (table: %s tasks; autovacuum/autoanalyze so far: %s)\n' \
+        printf '  %-46s run %d: %7.0f tasks/s (table: %s tasks; per batch: %s; autovacuum/autoanalyze so far: %s)\n' \
             "tuned, 1 account, same database" "$run" "$rate" "$(sql "$db" -c "SELECT count(*) FROM execution_tasks")" \
+            "$(statement_costs)" \
             "$(sql "$db" -c "SELECT string_agg(relname || ' ' || autovacuum_count || '/' || autoanalyze_count, ', ' ORDER BY relname)
                              FROM pg_stat_user_tables WHERE relname IN ('execution_tasks', 'execution_logs')")"
     done

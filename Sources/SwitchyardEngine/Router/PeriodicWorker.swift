@@ -48,8 +48,15 @@ final class PeriodicWorker: @unchecked Sendable {
         while true {
             if condition.withLock({ stopRequested }) { break }
             do {
-                let live = try connection ?? PGConnection(settings: settings)
-                connection = live
+                let live: PGConnection
+                if let connection {
+                    live = connection
+                } else {
+                    live = try PGConnection(settings: settings)
+                    // The heartbeat's lease extension and the rescue are planned like the claim loops'.
+                    try TaskQueue(connection: live).prepareSessionForClaims()
+                    connection = live
+                }
                 try step(live)
             } catch {
                 failed(error)

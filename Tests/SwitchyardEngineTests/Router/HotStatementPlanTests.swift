@@ -51,6 +51,26 @@ import Testing
         #expect(completionPlan.contains("execution_tasks_pkey"), "\(completionPlan)")
     }
 
+    @Test func aClaimAfterStatisticsTakenMidDrainStillWalksTheClaimableIndex() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try connection.execute("ALTER TABLE execution_tasks SET (autovacuum_enabled = false)")
+        let queue = TaskQueue(connection: connection)
+        for chunk in 0..<5 { try queue.enqueue(DemoTraffic.trades(count: 2000, firstNumber: chunk * 2000)) }
+        // Autoanalyze looks in the middle of a drain (60 % done, 1 % in flight), the drain ends...
+        try connection.execute("UPDATE execution_tasks SET status = 'SUCCESS', attempts = 1 WHERE id <= 12000")
+        try connection.execute("UPDATE execution_tasks SET status = 'RUNNING', attempts = 1 WHERE id BETWEEN 12001 AND 12200")
+        try connection.execute("ANALYZE execution_tasks")
+        try connection.execute("UPDATE execution_tasks SET status = 'SUCCESS', attempts = 1")
+        // ...and a burst as large comes that the statistics know nothing about.
+        for chunk in 0..<5 { try queue.enqueue(DemoTraffic.trades(count: 2000, firstNumber: 10_000 + chunk * 2000)) }
+        try queue.prepareSessionForClaims()
+        let claimPlan = try plan(of: TaskQueue.claimQuery(limit: 1000, routerID: "planner", lease: .seconds(10)), on: connection)
+        // The claimable index in order, stopping at the limit: no read and sort of every eligible task.
+        #expect(claimPlan.contains("idx_execution_tasks_claimable"), "\(claimPlan)")
+        #expect(!claimPlan.contains("\"Sort Key\": [\"c.available_at\""), "\(claimPlan)")
+    }
+
     /// The plan of `query` for its values (not run), as JSON text.
     func plan(of query: Query, on connection: PGConnection) throws -> String {
         let explain = Query("EXPLAIN (FORMAT JSON) " + query.sql, parameters: query.parameters)
