@@ -87,7 +87,7 @@ fresh() {
 # The mean server time of the router's claim and completion since the last reset, in ms.
 statement_costs() {
     sql "$db" -c "SELECT string_agg(name || ' ' || round(mean_exec_time::numeric, 1) || ' ms', ', ' ORDER BY name)
-                  FROM (SELECT CASE WHEN query LIKE 'UPDATE execution_tasks AS t%FOR UPDATE SKIP LOCKED%' THEN 'claim'
+                  FROM (SELECT CASE WHEN query LIKE '%last_attempt_at = clock_timestamp()%' THEN 'claim'
                                     WHEN query LIKE 'WITH logged AS%' THEN 'completion' END AS name, mean_exec_time
                         FROM pg_stat_statements) AS s WHERE name IS NOT NULL"
 }
