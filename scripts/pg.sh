@@ -4,6 +4,7 @@
 #   scripts/pg.sh start DIR   initdb (first time), start on a unix socket and a free port,
 #                             print the URL on stdout (also written to DIR/url)
 #   scripts/pg.sh stop DIR    stop it (fast shutdown); harmless when it is not running
+#   scripts/pg.sh crash DIR   stop it as a crash would (immediate shutdown)
 #   scripts/pg.sh url DIR     print the URL of a running cluster
 #
 # As root the server runs as the `postgres` user (PostgreSQL refuses to run as root), with
@@ -108,20 +109,22 @@ start() {
     url_for "$home" "$(cat "$home/port")" | tee "$dir/url"
 }
 
+# stop [MODE]: fast by default; immediate is a crash (the failover test's dead primary).
 stop() {
     [ -d "$dir" ] || return 0
     local home; home=$(cat "$dir/location" 2>/dev/null || echo "$dir")
     [ -f "$home/data/PG_VERSION" ] || return 0
     if as_owner "$bindir/pg_ctl" -D "$home/data" status >/dev/null 2>&1; then
-        as_owner "$bindir/pg_ctl" -D "$home/data" -m fast -w stop >/dev/null
-        say "stopped"
+        as_owner "$bindir/pg_ctl" -D "$home/data" -m "${1:-fast}" -w stop >/dev/null
+        say "stopped (${1:-fast})"
     fi
 }
 
 case "$action" in
     start) start ;;
     stop) stop ;;
+    crash) stop immediate ;;
     url) cat "$dir/url" ;;
     destroy) stop; home=$(cat "$dir/location" 2>/dev/null || echo "$dir"); rm -rf "$home" "$dir" ;;
-    *) echo "usage: scripts/pg.sh start|stop|url|destroy [DIR]" >&2; exit 2 ;;
+    *) echo "usage: scripts/pg.sh start|stop|crash|url|destroy [DIR]" >&2; exit 2 ;;
 esac

@@ -42,7 +42,11 @@ struct HotStandby {
     private static let asRoot = getuid() == 0
 
     static func start(copying schema: TestSchema) throws -> HotStandby {
-        let primary = try schema.connect()
+        try start(copying: TestDatabase.url!, connect: schema.connect())
+    }
+
+    /// A standby of the server at `url`; `primary` is a connection to it.
+    static func start(copying url: String, connect primary: PGConnection) throws -> HotStandby {
         // A hot standby needs at least the primary's max_connections.
         let maxConnections: String = try primary.execute("SELECT current_setting('max_connections') AS n").first!.decode("n")
         let folder = "/tmp/switchyard-standby-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
@@ -50,14 +54,19 @@ struct HotStandby {
                                                 attributes: [.posixPermissions: 0o755])
         if asRoot { try Self.runChecked(["chown", "postgres", folder]) }
         let data = folder + "/data"
-        try runServerTool("pg_basebackup", ["-d", TestDatabase.url!, "-D", data, "-R", "-X", "stream", "-c", "fast"])
+        try runServerTool("pg_basebackup", ["-d", url, "-D", data, "-R", "-X", "stream", "-c", "fast"])
         try runServerTool("pg_ctl", ["-D", data, "-l", folder + "/server.log", "-w", "-t", "60", "-o",
                                      "-k \(folder) -p 5432 -c listen_addresses='' -c max_connections=\(maxConnections)",
                                      "start"])
         let parameters = TestDatabase.urlParameters()
-        let url = "postgresql://\(parameters["user"] ?? "switchyard")@/\(parameters["dbname"] ?? "switchyard")"
+        let standbyURL = "postgresql://\(parameters["user"] ?? "switchyard")@/\(parameters["dbname"] ?? "switchyard")"
             + "?host=\(folder)&port=5432"
-        return HotStandby(folder: folder, url: url)
+        return HotStandby(folder: folder, url: standbyURL)
+    }
+
+    /// Ends recovery: the standby becomes a primary (a failover), and waits until it accepts writes.
+    func promote() throws {
+        try Self.runServerTool("pg_ctl", ["-D", folder + "/data", "-w", "-t", "60", "promote"])
     }
 
     func stop() {

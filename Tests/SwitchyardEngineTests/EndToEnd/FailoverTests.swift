@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import SwitchyardTestSupport
+@testable import SwitchyardEngine
+
+/// A failover with real parts: a private primary and its streaming standby (`pg_basebackup
+/// -R`), routers on a multi-host URL with `target_session_attrs=read-write`, the primary killed
+/// in the middle of a drain and the standby promoted.
+@Suite(.serialized) struct FailoverTests {
+    /// `scripts/pg.sh ACTION DIR`; returns the URL it prints (for start).
+    @discardableResult
+    func pg(_ action: String, _ directory: String) throws -> String {
+        let (status, output) = try ChildProcess.run([Executable.packageRoot.appendingPathComponent("scripts/pg.sh").path,
+                                                     action, directory])
+        #expect(status == 0, "pg.sh \(action): \(output)")
+        return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
+    }
+
+    func count(_ sql: Query, at url: String) throws -> Int {
+        try PGConnection(settings: ConnectionSettings(conninfo: url)).count(sql)
+    }
+
+    @Test(.database, .timeLimit(.minutes(3)))
+    func routersCarryOnAgainstThePromotedStandby() async throws {
+        let directory = NSTemporaryDirectory() + "switchyard-primary-\(UInt32.random(in: 0...UInt32.max))"
+        let primaryURL = try pg("start", directory)
+        defer { _ = try? pg("destroy", directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = primaryURL
+        #expect(try Executable.run(["migrate"], environment: environment).status == 0)
+        #expect(try Executable.run(["enqueue", "--synthetic", "1000"], environment: environment).status == 0)
+        let standby = try HotStandby.start(copying: primaryURL,
+                                           connect: PGConnection(settings: ConnectionSettings(conninfo: primaryURL)))
+        defer { standby.stop() }
+
+        // Both servers in one URL; libpq picks the one that accepts writes.
+        let primary = try #require(URLComponents(string: primaryURL)?.queryItems)
+        let standbyParts = try #require(URLComponents(string: standby.url)?.queryItems)
+        func value(_ items: [URLQueryItem], _ name: String) -> String { items.first { $0.name == name }?.value ?? "" }
+        let both = "postgresql://switchyard@/switchyard?host=\(value(primary, "host")),\(value(standbyParts, "host"))"
+            + "&port=\(value(primary, "port")),\(value(standbyParts, "port"))&target_session_attrs=read-write"
+        environment["DATABASE_URL"] = both
+        let routers = try (0..<2).map { number in
+            // Orders of 20 ms, two at a time: a drain of some fifteen seconds, so the crash lands
+            // in it however slowly this test's own polling runs on a loaded machine.
+            try Executable.start(["router", "--exit-when-idle", "--router-id", "failover-\(number)", "--latency-ms", "20",
+                                  "--concurrency", "2", "--lease", "3", "--poll-interval", "0.5"], environment: environment)
+        }
+        defer { routers.forEach { if $0.0.isRunning { $0.0.terminate() } } }
+
+        // Mid-drain: some tasks done, most still to do.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", at: primaryURL) < 200,
+              ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", at: primaryURL) > 800)
+        try pg("crash", directory)
+        try standby.promote()
+        let promotedAt: Date = try PGConnection(settings: ConnectionSettings(conninfo: standby.url))
+            .execute("SELECT now() AS now").first!.decode("now")
+
+        for (process, _, errors) in routers {
+            let stopAt = ContinuousClock.now + .seconds(90)
+            while process.isRunning, ContinuousClock.now < stopAt { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!process.isRunning, "a router did not finish within 90 s of the promote")
+            process.waitUntilExit()
+            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(log)")
+        }
+        // On the new primary: every task done, none accepted twice by an account.
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks", at: standby.url) == 2000)
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", at: standby.url) == 0)
+        #expect(try count("""
+            SELECT count(*) AS n FROM (SELECT task_id, account FROM execution_logs
+                                       WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL
+                                       GROUP BY 1, 2 HAVING count(*) > 1) AS twice
+            """, at: standby.url) == 0)
+        // Work resumed on the new primary within 5 s of the promote.
+        let firstAfter: Date? = try PGConnection(settings: ConnectionSettings(conninfo: standby.url)).execute("""
+            SELECT min(finished_at) AS first FROM execution_tasks WHERE finished_at >= \(promotedAt)
+            """).first?.decodeIfPresent("first")
+        let resumedAfter = try #require(firstAfter).timeIntervalSince(promotedAt)
+        #expect(resumedAfter < 5, "first task finished \(resumedAfter) s after the promote")
+        print("failover: the first task finished on the new primary \(resumedAfter) s after the promote")
+    }
+}
