@@ -7,15 +7,6 @@ import SwitchyardTestSupport
 /// -R`), routers on a multi-host URL with `target_session_attrs=read-write`, the primary killed
 /// in the middle of a drain and the standby promoted.
 @Suite(.serialized) struct FailoverTests {
-    /// `scripts/pg.sh ACTION DIR`; returns the URL it prints (for start).
-    @discardableResult
-    func pg(_ action: String, _ directory: String) throws -> String {
-        let (status, output) = try ChildProcess.run([Executable.packageRoot.appendingPathComponent("scripts/pg.sh").path,
-                                                     action, directory])
-        #expect(status == 0, "pg.sh \(action): \(output)")
-        return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
-    }
-
     func count(_ sql: Query, at url: String) throws -> Int {
         try PGConnection(settings: ConnectionSettings(conninfo: url)).count(sql)
     }
@@ -23,8 +14,8 @@ import SwitchyardTestSupport
     @Test(.database, .timeLimit(.minutes(3)))
     func routersCarryOnAgainstThePromotedStandby() async throws {
         let directory = NSTemporaryDirectory() + "switchyard-primary-\(UInt32.random(in: 0...UInt32.max))"
-        let primaryURL = try pg("start", directory)
-        defer { _ = try? pg("destroy", directory) }
+        let primaryURL = try PrivateServer.pg("start", directory)
+        defer { _ = try? PrivateServer.pg("destroy", directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = primaryURL
         #expect(try Executable.run(["migrate"], environment: environment).status == 0)
@@ -53,7 +44,7 @@ import SwitchyardTestSupport
         while try count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'SUCCESS'", at: primaryURL) < 200,
               ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", at: primaryURL) > 800)
-        try pg("crash", directory)
+        try PrivateServer.pg("crash", directory)
         try standby.promote()
         let promotedAt: Date = try PGConnection(settings: ConnectionSettings(conninfo: standby.url))
             .execute("SELECT now() AS now").first!.decode("now")

@@ -172,20 +172,11 @@ struct MonitorEndToEndTests {
 /// other tests keep theirs.
 @Suite(.serialized)
 struct MonitorReconnectEndToEndTests {
-    /// `scripts/pg.sh ACTION DIR`; returns its stdout (the URL for start).
-    @discardableResult
-    func pg(_ action: String, _ directory: String) throws -> String {
-        let (status, output) = try ChildProcess.run([Executable.packageRoot.appendingPathComponent("scripts/pg.sh").path,
-                                                     action, directory])
-        #expect(status == 0, "pg.sh \(action): \(output)")
-        return output.split(separator: "\n").last(where: { $0.hasPrefix("postgresql://") }).map(String.init) ?? ""
-    }
-
     @Test(.database, .timeLimit(.minutes(3)))
     func theDashboardSaysTheDatabaseIsGoneKeepsItsDataAndReconnects() throws {
         let directory = NSTemporaryDirectory() + "switchyard-reconnect-\(UInt32.random(in: 0...UInt32.max))"
-        let url = try pg("start", directory)
-        defer { _ = try? pg("destroy", directory) }
+        let url = try PrivateServer.pg("start", directory)
+        defer { _ = try? PrivateServer.pg("destroy", directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
         #expect(try Executable.run(["migrate"], environment: environment).status == 0)
@@ -203,10 +194,10 @@ struct MonitorReconnectEndToEndTests {
                                    environment: ["DATABASE_URL": url, "LANG": "C.UTF-8"])
         defer { tmux.close() }
         try tmux.waitFor("KEEP-ME")
-        try pg("stop", directory)
+        try PrivateServer.pg("stop", directory)
         let offline = try tmux.waitFor("OFFLINE")
         #expect(offline.contains("KEEP-ME"), "the last data stays on screen:\n\(offline)")
-        try pg("start", directory)
+        try PrivateServer.pg("start", directory)
         try tmux.waitUntil(description: "back online", timeout: 30) { !$0.contains("OFFLINE") && $0.contains("KEEP-ME") }
         try tmux.send("q")
         let end = try tmux.waitForExit()
