@@ -295,7 +295,9 @@ public final class ExecutionRouter: @unchecked Sendable {
                 }
                 // A batch that cannot be written while stopping is released by `finishStopping`.
                 if isStopping && failures > 3 { break }
-                wakes.wait(after: mark, timeout: .milliseconds(min(5000, 200 << min(failures, 5))))
+                // Capped at 2 s: after a failover the router is back on the new primary within
+                // about that of the promote.
+                wakes.wait(after: mark, timeout: .milliseconds(min(2000, 100 << min(failures, 5))))
             }
         }
         connection?.close()

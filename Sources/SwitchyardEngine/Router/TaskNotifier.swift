@@ -160,7 +160,7 @@ public final class TaskNotifier: @unchecked Sendable {
             } catch {
                 failures += 1
                 // Reconnect no faster than the backoff; a stop still ends the wait at once.
-                let backoff = Duration.milliseconds(min(5000, 100 << min(failures, 6)))
+                let backoff = Duration.milliseconds(min(2000, 100 << min(failures, 5)))
                 var waitFor = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
                 _ = poll(&waitFor, 1, Int32(backoff.milliseconds))
                 drainWakePipe()

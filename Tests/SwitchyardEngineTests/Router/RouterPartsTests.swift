@@ -87,9 +87,10 @@ import Testing
             WHERE id = 'r1' AND processed = 7 AND in_flight = 3 AND stopped_at IS NULL
               AND live_until BETWEEN now() + interval '29 seconds' AND now() + interval '30 seconds'
             """) == 1)
+        let queries = MonitorQueries()
         func live() throws -> Bool? {
-            let routers = try MonitorQueries().snapshot(on: connection).routers
-            return routers?.first { $0.id == "r1" }?.isLive
+            let snapshot = try queries.snapshot(on: connection)
+            return snapshot.routers?.first { $0.id == "r1" }?.isLive
         }
         #expect(try live() == true)
         // Its promise lapses (the router died): not live, and --fail-if-no-router trips.
