@@ -80,10 +80,11 @@ public final class DatabaseClient: @unchecked Sendable {
     }
 }
 
-/// Capped exponential backoff between reconnect attempts.
+/// Capped exponential backoff between reconnect attempts. The cap is the routers' too: after a
+/// failover the dashboard is on the new primary within about 2 s of the promote.
 struct Backoff: Sendable {
     var initial: Duration = .milliseconds(100)
-    var maximum: Duration = .seconds(5)
+    var maximum: Duration = .seconds(2)
     private(set) var failures = 0
     private(set) var nextAttempt: ContinuousClock.Instant?
     private(set) var lastError: String?

@@ -38,6 +38,17 @@ import SwitchyardTestSupport
                                   "--concurrency", "2", "--lease", "3", "--poll-interval", "0.5"], environment: environment)
         }
         defer { routers.forEach { if $0.0.isRunning { $0.0.terminate() } } }
+        // An operator dashboard on the same URL, and an observer that prefers the standby.
+        let dashboard = try TmuxSession(command: [Executable.path, "monitor", "--no-router", "--refresh", "0.5"],
+                                        environment: ["DATABASE_URL": both, "LANG": "C.UTF-8"])
+        defer { dashboard.close() }
+        try dashboard.waitFor("OPERATOR")
+        let preferStandby = both.replacingOccurrences(of: "read-write", with: "prefer-standby")
+        let observer = try PGConnection(settings: ConnectionSettings(conninfo: preferStandby, readOnly: true))
+        #expect(try observer.execute("SELECT pg_is_in_recovery() AS standby").first?.decode("standby", as: Bool.self) == true,
+                "prefer-standby reads from the standby while it is up")
+        #expect(try observer.count("SELECT count(*) AS n FROM execution_tasks") == 2000)
+        observer.close()
 
         // Mid-drain: some tasks done, most still to do.
         let deadline = ContinuousClock.now + .seconds(60)
@@ -45,9 +56,12 @@ import SwitchyardTestSupport
               ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'SUCCESS'", at: primaryURL) > 800)
         try PrivateServer.pg("crash", directory)
+        try dashboard.waitFor("OFFLINE")
         try standby.promote()
         let promotedAt: Date = try PGConnection(settings: ConnectionSettings(conninfo: standby.url))
             .execute("SELECT now() AS now").first!.decode("now")
+        // The dashboard shows the reconnection to the new primary.
+        try dashboard.waitUntil(description: "back online", timeout: 5) { !$0.contains("OFFLINE") && $0.contains("OPERATOR") }
 
         for (process, _, errors) in routers {
             let stopAt = ContinuousClock.now + .seconds(90)
@@ -72,5 +86,7 @@ import SwitchyardTestSupport
         let resumedAfter = try #require(firstAfter).timeIntervalSince(promotedAt)
         #expect(resumedAfter < 5, "first task finished \(resumedAfter) s after the promote")
         print("failover: the first task finished on the new primary \(resumedAfter) s after the promote")
+        try dashboard.send("q")
+        #expect(try dashboard.waitForExit().status == 0)
     }
 }
