@@ -46,6 +46,12 @@ bench-dashboard: deps
 bench-router: deps
 	@scripts/bench-router.sh all
 
+# Time from a standby's promote to the first task finished on it, over five failovers (a
+# benchmark, not a test): scripts/bench-failover.sh.
+.PHONY: bench-failover
+bench-failover: deps
+	@scripts/bench-failover.sh
+
 # `switchyard stats --read-only` against a real hot standby (pg_basebackup of a small primary).
 .PHONY: standby-check
 standby-check: deps

@@ -33,9 +33,12 @@ import SwitchyardTestSupport
         environment["DATABASE_URL"] = both
         let routers = try (0..<2).map { number in
             // Orders of 20 ms, two at a time: a drain of some fifteen seconds, so the crash lands
-            // in it however slowly this test's own polling runs on a loaded machine.
+            // in it however slowly this test's own polling runs on a loaded machine. Claims of at
+            // most 10 tasks (0.3 s of routing): what is measured is the reconnection, not how long
+            // a batch routed when the primary died still takes.
             try Executable.start(["router", "--exit-when-idle", "--router-id", "failover-\(number)", "--latency-ms", "20",
-                                  "--concurrency", "2", "--lease", "3", "--poll-interval", "0.5"], environment: environment)
+                                  "--concurrency", "2", "--batch-size", "10", "--lease", "3", "--poll-interval", "0.5"],
+                                 environment: environment)
         }
         defer { routers.forEach { if $0.0.isRunning { $0.0.terminate() } } }
         // An operator dashboard on the same URL, and an observer that prefers the standby.
