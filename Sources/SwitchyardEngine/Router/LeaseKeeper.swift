@@ -27,6 +27,9 @@ public struct LeaseKeeper: Sendable {
     public let routerID: String
     public let config: Config
     public let dryRun: Bool
+    /// Where the router runs, as its row shows it (read once: a host name can cost a lookup).
+    private let host = ProcessInfo.processInfo.hostName
+    private let pid = Int(ProcessInfo.processInfo.processIdentifier)
 
     public init(routerID: String, config: Config, dryRun: Bool) {
         self.routerID = routerID
@@ -38,8 +41,6 @@ public struct LeaseKeeper: Sendable {
     /// row (live until `now() + lease`, no longer marked stopped) and reads the pause switches.
     public func runOnce(on connection: PGConnection, inFlight: [TaskID], processed: Int) throws -> Beat {
         let extended = try TaskQueue(connection: connection).extendLeases(inFlight, routerID: routerID, lease: config.lease)
-        let host = ProcessInfo.processInfo.hostName
-        let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let query: Query = """
             WITH control AS (SELECT global_paused, paused_event_types FROM switchyard_control WHERE id = 1)
             INSERT INTO switchyard_routers AS r (id, host, pid, dry_run, version, heartbeat_at, live_until, in_flight, processed, paused)

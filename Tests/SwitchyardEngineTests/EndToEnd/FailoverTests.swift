@@ -13,12 +13,9 @@ import SwitchyardTestSupport
 
     @Test(.database, .timeLimit(.minutes(3)))
     func routersCarryOnAgainstThePromotedStandby() async throws {
-        let directory = NSTemporaryDirectory() + "switchyard-primary-\(UInt32.random(in: 0...UInt32.max))"
-        let primaryURL = try PrivateServer.pg("start", directory)
+        let (directory, primaryURL, primaryEnvironment) = try PrivateServer.startMigrated("primary")
         defer { _ = try? PrivateServer.pg("destroy", directory) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = primaryURL
-        #expect(try Executable.run(["migrate"], environment: environment).status == 0)
+        var environment = primaryEnvironment
         #expect(try Executable.run(["enqueue", "--synthetic", "1000"], environment: environment).status == 0)
         let standby = try HotStandby.start(copying: primaryURL,
                                            connect: PGConnection(settings: ConnectionSettings(conninfo: primaryURL)))

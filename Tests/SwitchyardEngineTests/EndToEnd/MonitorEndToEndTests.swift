@@ -174,12 +174,8 @@ struct MonitorEndToEndTests {
 struct MonitorReconnectEndToEndTests {
     @Test(.database, .timeLimit(.minutes(3)))
     func theDashboardSaysTheDatabaseIsGoneKeepsItsDataAndReconnects() throws {
-        let directory = NSTemporaryDirectory() + "switchyard-reconnect-\(UInt32.random(in: 0...UInt32.max))"
-        let url = try PrivateServer.pg("start", directory)
+        let (directory, url, environment) = try PrivateServer.startMigrated("reconnect")
         defer { _ = try? PrivateServer.pg("destroy", directory) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = url
-        #expect(try Executable.run(["migrate"], environment: environment).status == 0)
         let enqueue = try Executable.run(["enqueue", "--trade-id", "KEEP-ME", "--event-type", "ENTRY",
                                           "--payload", MonitorEndToEndTests.badEntry], environment: environment)
         #expect(enqueue.status != 0, "a bad payload is refused at enqueue")
