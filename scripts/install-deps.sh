@@ -14,6 +14,9 @@ need tmux
 need locales
 # Router tests run routers whose clocks are skewed (libfaketime).
 need faketime
+# The dashboard is tested over a real SSH session, with a private sshd the test starts.
+need openssh-server
+need openssh-client
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH. Install Swift 6 (swift.org) and add its bin folder to PATH." >&2
