@@ -50,7 +50,13 @@ bench-router: deps
 # benchmark, not a test): scripts/bench-failover.sh.
 .PHONY: bench-failover
 bench-failover: deps
-	@scripts/bench-failover.sh
+	@scripts/bench-failover.sh failover
+
+# Time from a dropped SSH session to the dashboard's exit, three ways of dropping it, five times
+# each (a benchmark, not a test): scripts/bench-failover.sh ssh-drop.
+.PHONY: bench-ssh-drop
+bench-ssh-drop: deps
+	@scripts/bench-failover.sh ssh-drop
 
 # `switchyard stats --read-only` against a real hot standby (pg_basebackup of a small primary).
 .PHONY: standby-check

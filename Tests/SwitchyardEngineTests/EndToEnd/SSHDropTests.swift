@@ -39,6 +39,7 @@ import SwitchyardTestSupport
         while try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0,
               Date() < busy { Thread.sleep(forTimeInterval: 0.02) }
 
+        let dropped = ContinuousClock.now
         switch drop {
         case .terminalClosed:
             tmux.close()
@@ -58,6 +59,7 @@ import SwitchyardTestSupport
         let deadline = Date().addingTimeInterval(30)
         while recordedStatus() == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let status = recordedStatus()
+        print("ssh drop (\(drop.rawValue)): the dashboard had exited \(dropped.duration(to: .now)) after the drop")
         let log = (try? String(contentsOfFile: server.folder + "/log", encoding: .utf8)) ?? ""
         #expect(status == "129", "exit 128 + SIGHUP; log: \(log)")
         #expect(log.contains("embedded router stopped"), "\(log)")
