@@ -19,7 +19,6 @@ public final class TaskNotifier: @unchecked Sendable {
     private var thread: Thread?
     private var stopped = DispatchSemaphore(value: 0)
     private var connectedNow = false
-    private var failure: String?
     private var connection: PGConnection?
     private let wakePipe: (read: Int32, write: Int32)
 
@@ -83,9 +82,6 @@ public final class TaskNotifier: @unchecked Sendable {
     /// True while the LISTEN connection is up.
     public var isListening: Bool { lock.withLock { connectedNow } }
 
-    /// Why the last connection attempt or wait failed; nil once listening again.
-    public var lastFailure: String? { lock.withLock { failure } }
-
     /// Blocks until something happens after `mark` (a notification, `wakeAll()`), or until
     /// `timeout` passes. Returns the new mark and whether anything happened.
     @discardableResult
@@ -125,10 +121,7 @@ public final class TaskNotifier: @unchecked Sendable {
         } catch {
             connection?.close()
             connection = nil
-            lock.withLock {
-                connectedNow = false
-                failure = (error as? DatabaseError)?.message ?? "\(error)"
-            }
+            lock.withLock { connectedNow = false }
             throw error
         }
     }
@@ -140,10 +133,7 @@ public final class TaskNotifier: @unchecked Sendable {
         let fresh = try PGConnection(settings: settings)
         for channel in channels { try fresh.listen(channel.rawValue) }
         connection = fresh
-        lock.withLock {
-            connectedNow = true
-            failure = nil
-        }
+        lock.withLock { connectedNow = true }
         // Whatever happened while nobody listened is unknown: wake the waiters to look.
         wakeAll()
         return fresh
