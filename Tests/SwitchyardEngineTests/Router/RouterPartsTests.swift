@@ -127,7 +127,8 @@ import Testing
         let notifier = TaskNotifier(settings: schema.settings(), channels: NotificationChannel.router)
         // The first step connects and listens; whatever happened before is unknown, so it wakes.
         let before = notifier.mark
-        #expect(try notifier.runOnce(timeout: .zero).isEmpty)
+        // (Channels are database-wide: what other tests notify may already arrive in this step.)
+        _ = try notifier.runOnce(timeout: .zero)
         #expect(notifier.isListening && notifier.mark != before)
         // Channels are database-wide: tests in other schemas notify too, so look for our own.
         let mark = notifier.mark
