@@ -105,15 +105,22 @@ struct PrivateSSHServer {
                 KbdInteractiveAuthentication no
                 PermitRootLogin prohibit-password
                 """.write(toFile: folder + "/sshd_config", atomically: true, encoding: .utf8)
+            // sshd binds before it goes to the background: a port in use is a non-zero exit, and
+            // only then is another port tried. Started, it writes its pid file (slowly, under load).
             let (status, _) = try ChildProcess.run([sshd, "-f", folder + "/sshd_config", "-E", folder + "/sshd.log"])
+            guard status == 0 else { continue }
             let pidFile = folder + "/sshd.pid"
-            let started = Date().addingTimeInterval(5)
-            while status == 0, !FileManager.default.fileExists(atPath: pidFile), Date() < started { Thread.sleep(forTimeInterval: 0.05) }
-            if status == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return PrivateSSHServer(folder: folder, port: port, pid: pid, user: user)
+            let started = Date().addingTimeInterval(30)
+            while Date() < started {
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                   let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    return PrivateSSHServer(folder: folder, port: port, pid: pid, user: user)
+                }
+                Thread.sleep(forTimeInterval: 0.05)
             }
+            break
         }
+        _ = try? ChildProcess.run(["/usr/bin/pkill", "-f", folder + "/sshd_config"])
         throw DatabaseError(message: "Could not start a private sshd: \((try? String(contentsOfFile: folder + "/sshd.log", encoding: .utf8)) ?? "")")
     }
 
@@ -144,6 +151,8 @@ struct PrivateSSHServer {
     func stop() {
         for session in sessionProcesses() { kill(session, SIGKILL) }
         kill(pid, SIGTERM)
+        // Any listener started from this folder, whatever its pid file says.
+        _ = try? ChildProcess.run(["/usr/bin/pkill", "-f", folder + "/sshd_config"])
         try? FileManager.default.removeItem(atPath: folder)
     }
 
