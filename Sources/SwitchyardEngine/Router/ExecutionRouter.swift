@@ -360,8 +360,8 @@ public final class ExecutionRouter: @unchecked Sendable {
     // MARK: Periodic parts
 
     private func heartbeat(on connection: PGConnection) throws {
-        let (held, processed) = lock.withLock { (inFlight.values.flatMap { $0 }, counts.succeeded + counts.retrying + counts.failed) }
-        let beat = try keeper.runOnce(on: connection, inFlight: held, processed: processed)
+        let held = lock.withLock { inFlight.values.flatMap { $0 } }
+        let beat = try keeper.runOnce(on: connection, inFlight: held, processed: status.processed)
         lock.withLock { control = beat }
     }
 

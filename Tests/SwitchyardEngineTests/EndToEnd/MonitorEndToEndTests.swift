@@ -148,9 +148,7 @@ struct MonitorEndToEndTests {
         defer { tmux.close() }
         try tmux.waitFor("router running")
         #expect(try Executable.run(["enqueue", "--synthetic", "20"], environment: schema.processEnvironment).status == 0)
-        let deadline = Date().addingTimeInterval(20)
-        while try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0,
-              Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try connection.waitForAny("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'")
         let pid = try #require(try tmux.programPID())
         for _ in 0..<3 {
             kill(pid, SIGHUP)

@@ -35,9 +35,7 @@ import SwitchyardTestSupport
         defer { tmux.close() }
         try tmux.waitFor("router running")
         #expect(try Executable.run(["enqueue", "--synthetic", "300"], environment: schema.processEnvironment).status == 0)
-        let busy = Date().addingTimeInterval(20)
-        while try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'") == 0,
-              Date() < busy { Thread.sleep(forTimeInterval: 0.02) }
+        try connection.waitForAny("SELECT count(*) AS n FROM execution_tasks WHERE status = 'RUNNING'")
 
         let dropped = ContinuousClock.now
         switch drop {

@@ -94,4 +94,11 @@ extension PGConnection {
     func count(_ query: Query) throws -> Int {
         try execute(query).first!.decode("n")
     }
+
+    /// Polls the count `query` until it is above zero or `timeout` passes (the caller checks
+    /// what it needs afterwards): "the embedded router is busy", say.
+    func waitForAny(_ query: Query, timeout: TimeInterval = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try count(query) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    }
 }
