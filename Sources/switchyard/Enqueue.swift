@@ -11,6 +11,8 @@ extension Switchyard {
                 A file:     --file tasks.jsonl, one JSON object per line:
                             {"trade_id":"ES-1","event_type":"ENTRY","payload":{"kind":"ENTRY",...}}
                 Synthetic:  --synthetic 100 adds 100 trades, each an ENTRY and its EXIT (200 tasks).
+                Later:      --at 15:55 (today, in --time-zone), --at 2026-12-01T09:30Z, or --in 15m: the task
+                            is SCHEDULED until then, and a router claims it within a second of that time.
 
                 Payloads are checked before anything is written; an error names the line and the field. \
                 A file or a synthetic batch is written in one transaction per 5,000 tasks.
@@ -21,11 +23,12 @@ extension Switchyard {
         @Option(help: "The trade the task belongs to (1 to 100 characters).")
         var tradeID: String?
 
-        @Option(help: "ENTRY or EXIT.")
-        var eventType: String?
+        @OptionGroup var task: TaskOptions
+        @OptionGroup var start: StartOptions
 
-        @Option(help: ArgumentHelp("The payload, a JSON object (see docs/router.md for the fields).", valueName: "json"))
-        var payload: String?
+        @Option(help: ArgumentHelp("The zone of --at times without an offset (default: this machine's, \(TimeZone.current.identifier)).",
+                                   valueName: "zone"))
+        var timeZone: String?
 
         @Option(help: ArgumentHelp("A JSON-lines file of tasks; - reads standard input.", valueName: "file"))
         var file: String?
@@ -36,28 +39,28 @@ extension Switchyard {
         @Option(help: ArgumentHelp("With --synthetic: share of trades given a malformed ENTRY (0 to 1).", valueName: "share"))
         var malformed = 0.0
 
-        @Option(help: "Attempts before a task is FAILED (default 5).")
-        var maxAttempts: Int?
+        var eventType: EventType? { task.eventType }
+        var payload: String? { task.payload }
+        var maxAttempts: Int? { task.maxAttempts }
 
         func validate() throws {
+            if let timeZone, TimeZone(identifier: timeZone) == nil {
+                throw ValidationError("--time-zone \(timeZone) is not a time zone: use an IANA name such as UTC, Europe/London or America/New_York.")
+            }
             let modes = [tradeID != nil || eventType != nil || payload != nil, file != nil, synthetic != nil].filter { $0 }.count
             guard modes == 1 else {
                 throw ValidationError("Give either --trade-id, --event-type and --payload; or --file; or --synthetic N.")
             }
             if let synthetic, synthetic < 1 { throw ValidationError("--synthetic takes a number of trades, 1 or more.") }
-            if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be 1 or more.") }
             if tradeID != nil || eventType != nil || payload != nil {
                 guard tradeID != nil, eventType != nil, payload != nil else {
                     throw ValidationError("One task needs all of --trade-id, --event-type and --payload.")
-                }
-                guard eventType == "ENTRY" || eventType == "EXIT" else {
-                    throw ValidationError("--event-type takes ENTRY or EXIT.")
                 }
             }
         }
 
         func run() throws {
-            let tasks: [NewTask]
+            var tasks: [NewTask]
             if let synthetic {
                 tasks = DemoTraffic.trades(count: synthetic, malformedShare: malformed, prefix: "SYN").map {
                     var task = $0
@@ -68,13 +71,15 @@ extension Switchyard {
                 tasks = try readFile(file)
             } else {
                 do {
-                    tasks = [try NewTask(tradeID: tradeID!, eventType: EventType(rawValue: eventType!),
-                                         payloadJSON: payload!, maxAttempts: maxAttempts)]
+                    tasks = [try NewTask(tradeID: tradeID!, eventType: eventType!, payloadJSON: payload!, maxAttempts: maxAttempts)]
                 } catch let error as PayloadError {
-                    throw ActionError("The payload cannot be routed: \(error.message) Nothing was enqueued.")
+                    throw PayloadRefused(context: "", error: error)
                 }
             }
             let connection = try database.connect()
+            if let start = try start.start(zone: timeZone, on: connection) {
+                for index in tasks.indices { tasks[index].start = start }
+            }
             var ids: [TaskID] = []
             var start = 0
             while start < tasks.count {
@@ -82,10 +87,15 @@ extension Switchyard {
                 ids += try TaskQueue(connection: connection).enqueue(chunk)
                 start += chunk.count
             }
+            let when = switch tasks.first?.start {
+            case .at(let time)?: ", SCHEDULED for \(time.formatted(.iso8601))"
+            case .after(let delay)?: ", SCHEDULED in \(DurationText.format(delay))"
+            case nil: ""
+            }
             if ids.count == 1 {
-                print("Enqueued task \(ids[0].rawValue).")
+                print("Enqueued task \(ids[0].rawValue)\(when).")
             } else {
-                print("Enqueued \(ids.count) tasks (ids \(ids.first!.rawValue) to \(ids.last!.rawValue)).")
+                print("Enqueued \(ids.count) tasks (ids \(ids.first!.rawValue) to \(ids.last!.rawValue))\(when).")
             }
         }
 
@@ -106,7 +116,7 @@ extension Switchyard {
                 do {
                     tasks.append(try Self.task(fromLine: text, maxAttempts: maxAttempts))
                 } catch let error as PayloadError {
-                    throw ActionError("\(path), line \(number + 1): \(error.message) Nothing was enqueued.")
+                    throw PayloadRefused(context: "\(path), line \(number + 1): ", error: error)
                 }
             }
             guard !tasks.isEmpty else { throw ValidationError("\(path) holds no tasks.") }

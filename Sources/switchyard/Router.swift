@@ -86,6 +86,7 @@ extension Switchyard {
                 router.requestStop()
             }
             router.onError { [logger] in logger.error("\($0)") }
+            router.onNotice { [logger] in logger.notice("\($0)") }
             router.start()
             logger.info("""
                 router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(fixedBatchSize ? "" : "up to ")\(batchSize), \

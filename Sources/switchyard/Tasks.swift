@@ -156,6 +156,6 @@ private func act(_ action: OperatorAction, database: DatabaseOptions) throws {
     print(report.summary)
 }
 
-private func pad(_ text: String, _ width: Int) -> String {
+func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }

@@ -15,6 +15,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var heldTasks: [TaskSummary]?
     public var routers: [RouterInfo]?
     public var control: ControlState?
+    /// Every schedule that is not removed, next runs first, with its figures.
+    public var schedules: [Schedule]?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
     /// The filter the failed, dead and held lists were read with.
@@ -23,7 +25,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public init(takenAt: Date, queue: QueueDepth? = nil, rates: ProcessingRates? = nil,
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
-                routers: [RouterInfo]? = nil, control: ControlState? = nil,
+                routers: [RouterInfo]? = nil, control: ControlState? = nil, schedules: [Schedule]? = nil,
                 unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
         self.takenAt = takenAt
         self.queue = queue
@@ -34,6 +36,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.heldTasks = heldTasks
         self.routers = routers
         self.control = control
+        self.schedules = schedules
         self.unavailable = unavailable
         self.filter = filter
     }
@@ -47,7 +50,11 @@ public struct QueueDepth: Equatable, Sendable {
     /// Statuses whose count is an estimate from the planner's statistics (too many rows to
     /// count on every refresh, typically SUCCESS); the others are exact.
     public var estimated: Set<TaskStatus>
-    public init(counts: [TaskStatus: Int], oldestEligibleAge: TimeInterval?, estimated: Set<TaskStatus> = []) {
+    /// Of the PENDING tasks, those SCHEDULED: waiting for a time still in the future (`--at`,
+    /// `--in`). The lag ignores them; they are in `counts[.pending]`.
+    public var scheduled: Int
+    public init(counts: [TaskStatus: Int], oldestEligibleAge: TimeInterval?, estimated: Set<TaskStatus> = [], scheduled: Int = 0) {
+        self.scheduled = scheduled
         self.counts = counts
         self.oldestEligibleAge = oldestEligibleAge
         self.estimated = estimated

@@ -20,6 +20,7 @@ extension DashboardSnapshot {
         keep(.recentLogs, \.recentLogs)
         keep(.routers, \.routers)
         keep(.control, \.control)
+        keep(.schedules, \.schedules)
         if earlier.filter == filter {
             keep(.failedTasks, \.failedTasks)
             keep(.deadTasks, \.deadTasks)
@@ -44,6 +45,7 @@ extension DashboardSnapshot {
         case .heldTasks: heldTasks != nil
         case .routers: routers != nil
         case .control: control != nil
+        case .schedules: schedules != nil
         }
     }
 }

@@ -34,7 +34,26 @@ extension MonitorQueries {
             counts[status] = max(estimate, counts[status] ?? 0)
         }
         return QueueDepth(counts: counts, oldestEligibleAge: try oldestEligible(on: connection, features: features, now: now)
-            .map { max(0, now.timeIntervalSince($0)) }, estimated: estimated)
+            .map { max(0, now.timeIntervalSince($0)) }, estimated: estimated,
+                          scheduled: try scheduledCount(on: connection, features: features, now: now))
+    }
+
+    /// PENDING tasks waiting for a future time, counted through the claimable index's range
+    /// `available_at > now` (stopping at `exactCountLimit` + 1, as the other counts do).
+    func scheduledCount(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> Int {
+        guard features.hasQueueColumns else { return 0 }
+        let query: Query = """
+            SELECT count(*) AS n FROM (SELECT 1 FROM execution_tasks
+                                       WHERE status IN ('PENDING', 'RETRYING') AND available_at > \(now) AND status = 'PENDING'
+                                       LIMIT \(config.exactCountLimit + 1)) AS capped
+            """
+        return try connection.execute(query.named("countScheduledTasks")).first?.decode("n") ?? 0
+    }
+
+    /// Every schedule that is not removed, next runs first, with its figures.
+    func schedules(on connection: PGConnection, features: SchemaFeatures) throws -> [Schedule] {
+        guard features.hasSchedules else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("switchyard_schedules")) }
+        return try ScheduleBook(connection: connection).list()
     }
 
     /// When the oldest eligible task became eligible: PENDING or RETRYING with `available_at`

@@ -92,6 +92,7 @@ public struct MonitorQueries: Sendable {
             }
             snapshot.routers = try read(.routers) { try routers(on: connection, features: features, now: takenAt) }
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
+            snapshot.schedules = try read(.schedules) { try schedules(on: connection, features: features) }
             return snapshot
         }
         return (snapshot, durations)

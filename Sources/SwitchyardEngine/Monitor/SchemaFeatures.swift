@@ -13,9 +13,12 @@ public struct SchemaFeatures: Equatable, Sendable {
     public var hasAttemptMinutes: Bool
     /// Routers promise how long they stay live (`live_until`, migration 7).
     public var hasRouterLiveUntil: Bool
+    /// Schedules and their runs (migration 10).
+    public var hasSchedules: Bool
 
     public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
-                hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false) {
+                hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false, hasSchedules: Bool = false) {
+        self.hasSchedules = hasSchedules
         self.taskColumns = taskColumns
         self.logColumns = logColumns
         self.hasRoutersTable = hasRoutersTable
@@ -47,7 +50,7 @@ public struct SchemaFeatures: Equatable, Sendable {
     static let detectQuery: Query = """
         SELECT c.relname AS table_name, a.attname AS column_name, has_table_privilege(c.oid, 'SELECT') AS readable
         FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
-                          'switchyard_attempt_minutes']) AS n(name)
+                          'switchyard_attempt_minutes', 'switchyard_schedules']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         """
@@ -66,6 +69,7 @@ public struct SchemaFeatures: Equatable, Sendable {
                               hasControlTable: columns["switchyard_control"] != nil,
                               hasAttemptMinutes: readable.contains("switchyard_attempt_minutes")
                                   && (columns["switchyard_attempt_minutes"] ?? []).isSuperset(of: ["minute", "succeeded", "failed"]),
-                              hasRouterLiveUntil: (columns["switchyard_routers"] ?? []).contains("live_until"))
+                              hasRouterLiveUntil: (columns["switchyard_routers"] ?? []).contains("live_until"),
+                              hasSchedules: readable.contains("switchyard_schedules") && (columns["execution_tasks"] ?? []).contains("schedule_id"))
     }
 }

@@ -35,6 +35,7 @@ public enum SnapshotJSON {
             "held_tasks": tasks(snapshot.heldTasks),
             "routers": snapshot.routers.map { .array($0.map { router($0, now: now) }) } ?? .null,
             "control": snapshot.control.map(control) ?? .null,
+            "schedules": snapshot.schedules.map { .array($0.map(schedule)) } ?? .null,
             "unavailable": .object(unavailable),
         ])
     }
@@ -47,6 +48,31 @@ public enum SnapshotJSON {
             "counts": .object(counts),
             "estimated": .array(queue.estimated.map(\.rawValue).sorted().map(JSONValue.string)),
             "oldest_eligible_age_seconds": queue.oldestEligibleAge.map(seconds) ?? .null,
+            "scheduled": .int(queue.scheduled),
+        ])
+    }
+
+    static func schedule(_ schedule: Schedule) -> JSONValue {
+        let figures = schedule.figures
+        var timing: [String: JSONValue] = [:]
+        switch schedule.timing {
+        case .every(let period): timing = ["every_seconds": .int(Int(period.components.seconds))]
+        case .cron(let expression, let clock): timing = ["cron": .string(expression.description), "time_zone": .string(clock.zone.identifier)]
+        }
+        return .object([
+            "name": .string(schedule.name),
+            "timing": .object(timing),
+            "event_type": .string(schedule.eventType.rawValue),
+            "max_attempts": .int(schedule.maxAttempts),
+            "catch_up": .string(schedule.catchUp.rawValue),
+            "paused": .bool(schedule.paused),
+            "next_run_at": schedule.paused ? .null : time(schedule.nextRunAt),
+            "last_run_at": schedule.lastRunAt.map(time) ?? .null,
+            "successes": .int(figures.successes),
+            "errors": .int(figures.errors),
+            "unfinished": .int(figures.unfinished),
+            "average_execution_ms": figures.averageExecutionMilliseconds.map { .double(($0 * 10).rounded() / 10) } ?? .null,
+            "missed_runs": .int(figures.missed),
         ])
     }
 

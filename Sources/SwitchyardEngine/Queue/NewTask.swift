@@ -1,3 +1,13 @@
+import Foundation
+
+/// When an enqueued task may first run, on the database's clock.
+public enum TaskStart: Sendable, Equatable {
+    /// At this instant; a time not in the future by the database's clock is refused.
+    case at(Date)
+    /// This long after the database's `now()`.
+    case after(Duration)
+}
+
 /// A task to enqueue: trade, kind and payload JSON.
 public struct NewTask: Sendable, Equatable {
     public var tradeID: String
@@ -6,6 +16,9 @@ public struct NewTask: Sendable, Equatable {
     public var payload: String?
     /// Attempts before the task is FAILED; nil takes the column default (5).
     public var maxAttempts: Int?
+    /// When the task may first run; nil is now. Until then it is SCHEDULED (PENDING with
+    /// `available_at` in the future), and no router claims it.
+    public var start: TaskStart?
 
     /// A task whose payload is stored as given, unchecked (demo traffic, tests of bad payloads).
     /// It must still be valid JSON: the column is JSONB.

@@ -16,16 +16,34 @@ public struct TaskQueue {
         try enqueue([task])[0]
     }
 
-    /// Adds many tasks in one round trip; returns their ids in the same order.
+    /// Adds many tasks in one round trip; returns their ids in the same order. A task with a
+    /// `start` waits until then (SCHEDULED); a start time not in the future by the database's
+    /// clock is refused with `ScheduleError`, and nothing is enqueued.
     @discardableResult
     public func enqueue(_ tasks: [NewTask]) throws -> [TaskID] {
         guard !tasks.isEmpty else { return [] }
+        var times: [Date?] = [], delays: [Int64?] = []
+        for task in tasks {
+            switch task.start {
+            case .at(let time)?: times.append(time); delays.append(nil)
+            case .after(let delay)?: times.append(nil); delays.append(Int64(delay.milliseconds))
+            case nil: times.append(nil); delays.append(nil)
+            }
+        }
+        if let earliest = times.compactMap({ $0 }).min() {
+            let now = try ScheduleBook.databaseNow(connection)
+            guard earliest > now else {
+                throw ScheduleError("The start time \(PostgresTime.format(earliest)) is not in the future by the database's clock (now \(PostgresTime.format(now))); nothing was enqueued.")
+            }
+        }
         let query: Query = """
-            INSERT INTO execution_tasks (trade_id, event_type, payload, max_attempts)
-            SELECT u.trade_id, u.event_type, u.payload::jsonb, coalesce(u.max_attempts, 5)
+            INSERT INTO execution_tasks (trade_id, event_type, payload, max_attempts, available_at)
+            SELECT u.trade_id, u.event_type, u.payload::jsonb, coalesce(u.max_attempts, 5),
+                   coalesce(u.start_at, now() + coalesce(u.delay_ms, 0) * interval '1 millisecond')
             FROM unnest(\(tasks.map(\.tradeID))::text[], \(tasks.map(\.eventType.rawValue))::text[],
-                        \(tasks.map(\.payload))::text[], \(tasks.map(\.maxAttempts))::int[])
-                 WITH ORDINALITY AS u(trade_id, event_type, payload, max_attempts, position)
+                        \(tasks.map(\.payload))::text[], \(tasks.map(\.maxAttempts))::int[],
+                        \(times)::timestamptz[], \(delays)::bigint[])
+                 WITH ORDINALITY AS u(trade_id, event_type, payload, max_attempts, start_at, delay_ms, position)
             ORDER BY u.position
             RETURNING id
             """

@@ -19,6 +19,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private var control = LeaseKeeper.Beat(paused: false, pausedEventTypes: [], leasesExtended: 0)
     private var lastError: (message: String, at: Date)?
     private var errorHandler: (@Sendable (String) -> Void)?
+    private var noticeHandler: (@Sendable (String) -> Void)?
     private var finished = DispatchGroup()
 
     public let settings: ConnectionSettings
@@ -31,6 +32,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let keeper: LeaseKeeper
     private let rescuer: LeaseRescuer
     private let completer: TaskCompleter
+    private let scheduler: Scheduler
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -65,6 +67,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var retryPolicy: RetryPolicy = .default
         public var accounts: AccountSet = .demo
         public var mode: RoutingMode = .dryRun(DryRunConnector())
+        /// Take part in enqueuing the runs of schedules (every router may; each run enqueues once).
+        public var runsSchedules = true
+        public var scheduler = Scheduler.Config()
         /// Stop by itself once no task is PENDING, RETRYING or RUNNING (scripts and tests).
         public var exitWhenIdle = false
         /// nil: "host-pid-random".
@@ -98,7 +103,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     private struct Counts {
-        var succeeded = 0, retrying = 0, failed = 0, recovered = 0
+        var succeeded = 0, retrying = 0, failed = 0, recovered = 0, scheduled = 0
     }
 
     /// A router over `settings`. Throws only for a configuration that cannot work (live routing
@@ -137,6 +142,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         rescuing.interval = configuration.rescueInterval
         rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing)
         completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy)
+        scheduler = Scheduler(routerID: routerID, config: configuration.scheduler)
     }
 
     /// A snapshot of the router's state.
@@ -166,12 +172,17 @@ public final class ExecutionRouter: @unchecked Sendable {
         if ownsNotifier { notifier.start() }
         let heartbeatWorker = PeriodicWorker(name: "switchyard.router.heartbeat", settings: settings,
                                              interval: configuration.heartbeatInterval,
-                                             step: { [self] in try heartbeat(on: $0) }, failed: { [self] in record($0) })
+                                             step: { [self] in try heartbeat(on: $0); return nil }, failed: { [self] in record($0) })
         let rescueWorker = PeriodicWorker(name: "switchyard.router.rescue", settings: settings,
                                           interval: configuration.rescueInterval,
-                                          step: { [self] in try rescue(on: $0) }, failed: { [self] in record($0) })
+                                          step: { [self] in try rescue(on: $0); return nil }, failed: { [self] in record($0) })
+        let schedulerWorker = configuration.runsSchedules
+            ? PeriodicWorker(name: "switchyard.router.scheduler", settings: settings, interval: scheduler.config.maximumWait,
+                             step: { [self] in try schedule(on: $0) }, failed: { [self] in record($0) })
+            : nil
         heartbeatWorker.start()
         rescueWorker.start()
+        schedulerWorker?.start()
         let loops = DispatchGroup()
         for number in 0..<configuration.claimLoops {
             loops.enter()
@@ -189,6 +200,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             loops.wait()
             heartbeatWorker.stop()
             rescueWorker.stop()
+            schedulerWorker?.stop()
             finishStopping()
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }
@@ -365,6 +377,20 @@ public final class ExecutionRouter: @unchecked Sendable {
         lock.withLock { control = beat }
     }
 
+    /// One scheduler step; sleeps until the next run is due (at most the scheduler's longest wait).
+    /// A database not migrated to schedules yet has none to run: the router looks again a minute later.
+    private func schedule(on connection: PGConnection) throws -> Duration? {
+        let report: Scheduler.Report
+        do {
+            report = try scheduler.runOnce(on: connection)
+        } catch let error as DatabaseError where error.sqlState == .undefinedTable || error.sqlState == .undefinedColumn {
+            return .seconds(60)
+        }
+        if !report.runs.isEmpty { lock.withLock { counts.scheduled += report.enqueued.count } }
+        if !report.notices.isEmpty, let handler = lock.withLock({ noticeHandler }) { report.notices.forEach(handler) }
+        return report.wait
+    }
+
     private func rescue(on connection: PGConnection) throws {
         let rescued = try rescuer.runOnce(on: connection)
         if !rescued.isEmpty { lock.withLock { counts.recovered += rescued.count } }
@@ -374,6 +400,12 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// thread that met it: for logs, instead of polling `status`.
     public func onError(_ handler: @escaping @Sendable (String) -> Void) {
         lock.withLock { errorHandler = handler }
+    }
+
+    /// Calls `handler` with each event worth a log line that is not an error (runs of schedules
+    /// missed while no router was alive), on the thread that saw it.
+    public func onNotice(_ handler: @escaping @Sendable (String) -> Void) {
+        lock.withLock { noticeHandler = handler }
     }
 
     private func record(_ error: Error) {

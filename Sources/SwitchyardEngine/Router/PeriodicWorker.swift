@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs one part's step on a thread of its own, with a connection of its own, every `interval`
-/// until stopped. Between steps it sleeps on a condition, so a stop ends the wait at once.
+/// (or as soon as the step asks: the scheduler sleeps until its next run) until stopped. Between steps it sleeps on a condition, so a stop ends the wait at once.
 /// A failed step is reported and the connection dropped; the next step reconnects.
 final class PeriodicWorker: @unchecked Sendable {
     // Safe because `stopRequested` and `thread` are read and written only under `condition`;
@@ -14,11 +14,12 @@ final class PeriodicWorker: @unchecked Sendable {
     private let name: String
     private let settings: ConnectionSettings
     private let interval: Duration
-    private let step: @Sendable (PGConnection) throws -> Void
+    /// Returns how long to wait before the next step, or nil for `interval`.
+    private let step: @Sendable (PGConnection) throws -> Duration?
     private let failed: @Sendable (Error) -> Void
 
     init(name: String, settings: ConnectionSettings, interval: Duration,
-         step: @escaping @Sendable (PGConnection) throws -> Void, failed: @escaping @Sendable (Error) -> Void) {
+         step: @escaping @Sendable (PGConnection) throws -> Duration?, failed: @escaping @Sendable (Error) -> Void) {
         (self.name, self.settings, self.interval, self.step, self.failed) = (name, settings, interval, step, failed)
     }
 
@@ -47,6 +48,7 @@ final class PeriodicWorker: @unchecked Sendable {
         var connection: PGConnection?
         while true {
             if condition.withLock({ stopRequested }) { break }
+            var wait = interval
             do {
                 let live: PGConnection
                 if let connection {
@@ -57,13 +59,13 @@ final class PeriodicWorker: @unchecked Sendable {
                     try TaskQueue(connection: live).prepareSessionForClaims()
                     connection = live
                 }
-                try step(live)
+                wait = try step(live) ?? interval
             } catch {
                 failed(error)
                 connection?.close()
                 connection = nil
             }
-            let deadline = MonotonicCondition.deadline(after: interval)
+            let deadline = MonotonicCondition.deadline(after: wait)
             condition.withLock {
                 while !stopRequested, condition.wait(until: deadline) {}
             }

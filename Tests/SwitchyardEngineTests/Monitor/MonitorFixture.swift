@@ -110,7 +110,7 @@ enum MonitorFixture {
         DashboardSnapshot(
             takenAt: now,
             queue: QueueDepth(counts: [.pending: 2, .running: 1, .retrying: 2, .held: 1, .success: 1, .failed: 2, .dead: 1],
-                              oldestEligibleAge: 90),
+                              oldestEligibleAge: 90, scheduled: 1),
             rates: ProcessingRates(minutes: expectedMinutes, currentPerSecond: 0.2),
             recentLogs: [10, 9, 8, 7].map(entry),
             failedTasks: [7, 6].map(summary), deadTasks: [8].map(summary), heldTasks: [9].map(summary),
@@ -121,7 +121,8 @@ enum MonitorFixture {
                            dryRun: true, paused: false, inFlight: 3, processed: 120, isLive: true),
             ],
             control: ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@box", changedAt: at(-45),
-                                  reason: "broker maintenance"))
+                                  reason: "broker maintenance"),
+            schedules: [])
     }
 
     /// `expected` with the routers part unavailable for `reasons` (a lock, a missing grant).

@@ -23,14 +23,16 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
-                                   "dead_tasks", "held_tasks", "routers", "control", "unavailable"])
+                                   "dead_tasks", "held_tasks", "routers", "control", "schedules", "unavailable"])
         #expect(root["format_version"] as? Int == 1)
         #expect(root["taken_at"] as? String == "2026-11-23T10:00:30.000Z")
         let queue = try object(root["queue"])
-        #expect(Set(queue.keys) == ["counts", "estimated", "oldest_eligible_age_seconds"])
+        #expect(Set(queue.keys) == ["counts", "estimated", "oldest_eligible_age_seconds", "scheduled"])
         #expect(queue["counts"] as? [String: Int] == ["PENDING": 2, "RUNNING": 1, "RETRYING": 2, "HELD": 1, "SUCCESS": 1,
                                                        "FAILED": 2, "DEAD": 1])
         #expect(queue["oldest_eligible_age_seconds"] as? Double == 90)
+        #expect(queue["scheduled"] as? Int == 1)
+        #expect(root["schedules"] as? [Any] != nil)
         let rates = try object(root["rates"])
         #expect(Set(rates.keys) == ["current_per_second", "last_hour", "minutes"])
         #expect(rates["current_per_second"] as? Double == 0.2)
@@ -71,6 +73,7 @@ import Testing
         #expect(try object(root["unavailable"]) as? [String: String] == [
             "routers": "needs `switchyard migrate` (switchyard_routers is missing)",
             "control": "needs `switchyard migrate` (switchyard_control is missing)",
+            "schedules": "needs `switchyard migrate` (switchyard_schedules is missing)",
         ])
         #expect(root["failed_tasks"] as? [Any] != nil)
     }
