@@ -40,6 +40,12 @@ bench-monitor: deps
 bench-dashboard: deps
 	@scripts/bench-dashboard.sh
 
+# How late schedule runs are enqueued with three routers, and the schedulers' server time with
+# 1,000 schedules (a benchmark, not a test): scripts/bench-schedules.sh.
+.PHONY: bench-schedules
+bench-schedules: deps
+	@scripts/bench-schedules.sh all
+
 # The router's drain rate (defaults, tuned, five in a row), beside PgQueuer and pgbench running the
 # router's own SQL, and its pick-up latency (a benchmark, not a test): scripts/bench-router.sh.
 .PHONY: bench-router

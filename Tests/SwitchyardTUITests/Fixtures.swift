@@ -101,6 +101,25 @@ enum Fixture {
         return snapshot
     }
 
+    /// Three schedules, next runs first, as the snapshot lists them.
+    static var schedules: [Schedule] {
+        func schedule(_ id: Int64, _ name: String, _ timing: ScheduleTiming, paused: Bool = false, next: TimeInterval,
+                      last: TimeInterval?, ok: Int, errors: Int, average: Double?, missed: Int = 0) -> Schedule {
+            var figures = ScheduleFigures()
+            (figures.successes, figures.errors, figures.averageExecutionMilliseconds, figures.missed) = (ok, errors, average, missed)
+            figures.tasks = ok + errors
+            return Schedule(id: id, name: name, timing: timing, eventType: .entry, payload: "{}", maxAttempts: 5, catchUp: .latest,
+                            paused: paused, nextRunAt: now.addingTimeInterval(next), lastRunAt: last.map(ago), createdAt: ago(86_400),
+                            createdBy: "ops@bastion", removedAt: nil, figures: figures)
+        }
+        return [
+            schedule(1, "es-hourly-entry", try! .every("1h"), next: 12, last: 3588, ok: 23, errors: 1, average: 84),
+            schedule(2, "es-close-1555", try! .cron("55 15 * * MON-FRI", timeZone: "America/New_York"), next: 45_000,
+                     last: 41_400, ok: 19, errors: 0, average: 1250.4, missed: 2),
+            schedule(3, "nq-scalp-5m", try! .every("5m"), paused: true, next: 100, last: 7200, ok: 310, errors: 12, average: 97),
+        ]
+    }
+
     static let detail = TaskDetail(
         summary: failedTasks[0],
         payload: #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00,"session":"NY AM","bias":"Bullish"}"#,

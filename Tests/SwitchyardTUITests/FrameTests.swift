@@ -50,6 +50,31 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: name("routers", size))
     }
 
+    @Test(arguments: sizes) func schedules(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot, size: size)
+        _ = update(&model, .key(.character("6")))
+        _ = update(&model, .key(.down))
+        try assertSnapshot(render(model).plainText, named: name("schedules", size))
+    }
+
+    @Test func schedulesForAnObserver() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot, readOnly: true)
+        _ = update(&model, .key(.character("6")))
+        _ = update(&model, .key(.character("p")))
+        try assertSnapshot(render(model).plainText, named: "schedules-read-only-80x24")
+    }
+
+    @Test func theQueuePanelCountsScheduledTasksApart() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.queue?.scheduled = 25
+        let model = Fixture.loaded(snapshot)
+        try assertSnapshot(render(model).plainText, named: "dashboard-scheduled-80x24")
+    }
+
     @Test(arguments: sizes) func help(size: TerminalSize) throws {
         var model = Fixture.loaded(Fixture.busySnapshot, size: size)
         _ = update(&model, .key(.character("?")))

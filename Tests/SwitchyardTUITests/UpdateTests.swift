@@ -55,6 +55,44 @@ struct UpdateTests {
         }
     }
 
+    @Test func scheduleKeysPauseOrResumeRunNowAndRemoveTheSelectedOneAfterAConfirmation() {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot)
+        // Outside the schedules view p and n do nothing.
+        #expect(keys(&model, .character("p")) == [] && model.awaitingPreview == nil)
+        #expect(keys(&model, .character("6")) == [])
+        #expect(model.view == .schedules && model.currentSchedule?.name == "es-hourly-entry")
+        #expect(keys(&model, .character("p")) == [.preview(.schedule("es-hourly-entry", .pause))])
+        _ = update(&model, .previewLoaded(ActionPreview(action: .schedule("es-hourly-entry", .pause), matching: 0, question: "Pause?")))
+        #expect(keys(&model, .character("y")) == [.perform(.schedule("es-hourly-entry", .pause))])
+        _ = update(&model, .actionCompleted(ActionReport(action: .schedule("es-hourly-entry", .pause), changed: [], skipped: [:],
+                                                         note: "Paused.")))
+        #expect(model.status?.text == "Schedule es-hourly-entry: Paused.")
+        // The paused one resumes; n runs now; X removes; each only asks first.
+        _ = keys(&model, .character("j"), .character("j"))
+        #expect(keys(&model, .character("p")) == [.preview(.schedule("nq-scalp-5m", .resume))])
+        model.awaitingPreview = nil
+        #expect(keys(&model, .character("n")) == [.preview(.schedule("nq-scalp-5m", .runNow))])
+        model.awaitingPreview = nil
+        #expect(keys(&model, .character("X")) == [.preview(.schedule("nq-scalp-5m", .remove))])
+        // Cancelled at the confirmation: nothing is performed.
+        _ = update(&model, .previewLoaded(ActionPreview(action: .schedule("nq-scalp-5m", .remove), matching: 0, question: "Remove?")))
+        #expect(keys(&model, .character("n")) == [] && model.confirmation == nil)
+    }
+
+    @Test func anObserversScheduleKeysChangeNothing() {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot, readOnly: true)
+        _ = keys(&model, .character("6"))
+        for key in ["p", "n", "X"] {
+            #expect(keys(&model, .character(Character(key))) == [])
+            #expect(model.status?.text.hasPrefix("Read-only mode:") == true)
+            #expect(model.confirmation == nil && model.awaitingPreview == nil)
+        }
+    }
+
     @Test func spaceMarksTasksThenDeadLetterAsksAReasonWithADefault() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character(" "), .character(" "))   // marks #1042, then #1038

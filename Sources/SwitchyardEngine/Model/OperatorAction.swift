@@ -16,6 +16,8 @@ public enum OperatorAction: Equatable, Sendable {
     case resumeRouter
     case pauseEventType(EventType, reason: String?)
     case resumeEventType(EventType)
+    /// A schedule, by name: pause, resume or run now (`ScheduleBook.change`).
+    case schedule(String, ScheduleBook.Change)
 
     /// "retry", "dead-letter", ... for messages.
     public var verb: String {
@@ -26,6 +28,7 @@ public enum OperatorAction: Equatable, Sendable {
         case .resume: "resume"
         case .pauseRouter, .pauseEventType: "pause"
         case .resumeRouter, .resumeEventType: "resume"
+        case .schedule(_, let change): change.verb
         }
     }
 }
@@ -37,10 +40,14 @@ public struct ActionReport: Equatable, Sendable {
     /// Task to its status at the time (or why it was refused, e.g. "EXIT already ran").
     public var skipped: [TaskID: String]
 
-    public init(action: OperatorAction, changed: [TaskID], skipped: [TaskID: String]) {
+    /// What a schedule change did, in words (`ScheduleBook.ChangeReport.summary`).
+    public var note: String?
+
+    public init(action: OperatorAction, changed: [TaskID], skipped: [TaskID: String], note: String? = nil) {
         self.action = action
         self.changed = changed
         self.skipped = skipped
+        self.note = note
     }
 
     /// "Retried 3 tasks; skipped 1 whose state had moved on (#12 is SUCCESS)."
@@ -55,6 +62,7 @@ public struct ActionReport: Equatable, Sendable {
         case .resumeRouter: return "Resumed every router."
         case .pauseEventType(let type, _): return "Paused \(type.rawValue) tasks on every router."
         case .resumeEventType(let type): return "Resumed \(type.rawValue) tasks on every router."
+        case .schedule(let name, _): return "Schedule \(name): \(note ?? "done.")"
         }
         var text = "\(past) \(changed.count) task\(changed.count == 1 ? "" : "s")"
         if !skipped.isEmpty {

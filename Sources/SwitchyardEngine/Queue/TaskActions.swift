@@ -24,7 +24,7 @@ public struct TaskActions {
         case .deadLetter: [.pending, .running, .retrying, .held, .failed]
         case .hold: [.pending, .retrying, .failed]
         case .resume: [.held]
-        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType: []
+        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType, .schedule: []
         }
     }
 
@@ -41,6 +41,8 @@ public struct TaskActions {
                                  question: "Pause \(type.rawValue) tasks on every router? Other tasks keep running.")
         case .resumeEventType(let type):
             return ActionPreview(action: action, matching: 0, question: "Resume \(type.rawValue) tasks on every router?")
+        case .schedule(let name, let change):
+            return ActionPreview(action: action, matching: 0, question: try ScheduleBook(connection: connection).question(name, change))
         case .retryMatching(let filter):
             let count = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: false).count
             return ActionPreview(action: action, matching: count,
@@ -73,6 +75,9 @@ public struct TaskActions {
         case .resumeEventType(let type):
             try setControl(action: "RESUME", eventType: type, actor: actor, reason: nil,
                            change: "paused_event_types = array_remove(paused_event_types, \(type.rawValue))")
+        case .schedule(let name, let change):
+            let report = try ScheduleBook(connection: connection).change(name, change, actor: actor)
+            return ActionReport(action: action, changed: report.taskID.map { [$0] } ?? [], skipped: [:], note: report.summary)
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
             return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
@@ -239,6 +244,7 @@ extension OperatorAction {
         case .hold: "held"
         case .resume, .resumeRouter, .resumeEventType: "resumed"
         case .pauseRouter, .pauseEventType: "paused"
+        case .schedule(_, let change): change.verb
         }
     }
 }

@@ -53,6 +53,14 @@ public struct Schedule: Sendable, Equatable, Identifiable {
     public var removedAt: Date?
     public var figures: ScheduleFigures
 
+    public init(id: ScheduleID, name: String, timing: ScheduleTiming, eventType: EventType, payload: String, maxAttempts: Int,
+                catchUp: CatchUpPolicy, paused: Bool, nextRunAt: Date, lastRunAt: Date?, createdAt: Date, createdBy: String,
+                removedAt: Date?, figures: ScheduleFigures) {
+        (self.id, self.name, self.timing, self.eventType, self.payload) = (id, name, timing, eventType, payload)
+        (self.maxAttempts, self.catchUp, self.paused, self.nextRunAt, self.lastRunAt) = (maxAttempts, catchUp, paused, nextRunAt, lastRunAt)
+        (self.createdAt, self.createdBy, self.removedAt, self.figures) = (createdAt, createdBy, removedAt, figures)
+    }
+
     /// The runs the list shows first: active by next run, then paused, then removed.
     public static func displayOrder(_ lhs: Schedule, _ rhs: Schedule) -> Bool {
         let rank = { (schedule: Schedule) in schedule.removedAt != nil ? 2 : schedule.paused ? 1 : 0 }

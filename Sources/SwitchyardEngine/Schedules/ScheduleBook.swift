@@ -48,6 +48,19 @@ public struct ScheduleBook {
 
     // MARK: Changes
 
+    /// The confirmation question for `change` on the schedule `name`, as it stands now.
+    public func question(_ name: String, _ change: Change) throws -> String {
+        let schedule = try show(name, runs: 0, history: 0).schedule
+        guard schedule.removedAt == nil else { throw ScheduleError("Schedule \"\(name)\" was removed; removed schedules cannot change.") }
+        switch change {
+        case .pause: return "Pause schedule \(name) (\(schedule.timing))? Runs while paused are skipped."
+        case .resume: return "Resume schedule \(name) (\(schedule.timing)) from its next run?"
+        case .runNow: return "Run schedule \(name) now? One \(schedule.eventType.rawValue) task is enqueued at once."
+        case .remove: return "Remove schedule \(name)? Its runs, tasks and history are kept."
+        case .edit: return "Change schedule \(name)?"
+        }
+    }
+
     /// Adds a schedule as `actor`; its first run is the first one after the database's `now()`.
     @discardableResult
     public func add(_ new: NewSchedule, actor: String) throws -> Schedule {

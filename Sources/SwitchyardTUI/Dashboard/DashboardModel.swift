@@ -3,7 +3,7 @@ import SwitchyardEngine
 
 /// Which screen is showing.
 public enum DashboardView: Hashable, Sendable {
-    case dashboard, taskList, taskDetail(TaskID), routers, help
+    case dashboard, taskList, taskDetail(TaskID), routers, schedules, help
 }
 
 /// The dashboard panels Tab moves between (the others are display only).
@@ -59,6 +59,8 @@ public struct DashboardModel: Equatable, Sendable {
     /// Selected row per dashboard panel.
     public var selection: [DashboardPanel: Int] = [:]
     public var taskListSelection = 0
+    /// Selected row in the schedules view.
+    public var scheduleSelection = 0
     /// First line shown in the task detail and help views.
     public var scroll = 0
     /// Tasks marked with Space to act on together.

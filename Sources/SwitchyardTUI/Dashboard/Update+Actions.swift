@@ -10,14 +10,7 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
     case "P": name = "pause/resume router (P)"
     default: name = "retry all failed (R)"
     }
-    if model.settings.readOnly {
-        model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
-        return []
-    }
-    if model.awaitingPreview != nil {
-        model.status = StatusMessage("Still waiting for the previous preview; Esc cancels it.")
-        return []
-    }
+    guard mayAskForChange(&model, name) else { return [] }
 
     switch key {
     case "P":
@@ -47,6 +40,41 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
         let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
         return askPreview(&model, allHeld ? .resume(tasks) : .hold(tasks))
     }
+}
+
+/// p, n, X in the schedules view: pause or resume, run now, remove the selected schedule; each
+/// previewed and confirmed like every other change.
+func requestScheduleChange(_ model: inout DashboardModel, _ key: Character) -> [DashboardEffect] {
+    let name = switch key {
+    case "p": "pause/resume schedule (p)"
+    case "n": "run schedule now (n)"
+    default: "remove schedule (X)"
+    }
+    guard mayAskForChange(&model, name) else { return [] }
+    guard let schedule = model.currentSchedule else {
+        model.status = StatusMessage("Select a schedule first (j/k).")
+        return []
+    }
+    let change: ScheduleBook.Change = switch key {
+    case "p": schedule.paused ? .resume : .pause
+    case "n": .runNow
+    default: .remove
+    }
+    return askPreview(&model, .schedule(schedule.name, change))
+}
+
+/// False, with the reason on the status line, when no change may be asked for now: an observer,
+/// or a preview still on its way.
+private func mayAskForChange(_ model: inout DashboardModel, _ name: String) -> Bool {
+    if model.settings.readOnly {
+        model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
+        return false
+    }
+    if model.awaitingPreview != nil {
+        model.status = StatusMessage("Still waiting for the previous preview; Esc cancels it.")
+        return false
+    }
+    return true
 }
 
 func askPreview(_ model: inout DashboardModel, _ action: OperatorAction) -> [DashboardEffect] {

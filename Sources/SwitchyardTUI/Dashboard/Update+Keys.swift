@@ -31,6 +31,8 @@ func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
         return open(&model, .taskList)
     case .character("3"):
         return open(&model, .routers)
+    case .character("6"):
+        return open(&model, .schedules)
     case .up, .character("k"): move(&model, by: -1)
     case .down, .character("j"): move(&model, by: 1)
     case .pageUp: move(&model, by: -pageSize(model))
@@ -62,6 +64,8 @@ func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
         return changeRefresh(&model, faster: true)
     case .character(let character) where "rdhPR".contains(character):
         return requestChange(&model, character)
+    case .character(let character) where model.view == .schedules && "pnX".contains(character):
+        return requestScheduleChange(&model, character)
     default:
         break
     }
@@ -81,7 +85,7 @@ private func open(_ model: inout DashboardModel, _ view: DashboardView) -> [Dash
     case .taskDetail(let id):
         if model.taskDetail?.summary.id != id { model.taskDetail = nil }
         return [.loadTaskDetail(id)]
-    case .dashboard, .routers, .help:
+    case .dashboard, .routers, .schedules, .help:
         return []
     }
 }
@@ -117,6 +121,8 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     case .routers:
         model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
+    case .schedules:
+        model.scheduleSelection = clamp(model.scheduleSelection + delta, model.snapshot?.schedules?.count ?? 0)
     }
 }
 

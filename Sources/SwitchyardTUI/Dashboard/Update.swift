@@ -63,7 +63,7 @@ func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
     case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
     case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .dashboard, .routers, .help: break
+    case .dashboard, .routers, .schedules, .help: break
     }
     return effects
 }
@@ -73,6 +73,7 @@ private func clampSelections(_ model: inout DashboardModel) {
         let count = model.rowCount(panel)
         model.selection[panel] = min(model.selection[panel] ?? 0, max(0, count - 1))
     }
+    model.scheduleSelection = min(model.scheduleSelection, max(0, (model.snapshot?.schedules?.count ?? 0) - 1))
 }
 
 extension DashboardModel {
@@ -105,9 +106,17 @@ extension DashboardModel {
             case .routers:
                 return nil
             }
-        case .routers, .help:
+        case .routers, .schedules, .help:
             return nil
         }
+    }
+
+    /// The schedule the cursor is on in the schedules view.
+    public var currentSchedule: Schedule? {
+        guard view == .schedules, let schedules = snapshot?.schedules, schedules.indices.contains(scheduleSelection) else {
+            return nil
+        }
+        return schedules[scheduleSelection]
     }
 
     /// Marked tasks when any, else the task under the cursor.

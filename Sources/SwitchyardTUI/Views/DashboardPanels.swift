@@ -65,15 +65,32 @@ struct DashboardPanels {
             }
             return (text, role)
         }
+        // SCHEDULED tasks (PENDING until a future time) are counted apart from those PENDING now,
+        // beside SUCCESS, when there are any.
+        let scheduled = queue.scheduled
+        func scheduledCell(width: Int) -> (String, StyleRole) {
+            let number = width > 6 ? Format.count(scheduled) : Format.compactCount(scheduled)
+            return ("SCHEDULED" + number.leftPadded(to: width), .normal)
+        }
         let pairs: [(TaskStatus, TaskStatus?)] = [(.pending, .running), (.retrying, .held), (.failed, .dead),
                                                   (.success, nil)]
         var row = 0
         for (left, right) in pairs where row < inner.height {
             let line = inner.line(row)
-            let (leftText, leftRole) = cell(left, width: right == nil ? inner.width - 10 : countWidth)
+            let alone = right == nil && scheduled == 0
+            var (leftText, leftRole) = cell(left, width: alone ? inner.width - 10 : countWidth)
+            if left == .pending, scheduled > 0 {
+                let now = max(0, queue.count(.pending) - scheduled)
+                leftText = "PENDING".padded(to: 8) + " " + (countWidth > 6 ? Format.count(now) : Format.compactCount(now))
+                    .leftPadded(to: countWidth)
+            }
             buffer.write(" " + leftText, column: line.column, row: line.row, role: leftRole, clip: line)
             if let right {
                 let (rightText, rightRole) = cell(right, width: countWidth)
+                buffer.write(rightText, column: line.column + countWidth + 11, row: line.row, role: rightRole,
+                             clip: line)
+            } else if !alone {
+                let (rightText, rightRole) = scheduledCell(width: countWidth)
                 buffer.write(rightText, column: line.column + countWidth + 11, row: line.row, role: rightRole,
                              clip: line)
             }

@@ -46,6 +46,7 @@ struct ScreenDrawer {
         case .taskList: TaskListScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .taskDetail(let id): TaskDetailScreen(model: model, glyphs: glyphs, id: id).draw(in: body, into: &buffer)
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .schedules: SchedulesScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
@@ -142,6 +143,9 @@ struct ScreenDrawer {
         case .taskList: return "Esc back  / filter  Enter open  Space mark  " + changes
         case .taskDetail: return "Esc back  j/k scroll  " + changes
         case .routers: return "Esc back  P pause/resume all routers  ? help"
+        case .schedules:
+            return "Esc back  j/k select  " + (model.settings.readOnly ? "read-only: changes disabled"
+                                                                       : "p pause/resume  n run now  X remove")
         case .help: return "Esc back  j/k scroll  q back"
         }
     }

@@ -33,7 +33,7 @@ func helpLines(readOnly: Bool) -> [(key: String, text: String)] {
         ("q", "back; quit from the dashboard"),
         ("Esc", "back; clears marks on the dashboard; cancels a dialog"),
         ("?", "this help"),
-        ("1 2 3", "dashboard, task list, routers"),
+        ("1 2 3 6", "dashboard, task list, routers, schedules"),
         ("Tab", "next panel (failed tasks, logs, routers)"),
         ("j k", "down, up (arrows too); g G first, last"),
         ("PgUp PgDn", "a page up or down"),
@@ -47,6 +47,7 @@ func helpLines(readOnly: Bool) -> [(key: String, text: String)] {
         ("h", "hold them, or resume them when all are held"),
         ("P", "pause or resume every router"),
         ("R", "retry every FAILED task the task filter matches"),
+        ("p n X", "schedules view: pause or resume, run now, remove"),
         ("y n", "confirm or cancel"),
     ]
 }

@@ -96,3 +96,64 @@ import SwitchyardTUI
         #expect(await backend.routerStatus() == RouterStatusLine(state: .stopped, dryRun: true))
     }
 }
+
+/// The schedules view's keys against the real server, through the dashboard's backend.
+@Suite(.database) struct DashboardScheduleKeysTests {
+    /// Feeds `keys` to the model and carries out each preview and change through `backend`, as the runtime does.
+    func press(_ keys: [Character], _ model: inout DashboardModel, _ backend: EngineDashboardBackend) async throws {
+        for key in keys {
+            var effects = update(&model, .key(.character(key)))
+            while let effect = effects.first {
+                effects.removeFirst()
+                switch effect {
+                case .preview(let action):
+                    effects += update(&model, .previewLoaded(try await backend.preview(action)))
+                case .perform(let action):
+                    effects += update(&model, .actionCompleted(try await backend.perform(action)))
+                case .loadSnapshot(let filter):
+                    _ = update(&model, .snapshotLoaded(try await backend.loadSnapshot(filter: filter), at: model.now))
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    @Test func pauseResumeRunNowAndRemoveFromTheKeysAreAuditedAndAnObserversKeysChangeNothing() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try ScheduleBook(connection: connection).add(
+            NewSchedule(name: "desk-check", timing: try .every("1h"), eventType: .entry, payload: TaskQueueTests.entryJSON),
+            actor: "test@host")
+
+        // An observer first: every key, nothing written.
+        let observerBackend = EngineDashboardBackend(settings: schema.settings(readOnly: true))
+        defer { observerBackend.close() }
+        var observer = DashboardModel(settings: DashboardSettings(databaseName: "db", readOnly: true), now: Date())
+        _ = update(&observer, .snapshotLoaded(try await observerBackend.loadSnapshot(filter: TaskFilter()), at: Date()))
+        try await press(["6", "p", "y", "n", "y", "X", "y"], &observer, observerBackend)
+        #expect(observer.status?.text.hasPrefix("Read-only mode:") == true)
+        #expect(try connection.count("SELECT count(*) AS n FROM switchyard_schedule_log WHERE action <> 'ADD'") == 0)
+        await #expect(throws: ActionError.self) { try await observerBackend.perform(.schedule("desk-check", .pause)) }
+
+        let backend = EngineDashboardBackend(settings: schema.settings(), actor: "dave@box (from 10.0.0.7)")
+        defer { backend.close() }
+        var model = DashboardModel(settings: DashboardSettings(databaseName: "db", readOnly: false), now: Date())
+        _ = update(&model, .snapshotLoaded(try await backend.loadSnapshot(filter: TaskFilter()), at: Date()))
+        try await press(["6", "p"], &model, backend)
+        #expect(model.confirmation?.question.hasPrefix("Pause schedule desk-check") == true)
+        try await press(["y"], &model, backend)
+        #expect(model.status?.text.hasPrefix("Schedule desk-check: Paused") == true)
+        #expect(try ScheduleBook(connection: connection).show("desk-check").schedule.paused)
+        try await press(["p", "y", "n", "y"], &model, backend)   // resume (it is paused now), then run now
+        #expect(model.status?.text.hasPrefix("Schedule desk-check: Ran now: task") == true)
+        try await press(["X", "n"], &model, backend)             // asked, then cancelled: still there
+        #expect(try ScheduleBook(connection: connection).list().count == 1)
+        try await press(["X", "y"], &model, backend)
+        let actions = try connection.execute("SELECT action, actor FROM switchyard_schedule_log ORDER BY id").rows
+            .map { "\(try $0.decode("action", as: String.self)) \(try $0.decode("actor", as: String.self))" }
+        #expect(actions == ["ADD test@host", "PAUSE dave@box (from 10.0.0.7)", "RESUME dave@box (from 10.0.0.7)",
+                            "RUN_NOW dave@box (from 10.0.0.7)", "REMOVE dave@box (from 10.0.0.7)"])
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE trade_id LIKE 'desk-check-%'") == 1)
+    }
+}
