@@ -21,8 +21,9 @@ enum StatsText {
                 .sorted { $0.rawValue < $1.rawValue }
             text += table(statuses.map { status in
                 let count = queue.count(status)
-                return ["  " + status.rawValue, queue.estimated.contains(status) ? "~\(count)" : "\(count)",
-                        queue.estimated.contains(status) ? "(estimated)" : ""]
+                let note = queue.estimated.contains(status) ? "(estimated)"
+                    : status == .pending && queue.scheduled > 0 ? "(\(queue.scheduled) SCHEDULED for later)" : ""
+                return ["  " + status.rawValue, queue.estimated.contains(status) ? "~\(count)" : "\(count)", note]
             }, rightAligned: [1])
             return text
         }
@@ -49,6 +50,14 @@ enum StatsText {
             if let by = control.changedBy { text += " (by \(by)" + (control.changedAt.map { " at \(time($0))" } ?? "") + ")" }
             if let reason = control.reason { text += ": \(reason)" }
             return text + "\n"
+        }
+        section("SCHEDULES", .schedules) {
+            guard let schedules = snapshot.schedules, !schedules.isEmpty else { return "  none\n" }
+            return "\n" + table([["  NAME", "STATE", "NEXT RUN", "LAST RUN", "OK", "ERRORS", "TIMING"]] + schedules.map { schedule in
+                ["  " + schedule.name, schedule.paused ? "paused" : "active", schedule.paused ? "-" : time(schedule.nextRunAt),
+                 schedule.lastRunAt.map(time) ?? "-", "\(schedule.figures.successes)", "\(schedule.figures.errors)",
+                 schedule.timing.description]
+            }, rightAligned: [4, 5])
         }
         for (title, part, tasks) in [("FAILED TASKS", SnapshotPart.failedTasks, snapshot.failedTasks),
                                      ("DEAD TASKS", .deadTasks, snapshot.deadTasks), ("HELD TASKS", .heldTasks, snapshot.heldTasks)] {

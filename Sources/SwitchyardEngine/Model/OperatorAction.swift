@@ -9,7 +9,7 @@ public enum OperatorAction: Equatable, Sendable {
     case deadLetter([TaskID], reason: String)
     /// PENDING/RETRYING/FAILED -> HELD.
     case hold([TaskID])
-    /// HELD -> PENDING.
+    /// HELD -> PENDING; a task whose start time is still to come (SCHEDULED) keeps it.
     case resume([TaskID])
     /// Every router stops claiming (in-flight work finishes).
     case pauseRouter(reason: String?)

@@ -155,7 +155,7 @@ public struct TaskActions {
         case .resume:
             (newStatus, event, note) = (.pending, .resumed, "Resumed by \(actor)")
             update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), updated_at = now()
+                UPDATE execution_tasks SET status = 'PENDING', available_at = greatest(available_at, now()), updated_at = now()
                 WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
                 """
         default:

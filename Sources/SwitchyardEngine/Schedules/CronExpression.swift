@@ -124,9 +124,14 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         // through a gap, which moves times forward by at most a few hours.
         var day = ZonedClock.Day(number: clock.day(of: instant).number - 1)
         let last = day.number + 366 * 8
+        // Within a day, and within an hour, later wall times never resolve to earlier instants (a
+        // gap collapses to its end, a repeat takes its first occurrence): a day or an hour whose
+        // last run is not after `instant` is skipped whole, so a step resolves a few dozen times,
+        // not every minute of a day.
+        let lastMinute = minutes.last!
         while day.number <= last {
-            if runs(on: day) {
-                for hour in hours {
+            if runs(on: day), clock.instant(day, hour: hours.last!, minute: lastMinute) > instant {
+                for hour in hours where clock.instant(day, hour: hour, minute: lastMinute) > instant {
                     for minute in minutes {
                         let candidate = clock.instant(day, hour: hour, minute: minute)
                         if candidate > instant { return candidate }

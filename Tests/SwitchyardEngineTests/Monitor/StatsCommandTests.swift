@@ -128,7 +128,7 @@ import Testing
         let expectedBlocks = [
             """
             QUEUE  lag 1m30s
-              PENDING   2
+              PENDING   2  (1 SCHEDULED for later)
               RUNNING   1
               RETRYING  2
               HELD      1
@@ -144,6 +144,7 @@ import Testing
               beta     7  10s ago    running dry-run          3        120
             """,
             "CONTROL  every router paused; EXIT paused (by ops@box at 2026-11-23 09:59:45Z): broker maintenance",
+            "SCHEDULES  none",
             """
             FAILED TASKS
               ID  TRADE  TYPE   ATTEMPTS  AGE     LAST ERROR

@@ -158,6 +158,11 @@ import Testing
         task.start = .after(.seconds(60))
         try queue.enqueue(task)
         #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE available_at > now() + interval '59 seconds'") == 1)
+        // Held and resumed, a SCHEDULED task keeps its time.
+        let id: TaskID = try connection.execute("SELECT id FROM execution_tasks").first!.decode("id")
+        try TaskActions(connection: connection).perform(.hold([id]), actor: "ops@box")
+        try TaskActions(connection: connection).perform(.resume([id]), actor: "ops@box")
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status = 'PENDING' AND available_at > now() + interval '59 seconds'") == 1)
     }
 }
 
