@@ -75,7 +75,8 @@ CREATE OR REPLACE TRIGGER switchyard_schedule_runs_append_only
     BEFORE UPDATE OR DELETE ON switchyard_schedule_runs
     FOR EACH STATEMENT EXECUTE FUNCTION switchyard_reject_audit_change();
 
--- Schedule changes wake the routers' schedulers and the dashboards.
+-- Schedule changes (and each run moving a schedule on) refresh the dashboards at once. Schedulers
+-- do not wait for this: they look at least once a second.
 CREATE OR REPLACE TRIGGER switchyard_schedules_notify
     AFTER INSERT OR UPDATE ON switchyard_schedules
     FOR EACH STATEMENT EXECUTE FUNCTION switchyard_notify('switchyard_control');

@@ -54,16 +54,22 @@ public struct Scheduler: Sendable {
     /// enqueued or recorded as missed, and each schedule's next run moves on.
     public func runOnce(on connection: PGConnection, now injected: Date? = nil) throws -> Report {
         try connection.transaction { connection in
+            // A step that stalls (a connection cut mid-step) is ended by the server, and its lock
+            // released, instead of holding the clock for everyone.
+            try connection.execute(Query("SET LOCAL idle_in_transaction_session_timeout = '10s'").named("schedulerTimeout"))
             // The clock row is locked for the step: schedulers take turns (a step is a few
-            // milliseconds), and each knows when the one before it looked.
+            // milliseconds), and each knows when the one before it looked. One that finds it
+            // locked skips its turn rather than wait: another router is stepping right now.
             let clockQuery: Query = """
                 UPDATE switchyard_scheduler_clock AS k SET stepped_at = coalesce(\(injected)::timestamptz, now())
-                FROM (SELECT stepped_at FROM switchyard_scheduler_clock WHERE id = 1 FOR UPDATE) AS before
+                FROM (SELECT stepped_at FROM switchyard_scheduler_clock WHERE id = 1 FOR UPDATE SKIP LOCKED) AS before
                 WHERE k.id = 1
                 RETURNING before.stepped_at AS previous, k.stepped_at AS now
                 """
             guard let clock = try connection.execute(clockQuery.named("schedulerClock")).first else {
-                throw ScheduleError("The scheduler clock row is missing; run the migrations again.")
+                var busy = Report()
+                busy.wait = .milliseconds(50)
+                return busy
             }
             let now: Date = try clock.decode("now")
             let previous: Date? = try clock.decodeIfPresent("previous")
