@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A router: claims tasks, routes them to accounts through a connector, writes results back.
@@ -31,6 +32,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let keeper: LeaseKeeper
     private let rescuer: LeaseRescuer
     private let completer: TaskCompleter
+    private let metrics: RouterMetrics
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -69,6 +71,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var exitWhenIdle = false
         /// nil: "host-pid-random".
         public var routerID: String?
+        /// Where the router's counters go (swift-metrics); nil: the factory `MetricsSystem` was
+        /// bootstrapped with, which discards them unless the host installed one.
+        public var metricsFactory: (any MetricsFactory)?
         public init() {}
     }
 
@@ -122,7 +127,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
         self.settings = settings
         self.configuration = configuration
-        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector)
+        let metrics = RouterMetrics(accounts: configuration.accounts.enabled.map(\.name),
+                                    factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        self.metrics = metrics
+        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector, metrics: metrics)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         let routerID = configuration.routerID
             ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
@@ -135,8 +143,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         keeper = LeaseKeeper(routerID: routerID, config: keeping, dryRun: connector.isDryRun)
         var rescuing = LeaseRescuer.Config()
         rescuing.interval = configuration.rescueInterval
-        rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing)
-        completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy)
+        rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing, metrics: metrics)
+        completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy, metrics: metrics)
     }
 
     /// A snapshot of the router's state.
@@ -242,7 +250,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         } catch {
             record(error)
         }
-        lock.withLock { inFlight = [:] }
+        lock.withLock {
+            inFlight = [:]
+            metrics.inFlight(0)
+        }
     }
 
     private var isStopping: Bool { lock.withLock { stopRequested } }
@@ -253,7 +264,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// tasks. Loop 0 waits for notifications; the others for a backlog (a full claim).
     private func runClaimLoop(_ number: Int) {
         var connection: PGConnection?
-        var claimer = TaskClaimer(routerID: routerID, config: configuration.claim)
+        var claimer = TaskClaimer(routerID: routerID, config: configuration.claim, metrics: metrics)
         var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
         var failures = 0
         let wakes = number == 0 ? notifier.waitSignal : backlog
@@ -282,7 +293,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                     wakes.wait(after: mark, timeout: number == 0 ? try idleWait(on: live) : configuration.pollInterval)
                     continue
                 }
-                lock.withLock { inFlight[number] = claimed.map(\.id) }
+                setInFlight(number, claimed.map(\.id))
                 unwritten = (claimed, routeAll(claimed))
                 try writeBack(unwritten!.outcomes, of: claimed, on: live, loop: number)
                 unwritten = nil
@@ -301,7 +312,16 @@ public final class ExecutionRouter: @unchecked Sendable {
             }
         }
         connection?.close()
-        lock.withLock { inFlight[number] = nil }
+        setInFlight(number, nil)
+    }
+
+    /// Records what claim loop `loop` holds, and the process's total for the in-flight gauge.
+    /// The gauge is set under the lock, so two loops cannot leave it at a stale total.
+    private func setInFlight(_ loop: Int, _ tasks: [TaskID]?) {
+        lock.withLock {
+            inFlight[loop] = tasks
+            metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
+        }
     }
 
     private func connectForClaims() throws -> PGConnection {
@@ -329,8 +349,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             counts.succeeded += report.succeeded.count
             counts.retrying += report.retrying.count
             counts.failed += report.failed.count
-            inFlight[loop] = nil
         }
+        setInFlight(loop, nil)
         // Another loop may be waiting for this batch: an EXIT whose ENTRY was in it.
         notifier.wakeAll()
     }
