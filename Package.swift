@@ -38,6 +38,8 @@ let package = Package(
         .target(
             name: "SwitchyardResources",
             path: "Resources",
+            // Installed by hand, not embedded: the systemd unit and the Prometheus examples.
+            exclude: ["systemd", "prometheus"],
             resources: migrationResources + [.embedInCode("accounts.example.json")]
         ),
         .target(

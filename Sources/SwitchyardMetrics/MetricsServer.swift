@@ -196,6 +196,18 @@ public final class MetricsServer: Sendable {
     }
 }
 
+extension MetricsServer.RouterHealth {
+    /// What /healthz says about `router`: running, or the state it is in and its last error.
+    public static func of(_ router: ExecutionRouter) -> Self {
+        let status = router.status
+        guard status.state == .running else {
+            let error = status.lastError.map { " (last error: \($0))" } ?? ""
+            return .notRunning("router \(status.routerID) is \(status.state.rawValue)\(error)")
+        }
+        return .running("router \(status.routerID) running\(status.paused ? ", paused" : "")")
+    }
+}
+
 /// The metrics server could not listen.
 public struct MetricsServerError: Error, CustomStringConvertible {
     public var address: ListenAddress

@@ -64,15 +64,3 @@ struct MetricsOptions: ParsableArguments {
 struct MetricsListenFailure: Error, CustomStringConvertible {
     var description: String
 }
-
-extension MetricsServer.RouterHealth {
-    /// What /healthz says about `router`: running, or the state it is in and its last error.
-    static func of(_ router: ExecutionRouter) -> Self {
-        let status = router.status
-        guard status.state == .running else {
-            let error = status.lastError.map { " (last error: \($0))" } ?? ""
-            return .notRunning("router \(status.routerID) is \(status.state.rawValue)\(error)")
-        }
-        return .running("router \(status.routerID) running\(status.paused ? ", paused" : "")")
-    }
-}
