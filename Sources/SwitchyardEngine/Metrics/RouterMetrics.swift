@@ -63,7 +63,6 @@ public struct RouterMetrics: Sendable {
         var handles: [String: AccountHandles] = [:]
         for account in Set(accounts) { handles[account] = Self.handles(account, factory: factory) }
         self.accounts = handles
-        inFlight.record(0)
     }
 
     private static func handles(_ account: String, factory: any MetricsFactory) -> AccountHandles {

@@ -232,6 +232,33 @@ import Testing
         #expect(router.terminationStatus == 0, "\(String(decoding: routerErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
     }
 
+    @Test(.database) func theDashboardInOperatorModeServesItsEmbeddedRoutersMetrics() async throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 5))
+        let port = try LoopbackHTTP.freePort()
+        var environment = schema.processEnvironment
+        environment["LANG"] = "C.UTF-8"
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--refresh", "0.5", "--metrics-listen", "127.0.0.1:\(port)"],
+                                   environment: environment.filter { ["DATABASE_URL", "LANG"].contains($0.key) })
+        defer { tmux.close() }
+        _ = try tmux.waitFor("OPERATOR")
+        try connection.waitForAny("SELECT (count(*) = 10)::int AS n FROM execution_tasks WHERE status = 'SUCCESS'")
+        let health = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/healthz")
+        #expect(health.status == 200 && health.body.contains("running"), "\(health.body)")
+        var body = ""
+        try await waitUntil(.seconds(10), "the dashboard's metrics count its router's claims") {
+            body = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/metrics").body
+            return sample(body, "switchyard_tasks_claimed_total") == 10
+        }
+        #expect(sample(body, "switchyard_tasks_claimed_total") == 10, "\(body)")
+        try tmux.send("q")
+        let exit = try tmux.waitForExit()
+        #expect(exit.status == 0, "\(exit.screen)")
+        // The port is closed with the dashboard.
+        await #expect(throws: (any Error).self) { _ = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/healthz", timeout: 2) }
+    }
+
     @Test(.database) func healthzSays503WhileTheDatabaseIsDownAnd200WhenItIsBack() async throws {
         let (directory, _, environment) = try PrivateServer.startMigrated("healthz")
         defer { _ = try? PrivateServer.pg("destroy", directory) }
