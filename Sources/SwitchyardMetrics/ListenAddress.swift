@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the metrics server listens: `HOST:PORT`, the host an IPv4 address, `[IPv6]`,
-/// `localhost` or `*` (every interface); port 0 asks the system for a free one.
+/// `localhost` or `*` (every IPv4 interface); port 0 asks the system for a free one.
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public enum Host: Sendable, Equatable {
         case ipv4(String)

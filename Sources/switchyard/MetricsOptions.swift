@@ -9,7 +9,7 @@ import SwitchyardMetrics
 struct MetricsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         Serve Prometheus metrics at http://HOST:PORT/metrics and a health check at /healthz \
-        (e.g. 127.0.0.1:9464, or *:9464 for every interface). Names: docs/operations.md.
+        (e.g. 127.0.0.1:9464, or *:9464 for every IPv4 interface). Names: docs/operations.md.
         """, valueName: "host:port"),
             transform: { text in
                 do { return try ListenAddress(parsing: text) } catch let error as ListenAddressError {
