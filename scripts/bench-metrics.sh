@@ -65,11 +65,11 @@ scrape() {
         database+="$(awk '/^switchyard_database_read_seconds / { print $2 }' "$file")"$'\n'
         rm -f "$file"
     done
-    printf '  %-40s %s' "/metrics, database read" "$(grep . <<<"$total" | stats)"
-    printf '  %-40s %s' "  of which reading the database" "$(grep . <<<"$database" | stats)"
+    printf '  %-40s %s\n' "/metrics, database read" "$(grep . <<<"$total" | stats)"
+    printf '  %-40s %s\n' "  of which reading the database" "$(grep . <<<"$database" | stats)"
     local cached=""
     for _ in $(seq 1 "$scrapes"); do cached+="$(curl -sf -o /dev/null -w '%{time_total}' "$endpoint")"$'\n'; done
-    printf '  %-40s %s' "/metrics, from the 1 s cache" "$(grep . <<<"$cached" | stats)"
+    printf '  %-40s %s\n' "/metrics, from the 1 s cache" "$(grep . <<<"$cached" | stats)"
     load
     kill -TERM "$router"
     wait "$router" || true
