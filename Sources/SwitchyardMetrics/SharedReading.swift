@@ -21,7 +21,7 @@ final class SharedReading<Value: Sendable>: @unchecked Sendable {
 
     struct TimedOut: Error, CustomStringConvertible {
         var timeout: Duration
-        var description: String { "no answer within \(timeout.formatted(.units(allowed: [.seconds, .milliseconds])))" }
+        var description: String { "no answer within \(String(format: "%g", timeout.seconds)) s" }
     }
 
     init(maxAge: Duration, timeout: Duration, read: @escaping @Sendable () async -> Result<Value, any Error>) {

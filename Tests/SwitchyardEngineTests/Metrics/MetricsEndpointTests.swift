@@ -259,22 +259,74 @@ import Testing
         await #expect(throws: (any Error).self) { _ = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/healthz", timeout: 2) }
     }
 
-    @Test(.database) func healthzSays503WhileTheDatabaseIsDownAnd200WhenItIsBack() async throws {
-        let (directory, _, environment) = try PrivateServer.startMigrated("healthz")
-        defer { _ = try? PrivateServer.pg("destroy", directory) }
-        let port = try LoopbackHTTP.freePort()
-        let (router, _, _) = try Executable.start(["router", "--metrics-listen", "127.0.0.1:\(port)", "--poll-interval", "0.5"],
+    /// Every process of a private cluster: its postmaster and the postmaster's children.
+    func clusterProcesses(_ directory: String) throws -> [pid_t] {
+        let home = (try? String(contentsOfFile: directory + "/location", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? directory
+        let lines = try String(contentsOfFile: home + "/data/postmaster.pid", encoding: .utf8).split(separator: "\n")
+        let postmaster = try #require(lines.first.flatMap { pid_t($0) })
+        let children = try ChildProcess.run(["ps", "-o", "pid=", "--ppid", "\(postmaster)"]).output
+        return [postmaster] + children.split(whereSeparator: \.isWhitespace).compactMap { pid_t($0) }
+    }
+
+    /// `switchyard router --metrics-listen` on a free port and a private, migrated cluster of its
+    /// own, once its /healthz says 200; `close()` stops the router and removes the cluster.
+    final class RouterOnPrivateServer {
+        let directory: String
+        let port: UInt16
+        let router: Process
+        var health: String { "http://127.0.0.1:\(port)/healthz" }
+        var metrics: String { "http://127.0.0.1:\(port)/metrics" }
+
+        init(_ prefix: String, test: MetricsEndpointTests) async throws {
+            let environment: [String: String]
+            (directory, _, environment) = try PrivateServer.startMigrated(prefix)
+            port = try LoopbackHTTP.freePort()
+            (router, _, _) = try Executable.start(["router", "--metrics-listen", "127.0.0.1:\(port)", "--poll-interval", "0.5"],
                                                   environment: environment)
-        defer {
+            let health = self.health
+            try await test.waitUntil(.seconds(30), "healthy at start") {
+                (try? await LoopbackHTTP.get(health, timeout: 5))?.status == 200
+            }
+        }
+
+        func close() {
             if router.isRunning { router.terminate() }
             router.waitUntilExit()
+            _ = try? PrivateServer.pg("destroy", directory)
         }
-        let health = "http://127.0.0.1:\(port)/healthz"
-        var last = LoopbackHTTP.Response(status: 0, body: "")
-        try await waitUntil(.seconds(30), "healthy at start") {
-            last = (try? await LoopbackHTTP.get(health, timeout: 5)) ?? last
+    }
+
+    @Test(.database) func healthzAnswersWithinItsTimeoutWhileTheDatabaseHangs() async throws {
+        let peer = try await RouterOnPrivateServer("hang", test: self)
+        defer { peer.close() }
+        let (directory, health) = (peer.directory, peer.health)
+        var last = try await LoopbackHTTP.get(health, timeout: 5)
+        // The server stops answering without closing anything: every one of its processes stopped.
+        let frozen = try clusterProcesses(directory)
+        frozen.forEach { kill($0, SIGSTOP) }
+        defer { frozen.forEach { kill($0, SIGCONT) } }
+        try await waitUntil(.seconds(20), "503 while the database hangs") {
+            last = try await LoopbackHTTP.get(health, timeout: 5)
+            return last.status == 503
+        }
+        #expect(last.body == "unhealthy: database: no answer within 2 s\n", "\(last.body)")
+        let metrics = try await LoopbackHTTP.get(peer.metrics, timeout: 5)
+        #expect(metrics.status == 200)
+        #expect(sample(metrics.body, "switchyard_database_up") == 0, "\(metrics.body)")
+        frozen.forEach { kill($0, SIGCONT) }
+        try await waitUntil(.seconds(30), "200 once the database answers again") {
+            last = try await LoopbackHTTP.get(health, timeout: 5)
             return last.status == 200
         }
+        #expect(last.status == 200, "\(last.body)")
+    }
+
+    @Test(.database) func healthzSays503WhileTheDatabaseIsDownAnd200WhenItIsBack() async throws {
+        let peer = try await RouterOnPrivateServer("healthz", test: self)
+        defer { peer.close() }
+        let (directory, health) = (peer.directory, peer.health)
+        var last = try await LoopbackHTTP.get(health, timeout: 5)
         #expect(last.status == 200 && last.body.hasPrefix("ok: database answers; router "), "\(last.body)")
 
         try PrivateServer.pg("stop", directory)
@@ -284,7 +336,7 @@ import Testing
             return last.status == 503
         }
         #expect(last.status == 503 && last.body.hasPrefix("unhealthy: database: "), "\(last.body)")
-        let metrics = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/metrics", timeout: 5)
+        let metrics = try await LoopbackHTTP.get(peer.metrics, timeout: 5)
         #expect(metrics.status == 200)
         #expect(sample(metrics.body, "switchyard_database_up") == 0, "\(metrics.body)")
         #expect(sample(metrics.body, "switchyard_tasks{status=\"PENDING\"}") == nil)
@@ -298,7 +350,7 @@ import Testing
         // The gauges' connection comes back after its reconnect backoff (at most 2 s).
         var back = LoopbackHTTP.Response(status: 0, body: "")
         try await waitUntil(.seconds(30), "the database gauges back") {
-            back = try await LoopbackHTTP.get("http://127.0.0.1:\(port)/metrics", timeout: 5)
+            back = try await LoopbackHTTP.get(peer.metrics, timeout: 5)
             return sample(back.body, "switchyard_database_up") == 1
         }
         #expect(sample(back.body, "switchyard_tasks{status=\"PENDING\"}") == 0, "\(back.body)")
