@@ -47,6 +47,9 @@ public final class MetricsServer: Sendable {
         case noRouter
     }
 
+    /// Longest `start()` waits for the socket to listen.
+    static let startLimit: Duration = .seconds(30)
+
     public let configuration: Configuration
     public let registry: PrometheusCollectorRegistry
     private let server: HTTPServer
@@ -98,7 +101,9 @@ public final class MetricsServer: Sendable {
             do { try await server.run() } catch { failure.set(error) }
         }
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
+        // A bind error ends the run at once; the deadline only guards against a server task that
+        // is never scheduled (a process whose cooperative pool is blocked).
+        let deadline = clock.now + Self.startLimit
         while clock.now < deadline {
             if let error = failure.error { throw MetricsServerError(address: configuration.address, underlying: error) }
             if await server.isListening, let bound = await server.listeningAddress {
@@ -215,7 +220,7 @@ public struct MetricsServerError: Error, CustomStringConvertible {
     public var underlying: (any Error)?
 
     public var description: String {
-        guard let underlying else { return "Cannot listen on \(address) for metrics: the server did not start within 5 s." }
+        guard let underlying else { return "Cannot listen on \(address) for metrics: the server did not start within \(Int(MetricsServer.startLimit.seconds)) s." }
         if case SocketError.failed(let call, let number, let message) = underlying {
             switch number {
             case EADDRINUSE:

@@ -13,7 +13,9 @@ enum LoopbackHTTP {
     }
 
     /// GETs `url`; throws when nothing answers within `timeout` (a hung endpoint fails the test).
-    static func get(_ url: String, timeout: TimeInterval = 10) async throws -> Response {
+    /// The default is generous: a server inside the test process shares its cooperative pool with
+    /// every other test running at the time; tests of promptness pass their own limit.
+    static func get(_ url: String, timeout: TimeInterval = 30) async throws -> Response {
         var request = URLRequest(url: URL(string: url)!)
         request.timeoutInterval = timeout
         let configuration = URLSessionConfiguration.ephemeral
