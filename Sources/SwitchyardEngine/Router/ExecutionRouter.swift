@@ -252,7 +252,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
         lock.withLock {
             inFlight = [:]
-            metrics.inFlight(0)
+            reportInFlight()
         }
     }
 
@@ -315,13 +315,18 @@ public final class ExecutionRouter: @unchecked Sendable {
         setInFlight(number, nil)
     }
 
-    /// Records what claim loop `loop` holds, and the process's total for the in-flight gauge.
-    /// The gauge is set under the lock, so two loops cannot leave it at a stale total.
+    /// Records what claim loop `loop` holds.
     private func setInFlight(_ loop: Int, _ tasks: [TaskID]?) {
         lock.withLock {
             inFlight[loop] = tasks
-            metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
+            reportInFlight()
         }
+    }
+
+    /// Sets the in-flight gauge to the process's total. Called under `lock`, so two loops
+    /// cannot leave it at a stale total.
+    private func reportInFlight() {
+        metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
     }
 
     private func connectForClaims() throws -> PGConnection {
@@ -349,8 +354,9 @@ public final class ExecutionRouter: @unchecked Sendable {
             counts.succeeded += report.succeeded.count
             counts.retrying += report.retrying.count
             counts.failed += report.failed.count
+            inFlight[loop] = nil
+            reportInFlight()
         }
-        setInFlight(loop, nil)
         // Another loop may be waiting for this batch: an EXIT whose ENTRY was in it.
         notifier.wakeAll()
     }
