@@ -27,6 +27,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -36,6 +39,8 @@ let package = Package(
         .target(
             name: "SwitchyardResources",
             path: "Resources",
+            // Installed by hand, not embedded: the systemd unit and the Prometheus examples.
+            exclude: ["systemd", "prometheus"],
             resources: migrationResources + [.embedInCode("accounts.example.json")]
         ),
         .target(
@@ -43,6 +48,19 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 "SwitchyardResources",
+                // Counters only; the exposition format and the HTTP server live in SwitchyardMetrics.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // `--metrics-listen`: Prometheus' text format at /metrics and a health check at /healthz.
+        .target(
+            name: "SwitchyardMetrics",
+            dependencies: [
+                "SwitchyardEngine",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ]
         ),
         .target(
@@ -54,6 +72,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardEngine",
                 "SwitchyardTUI",
+                "SwitchyardMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,7 +80,9 @@ let package = Package(
         // Helpers shared by the test targets (running tmux and other programs); not shipped.
         .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport"),
         .testTarget(name: "SwitchyardEngineTests",
-                    dependencies: ["SwitchyardEngine", "SwitchyardTUI", "SwitchyardTestSupport"]),
+                    dependencies: ["SwitchyardEngine", "SwitchyardTUI", "SwitchyardMetrics", "SwitchyardTestSupport",
+                                   .product(name: "CoreMetrics", package: "swift-metrics"),
+                                   .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(
             name: "SwitchyardTUITests",
             dependencies: ["SwitchyardTUI", "SwitchyardEngine", "SwitchyardTestSupport"],

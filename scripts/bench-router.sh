@@ -3,7 +3,7 @@
 # running the router's own SQL, and how soon it picks up a task. A benchmark, not a test: it
 # prints figures and asserts nothing about speed.
 #
-#   scripts/bench-router.sh [all|drain|steady|pgqueuer|ceiling|pickup|destroy]   (default: all)
+#   scripts/bench-router.sh [all|drain|steady|pgqueuer|ceiling|pickup|metrics|destroy]   (default: all)
 #
 # Everything runs on a private cluster in .pgbench-router/ (git-ignored) with the release
 # build, each drain on a fresh database unless said otherwise:
@@ -21,6 +21,10 @@
 #             the minimal single statement per batch (`switchyard bench-sql minimal`).
 #   pickup    an idle router with its defaults; PICKUPS (default 500) tasks inserted one by one,
 #             10 ms apart; enqueue to claim (created_at to last_attempt_at) p50 / p99 / max.
+#   metrics   (not part of all; `make bench-metrics` runs it) METRICS_RUNS (default 5) pairs of
+#             drains of TASKS with the three demo accounts: without --metrics-listen, then with it
+#             and /metrics fetched every second during the drain; medians and their ratio.
+#             SCRAPE_EVERY=0 keeps --metrics-listen but fetches nothing: the counters' own cost.
 # A summary with the ratios ends the output. Output goes to stdout and
 # bench-results/router-<time>.txt (git-ignored), with the load average before each part.
 # destroy   stop the cluster and remove its folder.
@@ -40,8 +44,8 @@ bindir=$(pg_config --bindir 2>/dev/null || true)
 bin="$project/.build/release/switchyard"
 
 part=${1:-all}
-case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|destroy) ;;
-    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|destroy]" >&2; exit 64 ;; esac
+case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|metrics|destroy) ;;
+    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|metrics|destroy]" >&2; exit 64 ;; esac
 if [ "$part" = destroy ]; then
     scripts/pg.sh stop "$dir" || true
     rm -rf "$dir"
@@ -180,6 +184,30 @@ pickup() {
         { read -r p50 p99 max; printf '  %-46s %d tasks: p50 %s ms, p99 %s ms, max %s ms\n' "$label" "$pickups" "$p50" "$p99" "$max"; }
 }
 
+# One drain with --metrics-listen on a port the system picks and, beside it, /metrics fetched
+# every second (the URL read from the router's log); prints the rate. Scrapes go to
+# $dir/scrapes.log, one line each.
+metrics_drain_once() {
+    local count=$1; shift
+    rm -f "$dir/router.log" "$dir/scrapes.log"
+    (
+        endpoint=""
+        until [ -n "$endpoint" ]; do
+            sleep 0.02
+            endpoint=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$dir/router.log" 2>/dev/null | head -1 || true)
+        done
+        [ "${SCRAPE_EVERY:-1}" = 0 ] && exit 0
+        while true; do
+            curl -sf -o /dev/null -w '%{time_total}\n' "$endpoint" >>"$dir/scrapes.log" || true
+            sleep "${SCRAPE_EVERY:-1}"
+        done
+    ) &
+    local scraper=$!
+    drain_once "$count" --metrics-listen 127.0.0.1:0 "$@"
+    kill "$scraper" 2>/dev/null || true
+    wait "$scraper" 2>/dev/null || true
+}
+
 ratio() { # ratio A B: A / B with two decimals, or "n/a"
     if [ -n "${summary[$1]:-}" ] && [ -n "${summary[$2]:-}" ]; then printf '%.2f' "$(echo "${summary[$1]} / ${summary[$2]}" | bc -l)"; else echo "n/a"; fi
 }
@@ -237,6 +265,34 @@ if wants pickup; then
     load
     say "pick-up: enqueue to claim, an idle router with its defaults, $pickups tasks inserted one by one 10 ms apart"
     pickup "defaults, 1 account" --accounts "$one_account"
+fi
+if [ "$part" = metrics ]; then
+    command -v curl >/dev/null || { say "metrics: needs curl (apt-get install -y curl)"; exit 1; }
+    metrics_runs=${METRICS_RUNS:-5}
+    say "metrics: $metrics_runs pairs of drains of $tasks tasks, 3 demo accounts, defaults: without --metrics-listen, then with it (SCRAPE_EVERY=${SCRAPE_EVERY:-1} s between scrapes; 0: none)"
+    without=() with=() scrapes=()
+    scraped_label="with --metrics-listen, scraped every ${SCRAPE_EVERY:-1} s"
+    [ "${SCRAPE_EVERY:-1}" = 0 ] && scraped_label="with --metrics-listen, never scraped"
+    for run in $(seq 1 "$metrics_runs"); do
+        load
+        fresh; enqueue "$tasks"
+        rate=$(drain_once "$tasks" --router-id "plain-$run")
+        without+=("$rate")
+        printf '  %-46s run %d: %7.0f tasks/s\n' "without metrics" "$run" "$rate"
+        fresh; enqueue "$tasks"
+        rate=$(metrics_drain_once "$tasks" --router-id "scraped-$run")
+        touch "$dir/scrapes.log"
+        with+=("$rate")
+        count=$(wc -l < "$dir/scrapes.log" 2>/dev/null || echo 0)
+        scrapes+=("$count")
+        printf '  %-46s run %d: %7.0f tasks/s (%d scrapes, median %s s each)\n' "$scraped_label" "$run" \
+            "$rate" "$count" "$(median < "$dir/scrapes.log" 2>/dev/null || echo n/a)"
+    done
+    summary[plain]=$(printf '%.0f' "$(printf '%s\n' "${without[@]}" | median)")
+    summary[scraped]=$(printf '%.0f' "$(printf '%s\n' "${with[@]}" | median)")
+    printf '  %-46s median of %d: %7.0f tasks/s\n' "without metrics" "$metrics_runs" "${summary[plain]}" \
+        "$scraped_label" "$metrics_runs" "${summary[scraped]}"
+    printf '  %-46s %s (aim: at least 0.95)\n' "with / without" "$(ratio scraped plain)"
 fi
 load
 say "summary (medians, tasks/s):"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwitchyardEngine
+import SwitchyardMetrics
 import SwitchyardTUI
 
 extension Switchyard {
@@ -24,6 +25,8 @@ extension Switchyard {
         @OptionGroup var routing: RoutingOptions
         /// The embedded router's lines on stderr, once the screen is closed.
         @OptionGroup var logging: LoggingOptions
+        /// The embedded router's metrics and the process's health (operator mode only).
+        @OptionGroup var metrics: MetricsOptions
 
         @Flag(help: "Observer mode: read-only session, no router, no changes possible.")
         var readOnly = false
@@ -55,10 +58,17 @@ extension Switchyard {
             if let maxRefreshes, maxRefreshes < 1 { throw ValidationError("--max-refreshes takes a count of 1 or more.") }
             guard demoRate > 0 else { throw ValidationError("--demo-rate must be above 0 trades per second.") }
             if readOnly && demo { throw ValidationError("--demo writes tasks; it cannot run with --read-only.") }
+            if readOnly && metrics.metricsListen != nil {
+                throw ValidationError("""
+                    --metrics-listen serves an operator's metrics and health; an observer (--read-only) runs \
+                    no router to report on. Scrape the routers' own --metrics-listen, or drop --read-only.
+                    """)
+            }
         }
 
         func run() async throws {
             logging.bootstrap()
+            let registry = metrics.bootstrap()
             let settings = try database.settings(readOnly: readOnly)
             let runsRouter = !readOnly && !noRouter
             // Fail before the screen opens: a bad URL, a wrong password or an unmigrated database.
@@ -87,6 +97,16 @@ extension Switchyard {
             notifier.start()
             defer { notifier.stop() }
             let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
+            // Listening before the screen opens, so a port in use is reported on a normal terminal.
+            let metricsServer: MetricsServer?
+            do {
+                metricsServer = try await metrics.start(registry: registry, settings: settings) {
+                    router.map(MetricsServer.RouterHealth.of) ?? .noRouter
+                }
+            } catch let error as MetricsListenFailure {
+                writeToStandardError(error.description + "\n")
+                throw ExitCode(1)
+            }
             let traffic = demo ? DemoTraffic(settings: settings, tradesPerSecond: demoRate) : nil
             router?.start()
             traffic?.start()
@@ -110,6 +130,7 @@ extension Switchyard {
             } catch let error as TerminalError {
                 traffic?.stop()
                 await router?.stop()
+                await metricsServer?.stop()
                 backend.close()
                 writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
@@ -127,6 +148,7 @@ extension Switchyard {
                     retrying \(status.retrying), failed \(status.failed))
                     """)
             }
+            await metricsServer?.stop()
             backend.close()
             if case .signal(let number) = exit { throw ExitCode(128 + number) }
         }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import SwitchyardEngine
+import SwitchyardMetrics
 
 extension Switchyard {
     struct Router: ParsableCommand {
@@ -23,6 +24,7 @@ extension Switchyard {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var routing: RoutingOptions
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var metrics: MetricsOptions
 
         @Option(help: ArgumentHelp("The most tasks one claim may lock. Claims adapt below it: small while the queue is quiet, doubling while a backlog lasts.", valueName: "n"))
         var batchSize = TaskClaimer.Config().maximum
@@ -61,6 +63,8 @@ extension Switchyard {
 
         func run() throws {
             logging.bootstrap()
+            // Before the router is made: it takes its counters from the factory installed here.
+            let registry = metrics.bootstrap()
             var configuration = ExecutionRouter.Configuration()
             configuration.batchSize = batchSize
             configuration.claim.fixed = fixedBatchSize
@@ -74,10 +78,19 @@ extension Switchyard {
             configuration.routerID = routerID
             try routing.apply(to: &configuration, live: live, defaultSeed: 1)
             let router: ExecutionRouter
+            let settings = try database.settings()
             do {
-                router = try ExecutionRouter(settings: try database.settings(), configuration: configuration)
+                router = try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ConfigurationError {
                 throw ValidationError(error.message)
+            }
+            // Listening before routing: a port in use stops the command before it claims anything.
+            let metricsServer: MetricsServer?
+            do {
+                metricsServer = try metrics.startBlocking(registry: registry, settings: settings) { .of(router) }
+            } catch let error as MetricsListenFailure {
+                writeToStandardError(error.description + "\n")
+                throw ExitCode(1)
             }
             var logger = Logger(label: "switchyard.router")
             logger[metadataKey: "router_id"] = "\(router.routerID)"
@@ -94,6 +107,7 @@ extension Switchyard {
                 lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts
                 """)
             router.waitUntilStoppedBlocking()
+            metricsServer?.stopBlocking()
             withExtendedLifetime(signals) {}
             let status = router.status
             logger.info("""

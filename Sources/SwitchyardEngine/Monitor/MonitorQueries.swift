@@ -153,6 +153,12 @@ public struct MonitorQueries: Sendable {
     /// recorded, and the transaction goes on. A lost connection is rethrown.
     func readPart<T>(_ part: SnapshotPart, on connection: PGConnection, into unavailable: inout [String: String],
                      _ body: () throws -> T) throws -> T? {
+        try readPart(named: part.rawValue, on: connection, into: &unavailable, body)
+    }
+
+    /// The same for any named reading (a part, a metrics gauge): the reason goes under `name`.
+    func readPart<T>(named name: String, on connection: PGConnection, into unavailable: inout [String: String],
+                     _ body: () throws -> T) throws -> T? {
         try connection.execute("SAVEPOINT monitor_part")
         do {
             let value = try body()
@@ -160,10 +166,10 @@ public struct MonitorQueries: Sendable {
             return value
         } catch let error as PartUnavailable {
             try connection.execute("RELEASE SAVEPOINT monitor_part")
-            unavailable[part.rawValue] = error.reason
+            unavailable[name] = error.reason
         } catch let error as DatabaseError where !error.isConnectionLost && connection.isConnected {
             try connection.execute("ROLLBACK TO SAVEPOINT monitor_part")
-            unavailable[part.rawValue] = reason(for: error)
+            unavailable[name] = reason(for: error)
         }
         return nil
     }

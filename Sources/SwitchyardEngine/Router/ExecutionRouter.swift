@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A router: claims tasks, routes them to accounts through a connector, writes results back.
@@ -33,6 +34,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let rescuer: LeaseRescuer
     private let completer: TaskCompleter
     private let scheduler: Scheduler
+    private let metrics: RouterMetrics
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -74,6 +76,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var exitWhenIdle = false
         /// nil: "host-pid-random".
         public var routerID: String?
+        /// Where the router's counters go (swift-metrics); nil: the factory `MetricsSystem` was
+        /// bootstrapped with, which discards them unless the host installed one.
+        public var metricsFactory: (any MetricsFactory)?
         public init() {}
     }
 
@@ -127,7 +132,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
         self.settings = settings
         self.configuration = configuration
-        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector)
+        let metrics = RouterMetrics(accounts: configuration.accounts.enabled.map(\.name),
+                                    factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        self.metrics = metrics
+        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector, metrics: metrics)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         let routerID = configuration.routerID
             ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
@@ -140,8 +148,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         keeper = LeaseKeeper(routerID: routerID, config: keeping, dryRun: connector.isDryRun)
         var rescuing = LeaseRescuer.Config()
         rescuing.interval = configuration.rescueInterval
-        rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing)
-        completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy)
+        rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing, metrics: metrics)
+        completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy, metrics: metrics)
         scheduler = Scheduler(routerID: routerID, config: configuration.scheduler)
     }
 
@@ -254,7 +262,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         } catch {
             record(error)
         }
-        lock.withLock { inFlight = [:] }
+        lock.withLock {
+            inFlight = [:]
+            reportInFlight()
+        }
     }
 
     private var isStopping: Bool { lock.withLock { stopRequested } }
@@ -265,7 +276,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// tasks. Loop 0 waits for notifications; the others for a backlog (a full claim).
     private func runClaimLoop(_ number: Int) {
         var connection: PGConnection?
-        var claimer = TaskClaimer(routerID: routerID, config: configuration.claim)
+        var claimer = TaskClaimer(routerID: routerID, config: configuration.claim, metrics: metrics)
         var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
         var failures = 0
         let wakes = number == 0 ? notifier.waitSignal : backlog
@@ -294,7 +305,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                     wakes.wait(after: mark, timeout: number == 0 ? try idleWait(on: live) : configuration.pollInterval)
                     continue
                 }
-                lock.withLock { inFlight[number] = claimed.map(\.id) }
+                setInFlight(number, claimed.map(\.id))
                 unwritten = (claimed, routeAll(claimed))
                 try writeBack(unwritten!.outcomes, of: claimed, on: live, loop: number)
                 unwritten = nil
@@ -313,7 +324,21 @@ public final class ExecutionRouter: @unchecked Sendable {
             }
         }
         connection?.close()
-        lock.withLock { inFlight[number] = nil }
+        setInFlight(number, nil)
+    }
+
+    /// Records what claim loop `loop` holds.
+    private func setInFlight(_ loop: Int, _ tasks: [TaskID]?) {
+        lock.withLock {
+            inFlight[loop] = tasks
+            reportInFlight()
+        }
+    }
+
+    /// Sets the in-flight gauge to the process's total. Called under `lock`, so two loops
+    /// cannot leave it at a stale total.
+    private func reportInFlight() {
+        metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
     }
 
     private func connectForClaims() throws -> PGConnection {
@@ -342,6 +367,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             counts.retrying += report.retrying.count
             counts.failed += report.failed.count
             inFlight[loop] = nil
+            reportInFlight()
         }
         // Another loop may be waiting for this batch: an EXIT whose ENTRY was in it.
         notifier.wakeAll()

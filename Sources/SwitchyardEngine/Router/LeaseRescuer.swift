@@ -15,14 +15,19 @@ public struct LeaseRescuer: Sendable {
     /// The router doing the rescue, recorded as the actor of each RECOVERED row.
     public let rescuerID: String
     public let config: Config
+    /// Counts the tasks taken back.
+    public let metrics: RouterMetrics
 
-    public init(rescuerID: String, config: Config = Config()) {
+    public init(rescuerID: String, config: Config = Config(), metrics: RouterMetrics = RouterMetrics()) {
         self.rescuerID = rescuerID
         self.config = config
+        self.metrics = metrics
     }
 
     /// One pass: the tasks taken back, each now RETRYING (or FAILED with no attempts left).
     public func runOnce(on connection: PGConnection) throws -> [TaskID] {
-        try TaskQueue(connection: connection).rescueExpired(by: rescuerID, limit: config.limit)
+        let rescued = try TaskQueue(connection: connection).rescueExpired(by: rescuerID, limit: config.limit)
+        metrics.recovered(rescued.count)
+        return rescued
     }
 }

@@ -19,12 +19,15 @@ public struct TaskClaimer: Sendable {
 
     public let routerID: String
     public let config: Config
+    /// Counts the tasks claimed.
+    public let metrics: RouterMetrics
     /// Tasks the next claim asks for.
     public private(set) var nextLimit: Int
 
-    public init(routerID: String, config: Config) {
+    public init(routerID: String, config: Config, metrics: RouterMetrics = RouterMetrics()) {
         self.routerID = routerID
         self.config = config
+        self.metrics = metrics
         nextLimit = config.fixed ? config.maximum : min(config.minimum, config.maximum)
     }
 
@@ -33,6 +36,7 @@ public struct TaskClaimer: Sendable {
         let limit = nextLimit
         let claimed = try TaskQueue(connection: connection).claim(limit: limit, routerID: routerID, lease: config.lease)
         adapt(claimed: claimed.count, asked: limit)
+        metrics.claimed(claimed.count)
         return claimed
     }
 

@@ -6,10 +6,13 @@ import Foundation
 public struct TaskCompleter: Sendable {
     public let routerID: String
     public var retryPolicy: RetryPolicy
+    /// Counts what each written batch did: tasks by new status, audit rows by account and outcome.
+    public let metrics: RouterMetrics
 
-    public init(routerID: String, retryPolicy: RetryPolicy = .default) {
+    public init(routerID: String, retryPolicy: RetryPolicy = .default, metrics: RouterMetrics = RouterMetrics()) {
         self.routerID = routerID
         self.retryPolicy = retryPolicy
+        self.metrics = metrics
     }
 
     /// Writes `outcomes` of the claimed `tasks` back on `connection`.
@@ -17,7 +20,9 @@ public struct TaskCompleter: Sendable {
         -> CompletionReport
     {
         let claimed = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
-        return try TaskQueue(connection: connection).complete(outcomes, claimed: claimed, routerID: routerID,
-                                                              retryPolicy: retryPolicy)
+        let report = try TaskQueue(connection: connection).complete(outcomes, claimed: claimed, routerID: routerID,
+                                                                    retryPolicy: retryPolicy)
+        metrics.completed(report, logs: outcomes.lazy.flatMap(\.logs))
+        return report
     }
 }

@@ -5,10 +5,13 @@ import Foundation
 public struct TaskRouting: Sendable {
     public var accounts: AccountSet
     public var connector: any OrderConnector
+    /// Times each order's round trip.
+    public var metrics: RouterMetrics
 
-    public init(accounts: AccountSet, connector: any OrderConnector) {
+    public init(accounts: AccountSet, connector: any OrderConnector, metrics: RouterMetrics = RouterMetrics()) {
         self.accounts = accounts
         self.connector = connector
+        self.metrics = metrics
     }
 
     /// Routes `task`; never throws: a payload it cannot use is a permanent failure with the reason.
@@ -80,6 +83,7 @@ public struct TaskRouting: Sendable {
         let started = ContinuousClock.now
         let result = connector.send(order)
         let elapsed = started.duration(to: .now)
+        metrics.sent(to: order.account, in: elapsed)
         let milliseconds = elapsed.milliseconds
         logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
                                responseCode: result.code, message: result.message, durationMilliseconds: milliseconds))
