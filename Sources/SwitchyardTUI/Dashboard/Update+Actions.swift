@@ -1,16 +1,9 @@
 import SwitchyardEngine
 
-/// r, d, h, P, R: work out the action, then ask for its preview; nothing changes before y.
-func requestChange(_ model: inout DashboardModel, _ key: Character) -> [DashboardEffect] {
-    let name: String
-    switch key {
-    case "r": name = "retry (r)"
-    case "d": name = "dead-letter (d)"
-    case "h": name = "hold/resume (h)"
-    case "P": name = "pause/resume router (P)"
-    default: name = "retry all failed (R)"
-    }
+/// The change keys: work out the action, then ask for its preview; nothing changes before y.
+func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [DashboardEffect] {
     if model.settings.readOnly {
+        let name = "\(change.name) (\(KeyTable.key(of: .change(change))))"
         model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
         return []
     }
@@ -19,11 +12,11 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
         return []
     }
 
-    switch key {
-    case "P":
+    switch change {
+    case .pause:
         let paused = model.snapshot?.control?.globalPaused ?? (model.routerStatus?.state == .paused)
         return askPreview(&model, paused ? .resumeRouter : .pauseRouter(reason: "paused from the dashboard"))
-    case "R":
+    case .retryAll:
         var filter = model.filter
         if filter.statuses.isEmpty { filter.statuses = [.failed] }
         return askPreview(&model, .retryMatching(filter))
@@ -36,14 +29,14 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
         model.status = StatusMessage("Select a task first (j/k), or mark several with Space.")
         return []
     }
-    switch key {
-    case "r":
+    switch change {
+    case .retry:
         return askPreview(&model, .retry(tasks))
-    case "d":
+    case .deadLetter:
         model.reasonPrompt = ReasonPrompt(tasks: tasks, text: defaultDeadLetterReason)
         model.status = nil
         return []
-    default:
+    case .hold, .pause, .retryAll:
         let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
         return askPreview(&model, allHeld ? .resume(tasks) : .hold(tasks))
     }

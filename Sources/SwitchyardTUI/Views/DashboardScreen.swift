@@ -130,20 +130,8 @@ struct ScreenDrawer {
             buffer.line(" " + status.text, in: area, row: 0, role: status.isError ? .error : .statusLine, glyphs: glyphs)
             return
         }
-        buffer.line(" " + keyHints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
-    }
-
-    private var keyHints: String {
-        let changes = model.settings.readOnly ? "read-only: changes disabled" : "r retry  d dead  h hold  P pause  R retry all"
-        switch model.view {
-        case .dashboard:
-            return "q quit  ? help  Tab panel  Enter open  / filter  Space mark  "
-                + (model.settings.readOnly ? "(read-only)" : "r d h P R act")
-        case .taskList: return "Esc back  / filter  Enter open  Space mark  " + changes
-        case .taskDetail: return "Esc back  j/k scroll  " + changes
-        case .routers: return "Esc back  P pause/resume all routers  ? help"
-        case .help: return "Esc back  j/k scroll  q back"
-        }
+        let hints = KeyTable.hintLine(for: model.view, readOnly: model.settings.readOnly, width: area.width - 1)
+        buffer.line(" " + hints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
     }
 
     private func drawConfirmation(_ preview: ActionPreview, in body: Rect, into buffer: inout CellBuffer) {
