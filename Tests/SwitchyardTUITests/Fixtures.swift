@@ -8,7 +8,7 @@ enum Fixture {
     static let utc = TimeZone(identifier: "UTC")!
 
     static func settings(readOnly: Bool = false) -> DashboardSettings {
-        DashboardSettings(databaseName: "postgres://ops:s3cret@db.internal:5432/switchyard", readOnly: readOnly,
+        DashboardSettings(databaseName: "ops@db.internal:5432/switchyard", readOnly: readOnly,
                           timeZone: utc)
     }
 
@@ -98,6 +98,18 @@ enum Fixture {
         snapshot.heldTasks = [failedTask(1002, trade: "ES-20261122-0031", error: "held by ops", age: 4000,
                                          status: .held)]
         snapshot.routers = routers
+        return snapshot
+    }
+
+    /// The busy queue, with a burst of refusals in the last ten minutes (an account rejecting orders).
+    static var burstSnapshot: DashboardSnapshot {
+        var snapshot = busySnapshot
+        let minutes = snapshot.rates!.minutes
+        snapshot.rates?.minutes = minutes.enumerated().map { index, minute in
+            var minute = minute
+            if index >= 50 && index < 56 { (minute.succeeded, minute.failed) = (12, [5, 30, 62, 58, 41, 9][index - 50]) }
+            return minute
+        }
         return snapshot
     }
 

@@ -17,6 +17,8 @@ public enum KeyCommand: Equatable, Sendable {
     case refresh(faster: Bool)
     /// A key that changes the database: disabled in observer mode.
     case change(ChangeCommand)
+    /// Open the whole last error: what happened, the server's detail, what to do.
+    case showError
     /// y and n in a dialog; outside one they do nothing.
     case confirm, cancel
 
@@ -128,13 +130,15 @@ enum KeyTable {
         KeyBinding([.character("+"), .character("=")], "+ -", help: "refresh less or more often (250 ms at least)",
                    command: .refresh(faster: false)),
         KeyBinding([.character("-"), .character("_")], "", help: "", command: .refresh(faster: true)),
+        KeyBinding([.character("e")], "e", help: "the whole last error, with what to do about it",
+                   command: .showError),
         KeyBinding([.character("r")], "r", .changes, help: "retry the marked tasks, else the selected one",
                    hint: KeyBinding.whereTasks("retry"), command: .change(.retry)),
         KeyBinding([.character("d")], "d", .changes, help: "dead-letter them (asks a reason)",
                    hint: KeyBinding.whereTasks("dead"), command: .change(.deadLetter)),
         KeyBinding([.character("h")], "h", .changes, help: "hold them, or resume them when all are held",
                    hint: KeyBinding.whereTasks("hold"), command: .change(.hold)),
-        KeyBinding([.character("P")], "P", .changes, help: "pause or resume every router",
+        KeyBinding([.character("P")], "P", .changes, help: "pause or resume every router, or ENTRY or EXIT tasks",
                    hint: { $0 == .help ? nil : "pause" }, command: .change(.pause)),
         KeyBinding([.character("R")], "R", .changes, help: "retry every FAILED task the task filter matches",
                    hint: KeyBinding.whereTasks("retry all"), command: .change(.retryAll)),

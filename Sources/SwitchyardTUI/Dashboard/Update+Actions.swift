@@ -2,8 +2,8 @@ import SwitchyardEngine
 
 /// The change keys: work out the action, then ask for its preview; nothing changes before y.
 func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [DashboardEffect] {
+    let name = "\(change.name) (\(KeyTable.key(of: .change(change))))"
     if model.settings.readOnly {
-        let name = "\(change.name) (\(KeyTable.key(of: .change(change))))"
         model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
         return []
     }
@@ -14,31 +14,82 @@ func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [D
 
     switch change {
     case .pause:
-        let paused = model.snapshot?.control?.globalPaused ?? (model.routerStatus?.state == .paused)
-        return askPreview(&model, paused ? .resumeRouter : .pauseRouter(reason: "paused from the dashboard"))
+        model.pauseMenu = PauseMenu(choices: pauseChoices(model))
+        model.status = nil
+        return []
     case .retryAll:
         var filter = model.filter
         if filter.statuses.isEmpty { filter.statuses = [.failed] }
         return askPreview(&model, .retryMatching(filter))
-    default:
+    case .retry, .deadLetter, .hold:
         break
     }
 
+    guard model.view.showsTasks else {
+        model.status = StatusMessage("\(name) acts on tasks: select one on the dashboard or in the task list.")
+        return []
+    }
     let tasks = model.targetTasks
     guard !tasks.isEmpty else {
         model.status = StatusMessage("Select a task first (j/k), or mark several with Space.")
         return []
     }
+    let action: OperatorAction
     switch change {
-    case .retry:
-        return askPreview(&model, .retry(tasks))
-    case .deadLetter:
+    case .retry: action = .retry(tasks)
+    case .deadLetter: action = .deadLetter(tasks, reason: defaultDeadLetterReason)
+    case .hold, .pause, .retryAll:
+        let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
+        action = allHeld ? .resume(tasks) : .hold(tasks)
+    }
+    if let refusal = refusal(action, tasks: tasks, model: model) {
+        model.status = StatusMessage(refusal)
+        return []
+    }
+    if case .deadLetter = action {
         model.reasonPrompt = ReasonPrompt(tasks: tasks, text: defaultDeadLetterReason)
         model.status = nil
         return []
-    case .hold, .pause, .retryAll:
-        let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
-        return askPreview(&model, allHeld ? .resume(tasks) : .hold(tasks))
+    }
+    return askPreview(&model, action)
+}
+
+/// Why `action` cannot apply to any of `tasks`, when the screen knows every one's status and none
+/// allows it (a log row's task that is SUCCESS, say); nil when at least one may change. The
+/// database checks again when the action runs.
+private func refusal(_ action: OperatorAction, tasks: [TaskID], model: DashboardModel) -> String? {
+    var reasons: [String] = []
+    for id in tasks {
+        guard let status = model.knownStatus(of: id),
+              let reason = TaskActions.refusal(action, id: id, status: status) else { return nil }
+        reasons.append(reason)
+    }
+    guard let first = reasons.first else { return nil }
+    if reasons.count == 1 { return first }
+    return "None of the \(tasks.count) marked tasks can be \(action.pastParticiple): " + first
+}
+
+/// The P dialog's choices: each switch's opposite of what the snapshot says it is now.
+func pauseChoices(_ model: DashboardModel) -> [OperatorAction] {
+    let control = model.snapshot?.control
+    let paused = control?.globalPaused ?? (model.routerStatus?.state == .paused)
+    let reason = "paused from the dashboard"
+    var choices: [OperatorAction] = [paused ? .resumeRouter : .pauseRouter(reason: reason)]
+    for type in [EventType.entry, .exit] {
+        let typePaused = control?.pausedEventTypes.contains(type.rawValue) ?? false
+        choices.append(typePaused ? .resumeEventType(type) : .pauseEventType(type, reason: reason))
+    }
+    return choices
+}
+
+/// The P dialog's line for a choice: "Pause every router", "Resume EXIT tasks only".
+func pauseChoiceLabel(_ action: OperatorAction) -> String {
+    switch action {
+    case .pauseRouter: "Pause every router"
+    case .resumeRouter: "Resume every router"
+    case .pauseEventType(let type, _): "Pause \(type.rawValue) tasks only"
+    case .resumeEventType(let type): "Resume \(type.rawValue) tasks"
+    default: action.verb
     }
 }
 

@@ -7,6 +7,11 @@ func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
     if model.filterEditor != nil { return editFilter(&model, key) }
     if model.reasonPrompt != nil { return editReason(&model, key) }
     if model.confirmation != nil { return answerConfirmation(&model, key) }
+    if model.showsError {
+        model.showsError = false   // any key closes it
+        return []
+    }
+    if model.pauseMenu != nil { return choosePause(&model, key) }
     guard let command = KeyTable.command(for: key) else { return [] }
     return run(&model, command)
 }
@@ -64,6 +69,12 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
         return changeRefresh(&model, faster: faster)
     case .change(let change):
         return requestChange(&model, change)
+    case .showError:
+        if model.lastError == nil {
+            model.status = StatusMessage("No error so far.")
+        } else {
+            model.showsError = true
+        }
     case .confirm, .cancel:
         break   // only a dialog answers these
     }
@@ -206,6 +217,31 @@ private func answerConfirmation(_ model: inout DashboardModel, _ key: Key) -> [D
         model.status = StatusMessage("Cancelled; nothing changed.")
     default:
         model.status = StatusMessage("Press \(KeyTable.key(of: .confirm)) to confirm or \(KeyTable.key(of: .cancel)) to cancel.")
+    }
+    return []
+}
+
+/// The P dialog: j and k choose a switch, Enter (or y) asks for its preview, Esc (or n, q) cancels.
+private func choosePause(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
+    guard let menu = model.pauseMenu else { return [] }
+    switch KeyTable.command(for: key) {
+    case .move(let movement)?:
+        let step = switch movement {
+        case .up, .pageUp: -1
+        case .down, .pageDown: 1
+        case .first: -menu.choices.count
+        case .last: menu.choices.count
+        }
+        model.pauseMenu?.selected = max(0, min(menu.choices.count - 1, menu.selected + step))
+    case .open?, .confirm?:
+        model.pauseMenu = nil
+        return askPreview(&model, menu.choices[menu.selected])
+    case .escape?, .back?, .cancel?:
+        model.pauseMenu = nil
+        model.status = StatusMessage("Cancelled; nothing changed.")
+    default:
+        model.status = StatusMessage("\(KeyTable.key(of: .move(.down)))/\(KeyTable.key(of: .move(.up))) choose, "
+                                     + "\(KeyTable.key(of: .open)) asks to confirm, \(KeyTable.key(of: .escape)) cancels.")
     }
     return []
 }

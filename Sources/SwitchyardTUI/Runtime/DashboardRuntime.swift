@@ -57,7 +57,7 @@ public final class DashboardRuntime: Sendable {
             var pause = 1.0
             while !Task.isCancelled {
                 do {
-                    if try await backend.waitForChange(timeout: .seconds(5)) { mailbox.post(.databaseChanged) }
+                    if try await backend.waitForChange(timeout: .seconds(5)) { mailbox.noteDatabaseChange() }
                     pause = 1
                 } catch {
                     // No LISTEN (a hot standby, a lost connection): the refresh interval still polls.
@@ -122,12 +122,13 @@ public final class DashboardRuntime: Sendable {
         apply(.resized(terminal.size))
         while exit == nil {
             let now = monotonic.now
-            for message in mailbox.takeAll() {
+            let (messages, databaseChanged) = mailbox.takeAll()
+            if databaseChanged {
+                // LISTEN fired: refresh soon, coalescing bursts of NOTIFY to one refresh per 250 ms.
+                nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
+            }
+            for message in messages {
                 switch message {
-                case .databaseChanged:
-                    // Coalesce bursts of NOTIFY: at most one refresh per 250 ms.
-                    nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
-                    continue
                 case .snapshotLoaded, .snapshotFailed:
                     snapshotLoading = false
                     refreshes += 1
@@ -180,13 +181,21 @@ func describe(_ error: any Error) -> String {
     return text.split(separator: "\n").first.map(String.init) ?? text
 }
 
-/// Messages posted by effect tasks, taken by the runtime's loop.
+/// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop.
 ///
 /// `@unchecked Sendable`: all state is guarded by `lock`.
 final class Mailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [DashboardMessage] = []
+    private var databaseChanged = false
     private var closed = false
+
+    /// Something in the queue changed; several changes before the next `takeAll` count as one.
+    func noteDatabaseChange() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !closed { databaseChanged = true }
+    }
 
     func post(_ message: DashboardMessage) {
         lock.lock()
@@ -194,11 +203,13 @@ final class Mailbox: @unchecked Sendable {
         if !closed { messages.append(message) }
     }
 
-    func takeAll() -> [DashboardMessage] {
+    /// The messages posted since the last call, and whether the database changed meanwhile.
+    func takeAll() -> (messages: [DashboardMessage], databaseChanged: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        let taken = messages
+        let taken = (messages, databaseChanged)
         messages = []
+        databaseChanged = false
         return taken
     }
 

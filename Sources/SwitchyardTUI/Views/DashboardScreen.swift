@@ -38,7 +38,7 @@ struct ScreenDrawer {
         var body = rest
         if let banner {
             let (line, remainder, _) = rest.splitVertically(top: 1)
-            buffer.line(" " + banner, in: line, row: 0, role: .error, glyphs: glyphs)
+            drawError(banner, in: line, into: &buffer)
             body = remainder
         }
         switch model.view {
@@ -49,7 +49,8 @@ struct ScreenDrawer {
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
-        if let preview = model.confirmation { drawConfirmation(preview, in: body, into: &buffer) }
+        var dialogs = Dialogs(model: model, glyphs: glyphs)
+        dialogs.draw(in: body, into: &buffer)
     }
 
     // MARK: Header
@@ -109,10 +110,18 @@ struct ScreenDrawer {
     private var bannerText: String? {
         guard case .disconnected(let since, let error) = model.connection else { return nil }
         let data = model.snapshot == nil ? "no data yet" : "showing last data"
-        return "database unreachable since \(Format.clock(since, zone)) \(glyphs.emDash) retrying; \(data) (\(error))"
+        return "database unreachable since \(Format.clock(since, zone)) (\(error)) \(glyphs.emDash) retrying; \(data)"
     }
 
     // MARK: Status line and dialogs
+
+    /// An error's first line, with the key that opens all of it (its advice) kept in view at the right.
+    private func drawError(_ text: String, in line: Rect, into buffer: inout CellBuffer) {
+        let more = " \(KeyTable.key(of: .showError)): what to do "
+        let (left, right) = line.splitHorizontally(left: line.width - DisplayWidth.of(more))
+        buffer.line(" " + text, in: left, row: 0, role: .error, glyphs: glyphs)
+        buffer.line(more, in: right, row: 0, role: .error, glyphs: glyphs)
+    }
 
     private func drawStatusLine(_ area: Rect, into buffer: inout CellBuffer) {
         if let text = model.filterEditor {
@@ -127,28 +136,14 @@ struct ScreenDrawer {
             return
         }
         if let status = model.status {
-            buffer.line(" " + status.text, in: area, row: 0, role: status.isError ? .error : .statusLine, glyphs: glyphs)
+            if status.isError {
+                drawError(status.text, in: area, into: &buffer)
+            } else {
+                buffer.line(" " + status.text, in: area, row: 0, role: .statusLine, glyphs: glyphs)
+            }
             return
         }
         let hints = KeyTable.hintLine(for: model.view, readOnly: model.settings.readOnly, width: area.width - 1)
         buffer.line(" " + hints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
-    }
-
-    private func drawConfirmation(_ preview: ActionPreview, in body: Rect, into buffer: inout CellBuffer) {
-        let width = min(64, body.width - 4)
-        var lines = Format.wrap(preview.question, width: width - 4)
-        if case .deadLetter(_, let reason) = preview.action {
-            lines += Format.wrap("reason: \(reason)", width: width - 4)
-        }
-        if preview.matching == 0 { lines += Format.wrap("Nothing matches now; confirming changes nothing.", width: width - 4) }
-        lines += ["", "y confirm    n cancel"]
-        let area = body.centered(width: width, height: lines.count + 2)
-        buffer.fill(area, role: .dialog)
-        let inner = buffer.box(area, title: "Confirm", glyphs: glyphs, focused: true)
-        buffer.setRole(.dialog, in: Rect(column: area.column + 1, row: area.row + 1, width: area.width - 2,
-                                         height: area.height - 2))
-        for (index, line) in lines.enumerated() {
-            buffer.line(" " + line, in: inner, row: index, role: .dialog, glyphs: glyphs)
-        }
     }
 }

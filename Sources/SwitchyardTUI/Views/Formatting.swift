@@ -67,3 +67,48 @@ enum Format {
         parts.map { $0.0.padded(to: $0.1, ellipsis: ellipsis) }.joined(separator: " ")
     }
 }
+
+/// A table's column widths, worked out once from the width it is drawn in: fixed columns, one
+/// column that takes the rest, one space between columns. Header and rows share it, so no view
+/// adds widths by hand.
+struct TableLayout {
+    enum Width {
+        case fixed(Int)
+        /// What the fixed columns and the spaces leave, kept within `minimum...maximum`.
+        case rest(minimum: Int, maximum: Int = .max)
+    }
+
+    struct Column {
+        var width: Width
+        /// A hidden column takes no room, and its text in a row is skipped.
+        var shown = true
+
+        static func fixed(_ width: Int, shown: Bool = true) -> Column { Column(width: .fixed(width), shown: shown) }
+        static func rest(minimum: Int, maximum: Int = .max) -> Column {
+            Column(width: .rest(minimum: minimum, maximum: maximum))
+        }
+    }
+
+    /// The width of each column; nil for a hidden one.
+    let widths: [Int?]
+
+    init(width: Int, _ columns: [Column]) {
+        let shown = columns.filter(\.shown)
+        let fixed = shown.reduce(0) { sum, column in
+            if case .fixed(let width) = column.width { sum + width } else { sum }
+        }
+        let rest = width - fixed - max(0, shown.count - 1)
+        widths = columns.map { column in
+            guard column.shown else { return nil }
+            switch column.width {
+            case .fixed(let width): return width
+            case .rest(let minimum, let maximum): return min(maximum, max(minimum, rest))
+            }
+        }
+    }
+
+    /// One row: a text per column (hidden ones included), each padded or clipped to its width.
+    func row(_ texts: [String], ellipsis: Character) -> String {
+        Format.columns(zip(texts, widths).compactMap { text, width in width.map { (text, $0) } }, ellipsis: ellipsis)
+    }
+}
