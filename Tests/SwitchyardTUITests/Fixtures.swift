@@ -5,7 +5,7 @@ import SwitchyardEngine
 /// Fixed data for update and frame tests: a fixed clock (2026-11-23 03:12:09 UTC) and UTC times.
 enum Fixture {
     static let now = Date(timeIntervalSince1970: 1_795_403_529)
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = ClockZone.utc
 
     static func settings(readOnly: Bool = false) -> DashboardSettings {
         DashboardSettings(databaseName: "ops@db.internal:5432/switchyard", readOnly: readOnly,

@@ -1,5 +1,6 @@
 import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One libpq connection. Not thread-safe: one thread at a time, or share it through `DatabaseClient`.
 public final class PGConnection {
@@ -164,7 +165,7 @@ public final class PGConnection {
 
     private func lostConnectionError(queryName: String?) -> DatabaseError {
         let libpqMessage = handle.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmed
         return DatabaseError(
             sqlState: .connectionFailure,
             message: "Lost the connection to Postgres at \(settings.displayName()).",

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything one dashboard frame shows, read in one short read-only transaction.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// Audit rows with id below `before` (all when nil), newest first, joined with their task.

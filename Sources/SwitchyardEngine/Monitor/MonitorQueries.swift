@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The dashboard's reads: plain SELECTs, each served by an index, in one short read-only
 /// transaction under a `statement_timeout`. They work on a SELECT-only role, on a hot standby,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension TaskActions {
     /// Waiting and running tasks are counted up to this many; beyond, the preview says "more than".

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A refused operator action: one task in the wrong state, an empty selection, a bad argument.
 public struct ActionError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Something that happened: a key, a timer, or the outcome of an effect.

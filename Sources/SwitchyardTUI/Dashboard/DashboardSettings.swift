@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the dashboard is pointed at and what it may do; fixed for a run.
 public struct DashboardSettings: Equatable, Sendable {
@@ -8,11 +8,11 @@ public struct DashboardSettings: Equatable, Sendable {
     /// Observer mode: every change key is disabled and says why.
     public var readOnly: Bool
     /// Times on screen ("since 03:12:09") are in this zone.
-    public var timeZone: TimeZone
+    public var timeZone: ClockZone
     /// Rows the task list asks for.
     public var taskListLimit: Int
 
-    public init(databaseName: String, readOnly: Bool, timeZone: TimeZone = .current, taskListLimit: Int = 500) {
+    public init(databaseName: String, readOnly: Bool, timeZone: ClockZone = .local, taskListLimit: Int = 500) {
         self.databaseName = databaseName
         self.readOnly = readOnly
         self.timeZone = timeZone

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Keys, in order: an open text field or dialog takes them first, then `KeyTable` says what
@@ -158,7 +158,7 @@ func formatInterval(_ duration: Duration) -> String {
     let seconds = duration.seconds
     if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
     if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
-    return String(format: "%.1f s", seconds)
+    return Format.oneDecimal(seconds) + " s"
 }
 
 // MARK: - Text fields and the confirm dialog
@@ -191,7 +191,7 @@ private func editReason(_ model: inout DashboardModel, _ key: Key) -> [Dashboard
         model.reasonPrompt = nil
         model.status = StatusMessage("Cancelled.")
     case .enter:
-        let reason = prompt.text.trimmingCharacters(in: .whitespaces)
+        let reason = prompt.text.trimmed
         model.reasonPrompt = nil
         let action = OperatorAction.deadLetter(prompt.tasks, reason: reason.isEmpty ? defaultDeadLetterReason : reason)
         return askPreview(&model, action)

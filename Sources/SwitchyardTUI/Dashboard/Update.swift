@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Applies one message to the model and returns the work to do. No I/O, no clock reads:

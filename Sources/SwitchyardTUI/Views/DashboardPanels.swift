@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The dashboard view: queue and rates on top, failed tasks and routers, then recent logs.
@@ -7,7 +7,7 @@ struct DashboardPanels {
     let glyphs: Glyphs
 
     var snapshot: DashboardSnapshot? { model.snapshot }
-    var zone: TimeZone { model.settings.timeZone }
+    var zone: ClockZone { model.settings.timeZone }
     var large: Bool { model.size.rows >= 34 }
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
@@ -244,7 +244,7 @@ struct LogColumns {
                    ellipsis: glyphs.ellipsis)
     }
 
-    func row(_ entry: LogEntry, zone: TimeZone, glyphs: Glyphs) -> String {
+    func row(_ entry: LogEntry, zone: ClockZone, glyphs: Glyphs) -> String {
         var message = entry.message ?? ""
         let event = entry.event ?? ""
         if !showsEvent, !event.isEmpty, event != "ATTEMPT" { message = event + " " + message }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Draws the whole screen for `model` into `buffer`: same model and size, same cells.
@@ -29,7 +29,7 @@ struct ScreenDrawer {
     let glyphs: Glyphs
 
     var snapshot: DashboardSnapshot? { model.snapshot }
-    var zone: TimeZone { model.settings.timeZone }
+    var zone: ClockZone { model.settings.timeZone }
 
     mutating func draw(into buffer: inout CellBuffer) {
         let banner = bannerText

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The boxes drawn over the current view: the P dialog, the confirmation of a previewed change,
