@@ -84,8 +84,10 @@ public final class PGConnection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(readOnly: Bool = false, _ body: (PGConnection) throws -> T) throws -> T {
-        try execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+    public func transaction<T>(readOnly: Bool = false, repeatableRead: Bool = false,
+                               _ body: (PGConnection) throws -> T) throws -> T {
+        let begin = "BEGIN" + (repeatableRead ? " ISOLATION LEVEL REPEATABLE READ" : "") + (readOnly ? " READ ONLY" : "")
+        try execute(Query(begin, parameters: []))
         do {
             let value = try body(self)
             try execute("COMMIT")
