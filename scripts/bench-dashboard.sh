@@ -6,7 +6,9 @@
 #   cpu        percent of one core, from /proc/PID/stat, over SECONDS_MEASURED (default 60)
 #              seconds in 10-second windows: the median window and the whole-run mean
 #   bytes/s    bytes written to the terminal, counted by `tmux pipe-pane`, same windows
-#   rss        resident memory at the end (VmRSS) and its peak (VmHWM)
+#   rss        resident memory at the end (VmRSS) and its peak (VmHWM); then where it lives:
+#              the process's own pages (anonymous) and the resident part of each library
+#              mapped in (/proc/PID/smaps), largest first
 #   first      time from start to the first frame on screen (tmux capture-pane polled every
 #              10 ms; median of 5 starts; includes tmux's own latency)
 # Programs: `switchyard monitor --no-router` on an idle queue (1 s refresh), `htop -d 10`
@@ -92,6 +94,16 @@ measure() {
         "$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
         "$(calc "($end_bytes - $start_bytes) / ($end_time - $start_time)")" \
         "$(calc "$rss / 1024")" "$(calc "$hwm / 1024")" | tee -a "$out"
+    rss_by_mapping "$pid" | tee -a "$out"
+}
+
+# rss_by_mapping PID: "  resident: anon 3.6 MiB, libFoundation.so 4.1 MiB, ..." (the eight largest).
+rss_by_mapping() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anon]" : $6); sub(".*/", "", name) }
+         /^Rss:/ { rss[name] += $2 }
+         END { for (n in rss) if (rss[n] > 0) printf "%d %s\n", rss[n], n }' "/proc/$1/smaps" \
+        | sort -rn | head -8 | awk '{ printf "%s%s %.1f MiB", (NR == 1 ? "    resident: " : ", "), $2, $1 / 1024 }
+                                     END { print "" }'
 }
 
 # first_frame NAME TEXT COMMAND...: median of 5 starts, until TEXT is on screen.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -102,7 +102,7 @@ extension Switchyard {
         private func readFile(_ path: String) throws -> [NewTask] {
             let data: Data
             if path == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
+                data = Data(readStandardInput())
             } else {
                 guard let contents = FileManager.default.contents(atPath: path) else {
                     throw ValidationError("Cannot read \(path). Check the path given to --file.")
@@ -111,34 +111,16 @@ extension Switchyard {
             }
             var tasks: [NewTask] = []
             for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let text = line.trimmingCharacters(in: .whitespaces)
+                let text = line.trimmed
                 if text.isEmpty { continue }
                 do {
-                    tasks.append(try Self.task(fromLine: text, maxAttempts: maxAttempts))
+                    tasks.append(try NewTask(jsonLine: text, maxAttempts: maxAttempts))
                 } catch let error as PayloadError {
                     throw PayloadRefused(context: "\(path), line \(number + 1): ", error: error)
                 }
             }
             guard !tasks.isEmpty else { throw ValidationError("\(path) holds no tasks.") }
             return tasks
-        }
-
-        /// `{"trade_id":..., "event_type":..., "payload":{...}}`, checked.
-        static func task(fromLine line: String, maxAttempts: Int?) throws -> NewTask {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw PayloadError(field: nil, "The line is not a JSON object.")
-            }
-            guard let tradeID = object["trade_id"] as? String else { throw PayloadError(field: "trade_id", "trade_id is missing.") }
-            guard let type = object["event_type"] as? String, type == "ENTRY" || type == "EXIT" else {
-                throw PayloadError(field: "event_type", "event_type must be ENTRY or EXIT.")
-            }
-            guard let payload = object["payload"], JSONSerialization.isValidJSONObject(payload),
-                  let payloadData = try? JSONSerialization.data(withJSONObject: payload) else {
-                throw PayloadError(field: "payload", "payload is missing or not a JSON object.")
-            }
-            let limit = (object["max_attempts"] as? Int) ?? maxAttempts
-            return try NewTask(tradeID: tradeID, eventType: EventType(rawValue: type),
-                               payloadJSON: String(decoding: payloadData, as: UTF8.self), maxAttempts: limit)
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -68,11 +68,12 @@ extension Switchyard {
                 let statuses = try Migrator().status(on: connection)
                 print("VERSION  NAME                          APPLIED")
                 for status in statuses {
-                    let applied = status.appliedAt.map { "\($0.formatted(.iso8601)) by \(status.appliedBy ?? "?")" } ?? "pending"
+                    let applied = status.appliedAt.map { "\(PostgresTime.iso8601($0)) by \(status.appliedBy ?? "?")" } ?? "pending"
                     let note = status.checksumMatches ? "" : "  (checksum differs from this build)"
                     let version = String(status.version)
-                    print(String(repeating: " ", count: max(0, 7 - version.count)) + version + "  "
-                          + status.name.padding(toLength: 28, withPad: " ", startingAt: 0) + "  " + applied + note)
+                    let name = status.name.count > 28 ? String(status.name.prefix(28))
+                        : status.name + String(repeating: " ", count: 28 - status.name.count)
+                    print(String(repeating: " ", count: max(0, 7 - version.count)) + version + "  " + name + "  " + applied + note)
                 }
             }
         }

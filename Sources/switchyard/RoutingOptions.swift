@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Where orders go and how the dry-run broker behaves: shared by `switchyard router` and the

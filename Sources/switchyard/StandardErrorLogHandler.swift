@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import SwitchyardEngine
 
@@ -30,7 +30,7 @@ struct StandardErrorLogHandler: LogHandler {
         switch format {
         case .plain:
             let level = event.level == .info ? "" : "\(event.level): "
-            return "\(time.formatted(.iso8601)) \(level)\(event.message)\n"
+            return "\(PostgresTime.iso8601(time)) \(level)\(event.message)\n"
         case .json:
             var all = metadata
             if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }

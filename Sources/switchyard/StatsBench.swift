@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// `switchyard stats --bench N`: the median time of N snapshots and of each of their parts,
@@ -28,12 +28,13 @@ enum StatsBench {
             print("whole snapshot         \(median(wholes))   (median of \(wholes.count), warm; \(title))")
             for part in SnapshotPart.allCases {
                 let note = warm.unavailable[part.rawValue].map { "   unavailable: \($0)" } ?? ""
-                print("  " + part.jsonKey.padding(toLength: 20, withPad: " ", startingAt: 0) + " \(median(parts[part] ?? [.zero]))\(note)")
+                let name = part.jsonKey + String(repeating: " ", count: max(0, 20 - part.jsonKey.count))
+                print("  " + name + " \(median(parts[part] ?? [.zero]))\(note)")
             }
             if let queue = warm.queue, queries.ratesCache == nil {
                 let counts = TaskStatus.known.map { "\($0.rawValue) \(queue.estimated.contains($0) ? "~" : "")\(queue.count($0))" }
                 print("queue: " + counts.joined(separator: ", ") + "; lag "
-                      + (queue.oldestEligibleAge.map { String(format: "%.1f s", $0) } ?? "none"))
+                      + (queue.oldestEligibleAge.map { decimalText($0, places: 1) + " s" } ?? "none"))
                 if let rates = warm.rates {
                     print("last hour: \(rates.lastHourSucceeded) attempts succeeded, "
                           + "\(rates.lastHourFailed) failed")
@@ -45,6 +46,7 @@ enum StatsBench {
 
     private static func median(_ values: [Duration]) -> String {
         let sorted = values.sorted()
-        return String(format: "%8.2f ms", Double(sorted[sorted.count / 2] / .microseconds(1)) / 1000)
+        let text = decimalText(Double(sorted[sorted.count / 2] / .microseconds(1)) / 1000, places: 2)
+        return String(repeating: " ", count: max(0, 8 - text.count)) + text + " ms"
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The aligned text `switchyard stats` prints for people.
@@ -31,7 +31,7 @@ enum StatsText {
             guard let rates = snapshot.rates else { return "\n" }
             // Account attempts, not tasks: a task is tried on every account, perhaps more than once.
             let succeeded = rates.lastHourSucceeded, failed = rates.lastHourFailed
-            let now = String(format: "%.1f", rates.currentPerSecond)
+            let now = decimalText(rates.currentPerSecond, places: 1)
             return "  last hour: \(succeeded) attempts succeeded, \(failed) failed; now \(now) attempts/s\n"
         }
         section("ROUTERS", .routers) {
@@ -89,7 +89,7 @@ enum StatsText {
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 if rightAligned.contains(column) { return padding + cell }
                 return column == row.count - 1 ? cell : cell + padding
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingWhitespace
         }.joined(separator: "\n") + "\n"
     }
 

@@ -30,7 +30,7 @@ extension TaskStatus: ExpressibleByArgument {
 struct TaskStatusList: ExpressibleByArgument {
     var statuses: [TaskStatus]
     init?(argument: String) {
-        let parts = argument.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = argument.split(separator: ",").map { $0.trimmed }
         let statuses = parts.compactMap(TaskStatus.init(argument:))
         guard !statuses.isEmpty, statuses.count == parts.count else { return nil }
         self.statuses = statuses

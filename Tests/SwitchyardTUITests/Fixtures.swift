@@ -5,10 +5,10 @@ import SwitchyardEngine
 /// Fixed data for update and frame tests: a fixed clock (2026-11-23 03:12:09 UTC) and UTC times.
 enum Fixture {
     static let now = Date(timeIntervalSince1970: 1_795_403_529)
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = ClockZone.utc
 
     static func settings(readOnly: Bool = false) -> DashboardSettings {
-        DashboardSettings(databaseName: "postgres://ops:s3cret@db.internal:5432/switchyard", readOnly: readOnly,
+        DashboardSettings(databaseName: "ops@db.internal:5432/switchyard", readOnly: readOnly,
                           timeZone: utc)
     }
 
@@ -118,6 +118,18 @@ enum Fixture {
                      last: 41_400, ok: 19, errors: 0, average: 1250.4, missed: 2),
             schedule(3, "nq-scalp-5m", try! .every("5m"), paused: true, next: 100, last: 7200, ok: 310, errors: 12, average: 97),
         ]
+    }
+
+    /// The busy queue, with a burst of refusals in the last ten minutes (an account rejecting orders).
+    static var burstSnapshot: DashboardSnapshot {
+        var snapshot = busySnapshot
+        let minutes = snapshot.rates!.minutes
+        snapshot.rates?.minutes = minutes.enumerated().map { index, minute in
+            var minute = minute
+            if index >= 50 && index < 56 { (minute.succeeded, minute.failed) = (12, [5, 30, 62, 58, 41, 9][index - 50]) }
+            return minute
+        }
+        return snapshot
     }
 
     static let detail = TaskDetail(

@@ -90,6 +90,27 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: name("confirm", size))
     }
 
+    @Test(arguments: sizes) func pauseDialog(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.control?.pausedEventTypes = ["EXIT"]
+        var model = Fixture.loaded(snapshot, size: size)
+        _ = update(&model, .key(.character("P")))
+        _ = update(&model, .key(.character("j")))
+        try assertSnapshot(render(model).plainText, named: name("pause-dialog", size))
+    }
+
+    @Test func errorDialog() throws {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = update(&model, .key(.character("P")))
+        _ = update(&model, .key(.enter))
+        _ = update(&model, .actionFailed("permission denied for table switchyard_control\n"
+                                         + "The database role lacks a privilege; use --read-only to watch, "
+                                         + "or connect as the queue's owner."))
+        try assertSnapshot(render(model).plainText, named: "error-status-80x24")
+        _ = update(&model, .key(.character("e")))
+        try assertSnapshot(render(model).plainText, named: "error-dialog-80x24")
+    }
+
     @Test(arguments: sizes) func readOnlyNotice(size: TerminalSize) throws {
         var model = Fixture.loaded(Fixture.busySnapshot, readOnly: true, size: size)
         _ = update(&model, .key(.character("r")))
@@ -109,6 +130,42 @@ struct FrameTests {
         let frame = render(model, glyphs: .ascii)
         #expect(frame.plainText.unicodeScalars.allSatisfy { $0.isASCII })
         try assertSnapshot(frame.plainText, named: name("ascii", size))
+    }
+
+    /// Failures are a series of their own: a second colour, and a glyph of their own without colour.
+    @Test(arguments: sizes) func chartWithFailuresInASCII(size: TerminalSize) throws {
+        let frame = render(Fixture.loaded(Fixture.burstSnapshot, size: size), glyphs: .ascii)
+        try assertSnapshot(frame.plainText, named: name("chart-failures-ascii", size))
+    }
+
+    @Test(arguments: sizes) func chartWithFailuresInColour(size: TerminalSize) throws {
+        let frame = render(Fixture.loaded(Fixture.burstSnapshot, size: size))
+        let top = size.rows >= 34 ? 9 : 7
+        let chart = Rect(column: size.columns >= 110 ? 36 : 32, row: 1, width: size.columns - (size.columns >= 110 ? 36 : 32),
+                         height: top)
+        try assertSnapshot(colourMap(frame, in: chart, theme: .color), named: name("chart-failures-colour", size))
+    }
+
+    @Test func failuresStayVisibleWithoutColour() throws {
+        let frame = render(Fixture.loaded(Fixture.burstSnapshot))
+        let failed = (0..<24).flatMap { row in (0..<80).filter { frame[$0, row].role == .chartFailed }.map { ($0, row) } }
+        #expect(!failed.isEmpty)
+        for (column, row) in failed { #expect(frame[column, row].character == Glyphs.unicode.failureBar) }
+        #expect(!Glyphs.unicode.bars.contains(Glyphs.unicode.failureBar))
+        #expect(!Glyphs.ascii.bars.contains(Glyphs.ascii.failureBar))
+        #expect(Theme.monochrome.attributes(for: .chartFailed) != Theme.monochrome.attributes(for: .chartSucceeded))
+        #expect(Theme.color.attributes(for: .chartFailed).foreground == .red)
+    }
+
+    @Test func oneFailureAmongManySuccessesIsStillACell() {
+        let minutes = [ProcessingRates.Minute(start: Fixture.now, succeeded: 5000, failed: 1),
+                       ProcessingRates.Minute(start: Fixture.now, succeeded: 0, failed: 0),
+                       ProcessingRates.Minute(start: Fixture.now, succeeded: 10, failed: 10)]
+        let chart = RatesChart(minutes: minutes, rows: 4)
+        #expect(chart.bars[0] == RatesChart.Bar(failedCells: 1, succeededEighths: 24))
+        #expect(chart.bars[1] == RatesChart.Bar(failedCells: 0, succeededEighths: 0))
+        #expect(chart.bars[2] == RatesChart.Bar(failedCells: 1, succeededEighths: 1))
+        #expect(chart.succeededPeak == 5000 && chart.failedPeak == 10)
     }
 
     @Test func tooSmall() throws {
@@ -156,4 +213,27 @@ struct FrameTests {
         let logRow = try #require((0..<24).first { frame.line($0).contains("#1042  ES-") && $0 != failedRow })
         #expect(frame[10, logRow].role == .failed)
     }
+}
+
+/// The cells of `area` as text, then each cell's colour in `theme`: the foreground's initial
+/// (r, g, y, b, m, c, w, k), upper case when bold, "." for the terminal's default.
+func colourMap(_ frame: CellBuffer, in area: Rect, theme: Theme) -> String {
+    let initials: [TerminalColor: Character] = [.black: "k", .red: "r", .green: "g", .yellow: "y", .blue: "b",
+                                                .magenta: "m", .cyan: "c", .white: "w"]
+    var text: [String] = []
+    var colours: [String] = []
+    for row in area.row..<area.maxRow {
+        var line = ""
+        var colour = ""
+        for column in area.column..<area.maxColumn {
+            let cell = frame[column, row]
+            if !cell.isContinuation { line.append(cell.character) }
+            let attributes = theme.attributes(for: cell.role)
+            let initial = attributes.foreground.flatMap { initials[$0] } ?? "."
+            colour.append(attributes.bold ? Character(initial.uppercased()) : initial)
+        }
+        text.append(line)
+        colours.append(colour)
+    }
+    return (text + [""] + colours).joined(separator: "\n")
 }

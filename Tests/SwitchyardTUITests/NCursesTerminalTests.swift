@@ -100,10 +100,11 @@ struct NCursesTerminalTests {
     }
 }
 
-/// One detached tmux session running the dashboard child.
+/// The dashboard child (`dashboardInsideTmux`) in a `TmuxSession`, and what it reports back
+/// through files: its pid, and how it stopped.
 struct Tmux {
     static let childVariable = "SWITCHYARD_NCURSES_CHILD_RESULT"
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+    static var isAvailable: Bool { TmuxSession.isAvailable }
 
     /// True while `pid` runs (a zombie waiting for its parent counts as stopped).
     static func isRunning(_ pid: pid_t) -> Bool {
@@ -112,42 +113,28 @@ struct Tmux {
         return !stat[stat.index(after: end)...].hasPrefix(" Z")
     }
 
-    let session: String
-    let socket: String
+    let pane: TmuxSession
     let resultPath: String
 
     static func start(term: String, lang: String) throws -> Tmux {
-        let name = "swy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let pane = Tmux(session: name, socket: NSTemporaryDirectory() + name + ".sock",
-                        resultPath: NSTemporaryDirectory() + name + ".result")
+        let resultPath = NSTemporaryDirectory() + "swy-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).result"
         let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let command = "env TERM=\(term) LANG=\(lang) LC_ALL=\(lang) \(childVariable)=\(pane.resultPath) "
-            + "\(binary) --testing-library swift-testing --filter NCursesTerminalTests/dashboardInsideTmux"
-            + " >/dev/null 2>\(pane.resultPath).log"
-        try pane.tmux(["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", command])
-        try pane.tmux(["set-option", "-t", name, "remain-on-exit", "on"])
-        return pane
+        let child = "exec \(binary) --testing-library swift-testing --filter NCursesTerminalTests/dashboardInsideTmux"
+            + " >/dev/null 2>\(resultPath).log"
+        let pane = try TmuxSession(command: ["/bin/sh", "-c", child],
+                                   environment: ["LANG": lang, "LC_ALL": lang, childVariable: resultPath], term: term)
+        return Tmux(pane: pane, resultPath: resultPath)
     }
 
-    /// Runs one tmux command and returns its output (see `ChildProcess` for why not Process).
-    @discardableResult
-    func tmux(_ arguments: [String]) throws -> String {
-        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }
-        return try ChildProcess.run(["tmux", "-S", socket] + arguments, environment: environment).output
-    }
-
-    func capture() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
+    func capture() throws -> String { try pane.screen() }
 
     func waitFor(_ text: String, seconds: Double = 20) async throws -> String {
-        let deadline = Date().addingTimeInterval(seconds)
-        var screen = ""
-        while Date() < deadline {
-            screen = try capture()
-            if screen.contains(text) { return screen }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            return try await pane.waitUntilShown(text, seconds: seconds)
+        } catch {
+            Issue.record("\(error)")
+            throw TmuxTimeout()
         }
-        Issue.record("\"\(text)\" never appeared; the screen:\n\(screen)")
-        throw TmuxTimeout()
     }
 
     /// What the child wrote when it stopped: "<DashboardExit> restored|not-restored".
@@ -175,16 +162,14 @@ struct Tmux {
     func signal(_ signal: Int32) async throws { Glibc.kill(try await childPID(), signal) }
 
     func send(_ keys: String...) {
-        for key in keys { _ = try? tmux(["send-keys", "-t", session, key]) }
+        for key in keys { try? pane.send(key) }
     }
 
-    func resize(columns: Int, rows: Int) {
-        _ = try? tmux(["resize-window", "-t", session, "-x", "\(columns)", "-y", "\(rows)"])
-    }
+    func resize(columns: Int, rows: Int) { try? pane.resize(columns: columns, rows: rows) }
 
     func close() {
-        _ = try? tmux(["kill-server"])
-        for path in [socket, socket + ".out", resultPath, resultPath + ".pid", resultPath + ".log"] { try? FileManager.default.removeItem(atPath: path) }
+        pane.close()
+        for path in [resultPath, resultPath + ".pid", resultPath + ".log"] { try? FileManager.default.removeItem(atPath: path) }
     }
 }
 

@@ -59,7 +59,7 @@ struct UpdateTests {
         var snapshot = Fixture.busySnapshot
         snapshot.schedules = Fixture.schedules
         var model = Fixture.loaded(snapshot)
-        // Outside the schedules view p and n do nothing.
+        // Outside the schedules view p and t do nothing.
         #expect(keys(&model, .character("p")) == [] && model.awaitingPreview == nil)
         #expect(keys(&model, .character("6")) == [])
         #expect(model.view == .schedules && model.currentSchedule?.name == "es-hourly-entry")
@@ -69,11 +69,11 @@ struct UpdateTests {
         _ = update(&model, .actionCompleted(ActionReport(action: .schedule("es-hourly-entry", .pause), changed: [], skipped: [:],
                                                          note: "Paused.")))
         #expect(model.status?.text == "Schedule es-hourly-entry: Paused.")
-        // The paused one resumes; n runs now; X removes; each only asks first.
+        // The paused one resumes; t runs now; X removes; each only asks first.
         _ = keys(&model, .character("j"), .character("j"))
         #expect(keys(&model, .character("p")) == [.preview(.schedule("nq-scalp-5m", .resume))])
         model.awaitingPreview = nil
-        #expect(keys(&model, .character("n")) == [.preview(.schedule("nq-scalp-5m", .runNow))])
+        #expect(keys(&model, .character("t")) == [.preview(.schedule("nq-scalp-5m", .runNow))])
         model.awaitingPreview = nil
         #expect(keys(&model, .character("X")) == [.preview(.schedule("nq-scalp-5m", .remove))])
         // Cancelled at the confirmation: nothing is performed.
@@ -121,13 +121,155 @@ struct UpdateTests {
         #expect(keys(&other, .character("h")) == [.preview(.hold([TaskID(1042)]))])
     }
 
-    @Test func pauseTogglesOnTheControlRow() {
+    @Test func pauseOpensADialogOfSwitchesEachOfferingItsOpposite() {
         var model = Fixture.loaded(Fixture.busySnapshot)
-        #expect(keys(&model, .character("P")) == [.preview(.pauseRouter(reason: "paused from the dashboard"))])
+        #expect(keys(&model, .character("P")) == [])
+        #expect(model.pauseMenu?.choices == [.pauseRouter(reason: "paused from the dashboard"),
+                                             .pauseEventType(.entry, reason: "paused from the dashboard"),
+                                             .pauseEventType(.exit, reason: "paused from the dashboard")])
+        #expect(keys(&model, .enter) == [.preview(.pauseRouter(reason: "paused from the dashboard"))])
+        #expect(model.pauseMenu == nil)
+
         var paused = Fixture.busySnapshot
         paused.control?.globalPaused = true
+        paused.control?.pausedEventTypes = ["EXIT"]
         var other = Fixture.loaded(paused)
-        #expect(keys(&other, .character("P")) == [.preview(.resumeRouter)])
+        _ = keys(&other, .character("P"))
+        #expect(other.pauseMenu?.choices == [.resumeRouter, .pauseEventType(.entry, reason: "paused from the dashboard"),
+                                             .resumeEventType(.exit)])
+    }
+
+    @Test func pausingOneEventTypeIsChosenWithJAndPreviewedBeforeAnythingChanges() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("P"), .character("j"), .character("j"), .character("j"))
+        #expect(model.pauseMenu?.selected == 2)   // stops at the last choice
+        #expect(keys(&model, .character("x")) == [])
+        #expect(model.status?.text == "j/k choose, Enter asks to confirm, Esc cancels.")
+        let asked = keys(&model, .character("k"), .enter)
+        #expect(asked == [.preview(.pauseEventType(.entry, reason: "paused from the dashboard"))])
+        let preview = ActionPreview(action: .pauseEventType(.entry, reason: "paused from the dashboard"), matching: 12,
+                                    question: "Pause ENTRY tasks on every router?",
+                                    consequences: ["12 ENTRY tasks waiting (PENDING or RETRYING) stay waiting until you resume."])
+        _ = update(&model, .previewLoaded(preview))
+        #expect(keys(&model, .character("y")) == [.perform(.pauseEventType(.entry, reason: "paused from the dashboard"))])
+    }
+
+    @Test func escClosesThePauseDialogWithoutAsking() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("P"))
+        #expect(keys(&model, .escape) == [])
+        #expect(model.pauseMenu == nil && model.awaitingPreview == nil)
+        #expect(model.status?.text == "Cancelled; nothing changed.")
+        #expect(!model.quitRequested)
+    }
+
+    @Test func theConfirmationOfASwitchSaysWhatItDoesNeverThatNothingMatches() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("P"), .enter)
+        let preview = ActionPreview(action: .pauseRouter(reason: "paused from the dashboard"), matching: 0,
+                                    question: "Pause every router?",
+                                    consequences: ["The 2 live routers stop claiming within one poll interval; nothing is in flight."])
+        _ = update(&model, .previewLoaded(preview))
+        var frame = CellBuffer(size: model.size)
+        view(model, into: &frame, glyphs: .unicode)
+        #expect(frame.plainText.contains("The 2 live routers stop claiming"))
+        #expect(!frame.plainText.contains("Nothing matches now"))
+        // A task action that matches nothing still says so.
+        var retry = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&retry, .character("R"))
+        _ = update(&retry, .previewLoaded(ActionPreview(action: .retryMatching(TaskFilter(statuses: [.failed])),
+                                                        matching: 0, question: "Retry 0 FAILED tasks?")))
+        var other = CellBuffer(size: retry.size)
+        view(retry, into: &other, glyphs: .unicode)
+        #expect(other.plainText.contains("Nothing matches now; confirming changes nothing."))
+    }
+
+    @Test func retryOnALogRowOfASucceededTaskSaysWhyAndAsksNothing() {
+        var snapshot = Fixture.busySnapshot
+        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
+            var entry = entry
+            entry.taskStatus = entry.taskID == TaskID(1042) ? .failed : .success
+            return entry
+        }
+        var model = Fixture.loaded(snapshot)
+        _ = keys(&model, .tab)   // the logs panel; its first row is #1050, SUCCESS
+        #expect(model.focus == .recentLogs)
+        #expect(keys(&model, .character("r")) == [])
+        #expect(model.status?.text == "Cannot retry task #1050: it is SUCCESS; only FAILED, DEAD, RETRYING or HELD tasks can be retried.")
+        #expect(model.awaitingPreview == nil && model.confirmation == nil)
+        #expect(keys(&model, .character("d")) == [] && model.reasonPrompt == nil)
+        #expect(model.status?.text.hasPrefix("Cannot dead-letter task #1050: it is SUCCESS") == true)
+        #expect(keys(&model, .character("h")) == [])
+        #expect(model.status?.text.hasPrefix("Cannot hold task #1050: it is SUCCESS") == true)
+        // The FAILED task's row (#1042, fourth) retries as before.
+        _ = keys(&model, .down, .down, .down)
+        #expect(keys(&model, .character("r")) == [.preview(.retry([TaskID(1042)]))])
+    }
+
+    @Test func markedTasksAreRefusedOnlyWhenNoneCanChange() {
+        var snapshot = Fixture.busySnapshot
+        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
+            var entry = entry
+            entry.taskStatus = .success
+            return entry
+        }
+        var model = Fixture.loaded(snapshot)
+        _ = keys(&model, .tab, .character(" "), .down, .character(" "))   // #1050, then #1049 two rows down
+        #expect(model.marked == [TaskID(1050), TaskID(1049)])
+        #expect(keys(&model, .character("r")) == [])
+        #expect(model.status?.text.hasPrefix("None of the 2 marked tasks can be retried: Cannot retry task #1049") == true)
+        // With a FAILED task among them the preview is asked for; the database skips the others.
+        _ = keys(&model, .backTab, .character(" "))   // #1042 in the failed panel
+        #expect(keys(&model, .character("r")) == [.preview(.retry([TaskID(1042), TaskID(1049), TaskID(1050)]))])
+    }
+
+    @Test func taskKeysOutsideTheViewsOfTasksSayWhereTheyWork() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("3"))
+        #expect(keys(&model, .character("r")) == [])
+        #expect(model.status?.text == "retry (r) acts on tasks: select one on the dashboard or in the task list.")
+    }
+
+    @Test func anErrorsAdviceIsKeptAndEOpensIt() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("r"))
+        let error = "cannot execute UPDATE in a read-only transaction\n"
+            + "The server is read-only (a hot standby?); point --database-url at the primary."
+        _ = update(&model, .actionFailed(error))
+        #expect(model.status == StatusMessage("Nothing changed: cannot execute UPDATE in a read-only transaction",
+                                              isError: true))
+        #expect(model.lastError?.advice == ["The server is read-only (a hot standby?); point --database-url at the primary."])
+        var frame = CellBuffer(size: model.size)
+        view(model, into: &frame, glyphs: .unicode)
+        #expect(frame.line(23).hasSuffix(" e: what to do "))
+
+        #expect(keys(&model, .character("e")) == [])
+        #expect(model.showsError)
+        view(model, into: &frame, glyphs: .unicode)
+        #expect(frame.plainText.contains("The server is read-only (a hot standby?); point --database-url at the"))
+        // Any key closes it, and does nothing else.
+        #expect(keys(&model, .character("q")) == [])
+        #expect(!model.showsError && !model.quitRequested)
+    }
+
+    @Test func eWithNoErrorSaysSo() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = keys(&model, .character("e"))
+        #expect(!model.showsError && model.status?.text == "No error so far.")
+    }
+
+    @Test func aLostConnectionsAdviceIsKeptForE() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = update(&model, .snapshotFailed("Could not connect to Postgres at ops@db:5432/q (connection refused).\n"
+                                           + "Is the server running? Pass --database-url, or set DATABASE_URL.",
+                                           at: Fixture.now.addingTimeInterval(2)))
+        #expect(model.connection == .disconnected(since: Fixture.now.addingTimeInterval(2),
+                                                  lastError: "Could not connect to Postgres at ops@db:5432/q (connection refused)."))
+        _ = keys(&model, .character("e"))
+        var frame = CellBuffer(size: model.size)
+        view(model, into: &frame, glyphs: .unicode)
+        #expect(frame.plainText.contains("Is the server running?"))
+        #expect(frame.line(1).hasSuffix(" e: what to do "))   // the banner
     }
 
     @Test func retryAllUsesTheFilterAndDefaultsToFailed() {
@@ -246,11 +388,15 @@ struct UpdateTests {
     }
 
     @Test func passwordsNeverReachTheHeader() {
-        #expect(DashboardSettings.displayName(connection: "postgres://ops:s3cret@db:5432/q?sslmode=require")
-                == "ops@db:5432/q")
-        #expect(DashboardSettings.displayName(connection: "host=db dbname=q password=s3cret user=ops")
-                == "host=db dbname=q user=ops")
-        #expect(Fixture.settings().databaseName == "ops@db.internal:5432/switchyard")
+        let environment = ["USER": "ops"]
+        let url = ConnectionSettings(conninfo: "postgres://ops:s3cret@db:5432/q?sslmode=require")
+        #expect(url.displayName(environment: environment) == "ops@db:5432/q")
+        let pairs = ConnectionSettings(conninfo: "host=db dbname=q password=s3cret user=ops")
+        #expect(pairs.displayName(environment: environment) == "ops@db:5432/q")
+        var frame = CellBuffer(size: .minimum)
+        let settings = DashboardSettings(databaseName: url.displayName(environment: environment), readOnly: false)
+        view(DashboardModel(settings: settings, now: Fixture.now), into: &frame, glyphs: .ascii)
+        #expect(frame.line(0).hasPrefix(" ops@db:5432/q ") && !frame.plainText.contains("s3cret"))
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardResources
 
 /// A trading account a router sends orders to, and the rules that decide which tasks it takes.
@@ -78,7 +78,7 @@ public struct Account: Sendable, Equatable, Codable {
 
     private static func matches(_ allowed: [String]?, _ value: String) -> Bool {
         guard let allowed, !allowed.isEmpty else { return true }
-        return allowed.contains { $0.caseInsensitiveCompare(value) == .orderedSame }
+        return allowed.contains { $0.lowercased() == value.lowercased() }
     }
 }
 
@@ -112,7 +112,7 @@ public struct AccountSet: Sendable, Equatable {
             throw AccountsError("\(source): \(Self.path(context.codingPath)) has the wrong type (\(context.debugDescription))",
                                 detail: "See docs/router.md for the format.")
         } catch {
-            throw AccountsError("\(source) is not valid JSON: \(error.localizedDescription)",
+            throw AccountsError("\(source) is not valid JSON: \(describeDecodingError(error))",
                                 detail: "See docs/router.md for the format.")
         }
     }

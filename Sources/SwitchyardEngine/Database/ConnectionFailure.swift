@@ -4,7 +4,7 @@
 /// place that reads libpq's message text; everything else branches on `SQLState`.
 enum ConnectionFailure {
     static func describe(_ libpqMessage: String, settings: ConnectionSettings) -> DatabaseError {
-        let reason = libpqMessage.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = libpqMessage.trimmed
         let target = settings.displayName()
         let whereToSet = "Pass --database-url, or set DATABASE_URL or the PG* variables."
         func error(_ state: SQLState, _ message: String, _ advice: String) -> DatabaseError {
@@ -58,13 +58,13 @@ enum ConnectionFailure {
     }
 
     private static func quoted(after prefix: String, in text: String) -> String? {
-        guard let start = text.range(of: prefix + "\"") else { return nil }
+        guard let start = text.firstRange(of: prefix + "\"") else { return nil }
         let rest = text[start.upperBound...]
         guard let end = rest.firstIndex(of: "\"") else { return nil }
         return String(rest[..<end])
     }
 
     private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        text.split(whereSeparator: \.isNewline).map { $0.trimmed }.joined(separator: " ")
     }
 }

@@ -1,5 +1,5 @@
 import CLibPQ
-import Foundation
+import FoundationEssentials
 
 /// Where and how to connect: `--database-url`, else `DATABASE_URL`, else libpq's own `PG*`
 /// variables and `.pgpass` (an empty conninfo), as every Postgres tool does.
@@ -30,7 +30,7 @@ public struct ConnectionSettings: Sendable, Equatable {
         guard !conninfo.isEmpty else { return }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
-            let reason = errorMessage.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = errorMessage.map { String(cString: $0) }?.trimmed
             errorMessage.map { PQfreemem($0) }
             throw DatabaseError(
                 sqlState: .connectionUnable,

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 
 /// A connection shared by concurrent callers, reconnecting when it is lost.
 ///
@@ -65,7 +65,7 @@ public final class DatabaseClient: @unchecked Sendable {
         connection = nil
         if let wait = reconnect.remainingWait(now: .now), wait > .zero {
             throw DatabaseError(sqlState: .connectionUnable,
-                                message: "Not connected to Postgres at \(settings.displayName()); retrying in \(wait.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).",
+                                message: "Not connected to Postgres at \(settings.displayName()); retrying in \(Double(wait.milliseconds / 100) / 10) s.",
                                 detail: reconnect.lastError)
         }
         do {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Duration {
     /// The duration in (fractional) seconds, as a `TimeInterval`.

@@ -1,5 +1,6 @@
 import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A NOTIFY delivered to a listening connection.
 public struct PostgresNotification: Sendable, Equatable {

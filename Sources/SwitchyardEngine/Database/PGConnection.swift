@@ -1,5 +1,6 @@
 import CLibPQ
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One libpq connection. Not thread-safe: one thread at a time, or share it through `DatabaseClient`.
 public final class PGConnection {
@@ -83,8 +84,10 @@ public final class PGConnection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(readOnly: Bool = false, _ body: (PGConnection) throws -> T) throws -> T {
-        try execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+    public func transaction<T>(readOnly: Bool = false, repeatableRead: Bool = false,
+                               _ body: (PGConnection) throws -> T) throws -> T {
+        let begin = "BEGIN" + (repeatableRead ? " ISOLATION LEVEL REPEATABLE READ" : "") + (readOnly ? " READ ONLY" : "")
+        try execute(Query(begin, parameters: []))
         do {
             let value = try body(self)
             try execute("COMMIT")
@@ -164,7 +167,7 @@ public final class PGConnection {
 
     private func lostConnectionError(queryName: String?) -> DatabaseError {
         let libpqMessage = handle.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmed
         return DatabaseError(
             sqlState: .connectionFailure,
             message: "Lost the connection to Postgres at \(settings.displayName()).",

@@ -1,8 +1,8 @@
-import Foundation
+import FoundationEssentials
 
 /// Converts between `Date` and Postgres' ISO text form of `timestamptz`, without Calendar
 /// (a hot path when decoding thousands of rows).
-enum PostgresTime {
+public enum PostgresTime {
     /// "2026-11-22 20:56:24.123456+00" in UTC.
     static func format(_ date: Date) -> String {
         let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
@@ -13,6 +13,16 @@ enum PostgresTime {
         let (year, month, day) = civil(fromDays: days)
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2)) \(pad(seconds / 3600, 2)):"
             + "\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2)).\(pad(micros, 6))+00"
+    }
+
+    /// "2026-11-22T20:56:24Z": ISO 8601 in UTC to the second, for logs and command output.
+    public static func iso8601(_ date: Date) -> String {
+        var seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds.floorDiv(86_400)
+        seconds -= days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):"
+            + "\(pad(seconds % 3600 / 60, 2)):\(pad(seconds % 60, 2))Z"
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`; a missing offset means UTC.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A value that travels to Postgres as a text-format parameter, never spliced into SQL.
 public protocol PostgresParameter: Sendable {

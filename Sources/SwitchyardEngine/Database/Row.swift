@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A type read from Postgres' text format.
 public protocol PostgresDecodable: Sendable {

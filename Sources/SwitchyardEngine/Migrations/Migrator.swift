@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardResources
 
 /// One migration as the database records it, beside what this build ships.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything one dashboard frame shows, read in one short read-only transaction.
 ///
@@ -104,9 +104,11 @@ public struct LogEntry: Equatable, Sendable, Identifiable {
     public var routerID: String?
     public var durationMilliseconds: Int?
     public var createdAt: Date
+    /// The task's status when the row was read (the row's own `status` is the attempt's outcome).
+    public var taskStatus: TaskStatus?
     public init(id: Int, taskID: TaskID, tradeID: String, eventType: EventType, event: String?, account: String?,
                 status: String, responseCode: Int?, message: String?, actor: String?, routerID: String?,
-                durationMilliseconds: Int?, createdAt: Date) {
+                durationMilliseconds: Int?, createdAt: Date, taskStatus: TaskStatus? = nil) {
         self.id = id
         self.taskID = taskID
         self.tradeID = tradeID
@@ -120,6 +122,7 @@ public struct LogEntry: Equatable, Sendable, Identifiable {
         self.routerID = routerID
         self.durationMilliseconds = durationMilliseconds
         self.createdAt = createdAt
+        self.taskStatus = taskStatus
     }
 }
 

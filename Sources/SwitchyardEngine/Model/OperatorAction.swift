@@ -19,6 +19,14 @@ public enum OperatorAction: Equatable, Sendable {
     /// A schedule, by name: pause, resume or run now (`ScheduleBook.change`).
     case schedule(String, ScheduleBook.Change)
 
+    /// True for the actions on tasks; false for the router-wide switches (pause, resume) and schedules.
+    public var actsOnTasks: Bool {
+        switch self {
+        case .retry, .retryMatching, .deadLetter, .hold, .resume: true
+        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType, .schedule: false
+        }
+    }
+
     /// "retry", "dead-letter", ... for messages.
     public var verb: String {
         switch self {
@@ -77,13 +85,17 @@ public struct ActionReport: Equatable, Sendable {
 /// What an action would touch, shown before the operator confirms.
 public struct ActionPreview: Equatable, Sendable {
     public var action: OperatorAction
-    /// Tasks that would change now (they may still move on before the action runs).
+    /// Tasks that would change now (they may still move on before the action runs); for a
+    /// router-wide switch, the waiting tasks it holds back or lets go.
     public var matching: Int
     /// "retry 37 FAILED ENTRY tasks?"
     public var question: String
-    public init(action: OperatorAction, matching: Int, question: String) {
+    /// What confirming will do, one sentence a line ("2 live routers stop claiming ...").
+    public var consequences: [String]
+    public init(action: OperatorAction, matching: Int, question: String, consequences: [String] = []) {
         self.action = action
         self.matching = matching
         self.question = question
+        self.consequences = consequences
     }
 }

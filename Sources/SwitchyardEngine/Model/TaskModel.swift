@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The primary key of `execution_tasks`.
 public struct TaskID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible,

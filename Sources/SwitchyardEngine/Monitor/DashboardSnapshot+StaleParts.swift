@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension DashboardSnapshot {
     /// This snapshot with each part it could not read (timed out, waited for a lock) filled in

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The dashboard's reads through the shared client: each runs on the client's queue, off
 /// Swift's cooperative pool.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// Audit rows with id below `before` (all when nil), newest first, joined with their task.
@@ -30,7 +30,7 @@ extension MonitorQueries {
 
     /// The columns `logEntry(_:)` reads; the audit columns are NULL on a seed-only database.
     static func logColumns(_ features: SchemaFeatures) -> String {
-        "l.id, l.task_id, t.trade_id, t.event_type, l.status, l.response_code, l.response_body, "
+        "l.id, l.task_id, t.trade_id, t.event_type, t.status AS task_status, l.status, l.response_code, l.response_body, "
             + "coalesce(l.created_at::timestamptz, '-infinity') AS created_at, "
             + (features.hasAuditColumns
                 ? "l.event, l.account, l.actor, l.router_id, l.duration_ms"
@@ -44,6 +44,7 @@ extension MonitorQueries {
                  account: try row.decodeIfPresent("account"), status: try row.decode("status"),
                  responseCode: try row.decodeIfPresent("response_code"), message: try row.decodeIfPresent("response_body"),
                  actor: try row.decodeIfPresent("actor"), routerID: try row.decodeIfPresent("router_id"),
-                 durationMilliseconds: try row.decodeIfPresent("duration_ms"), createdAt: try row.decode("created_at"))
+                 durationMilliseconds: try row.decodeIfPresent("duration_ms"), createdAt: try row.decode("created_at"),
+                 taskStatus: try row.decodeIfPresent("task_status"))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// Tasks per known status and the lag. Small statuses are counted (an index-only scan of

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// Processed attempts per minute for the hour ending with `now`'s minute (rows after `now`
@@ -84,7 +84,7 @@ struct MinuteCounts: Equatable, Sendable {
 /// that reuses one `MonitorQueries` (a one-shot `switchyard stats` does not need one).
 public final class RatesCache: @unchecked Sendable {
     // Safe to share: every access to the state below holds `lock`.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var counts: [Int: MinuteCounts] = [:]
     private var lastFullRead: Date?
     private var latestNow: Date?

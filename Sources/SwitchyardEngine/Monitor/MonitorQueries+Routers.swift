@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// Routers whose heartbeat is within `routerWindow` of `now`, by host and pid, each marked

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// One status's tasks (the failed, dead and held parts), newest first, narrowed by the

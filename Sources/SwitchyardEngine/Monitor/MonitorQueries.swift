@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The dashboard's reads: plain SELECTs, each served by an index, in one short read-only
 /// transaction under a `statement_timeout`. They work on a SELECT-only role, on a hot standby,
@@ -128,24 +128,19 @@ public struct MonitorQueries: Sendable {
     /// and ISO dates set for this transaction only; `body` gets the server's time, read in the
     /// same statement.
     func readOnlyTransaction<T>(on connection: PGConnection, _ body: (Date) throws -> T) throws -> T {
-        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            func milliseconds(_ duration: Duration) -> String { String(max(1, duration.milliseconds)) }
-            let settings = try connection.execute("""
-                SELECT set_config('statement_timeout', \(milliseconds(config.statementTimeout)), true),
-                       set_config('lock_timeout', \(milliseconds(config.lockTimeout)), true),
-                       set_config('DateStyle', 'ISO, MDY', true), now() AS now
-                """)
-            let value = try body(try settings.first!.decode("now", as: Date.self))
-            try connection.execute("COMMIT")
-            return value
+            return try connection.transaction(readOnly: true, repeatableRead: true) { connection in
+                func milliseconds(_ duration: Duration) -> String { String(max(1, duration.milliseconds)) }
+                let settings = try connection.execute("""
+                    SELECT set_config('statement_timeout', \(milliseconds(config.statementTimeout)), true),
+                           set_config('lock_timeout', \(milliseconds(config.lockTimeout)), true),
+                           set_config('DateStyle', 'ISO, MDY', true), now() AS now
+                    """)
+                return try body(try settings.first!.decode("now", as: Date.self))
+            }
         } catch let missing as PartUnavailable {
-            if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
             throw DatabaseError(sqlState: .undefinedTable, message: "This database lacks what the dashboard reads: \(missing.reason).",
                                 hint: "Run `switchyard migrate up` against \(connection.settings.displayName()).")
-        } catch {
-            if connection.isConnected { _ = try? connection.execute("ROLLBACK") }
-            throw error
         }
     }
 

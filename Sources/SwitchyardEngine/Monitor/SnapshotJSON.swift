@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The `switchyard stats --json` document: a stable shape for scripts (docs/stats-json.md).
 /// Every key is always present; a part that could not be read is null, with its reason under

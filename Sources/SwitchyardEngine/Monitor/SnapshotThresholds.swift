@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Alert conditions over a snapshot (`switchyard stats --fail-if-...`): each one tripped is a
 /// violation saying which and why. A condition whose part could not be read trips too, so an

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A task a router holds under lease, as the claim returned it.
 public struct ClaimedTask: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Who did something, for the audit trail: `$USER@host`, plus the SSH client's address.
 public enum OperatorIdentity {

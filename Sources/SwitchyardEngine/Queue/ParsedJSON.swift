@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed JSON value, so payload checks can name the field that is wrong.
 enum ParsedJSON: Sendable, Equatable {

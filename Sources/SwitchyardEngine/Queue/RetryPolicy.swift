@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Capped exponential backoff with jitter between attempts of one task.
 public struct RetryPolicy: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A refused operator action: one task in the wrong state, an empty selection, a bad argument.
 public struct ActionError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -28,19 +28,19 @@ public struct TaskActions {
         }
     }
 
+    /// Why `action` cannot apply to task `id` in `status`, in the words `perform` would refuse it
+    /// with; nil when the status allows it.
+    public static func refusal(_ action: OperatorAction, id: TaskID, status: TaskStatus) -> String? {
+        let allowed = allowedStatuses(for: action)
+        guard action.actsOnTasks, !allowed.contains(status) else { return nil }
+        return singleTaskMessage(action, id: id, reason: "is \(status.rawValue)", allowed: allowed)
+    }
+
     /// What `action` would touch now, for the confirmation question. Changes nothing.
     public func preview(_ action: OperatorAction) throws -> ActionPreview {
         switch action {
-        case .pauseRouter:
-            return ActionPreview(action: action, matching: 0,
-                                 question: "Pause every router? In-flight work finishes; nothing new is claimed.")
-        case .resumeRouter:
-            return ActionPreview(action: action, matching: 0, question: "Resume every router?")
-        case .pauseEventType(let type, _):
-            return ActionPreview(action: action, matching: 0,
-                                 question: "Pause \(type.rawValue) tasks on every router? Other tasks keep running.")
-        case .resumeEventType(let type):
-            return ActionPreview(action: action, matching: 0, question: "Resume \(type.rawValue) tasks on every router?")
+        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType:
+            return try switchPreview(action)
         case .schedule(let name, let change):
             return ActionPreview(action: action, matching: 0, question: try ScheduleBook(connection: connection).question(name, change))
         case .retryMatching(let filter):
@@ -237,7 +237,7 @@ extension OperatorAction {
     }
 
     /// "retried", "dead-lettered", ... for messages.
-    var pastParticiple: String {
+    public var pastParticiple: String {
         switch self {
         case .retry, .retryMatching: "retried"
         case .deadLetter: "dead-lettered"

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One audit row a router writes for an attempt: one per account result, or one for the task.
 public struct AttemptLog: Sendable, Equatable {

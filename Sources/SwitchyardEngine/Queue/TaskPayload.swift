@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Why a payload cannot be routed; `field` names the JSON key that is wrong (nil: the whole payload).
 public struct PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -52,7 +52,7 @@ public struct ExitPayload: Sendable, Equatable {
     public var finalNoBEMFE: Double?
 
     public init(exitType: String, exitPrice: Double, finalBEMFE: Double? = nil, finalNoBEMFE: Double? = nil) throws {
-        guard !exitType.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !exitType.trimmed.isEmpty else {
             throw PayloadError(field: "exit_type", "exit_type is empty; expected e.g. \"SL\", \"TP\" or \"BE\".")
         }
         try TaskPayload.checkPrice(exitPrice, field: "exit_price")

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The queue operations on `execution_tasks`: enqueue, claim, complete, lease upkeep and rescue.
 /// Every state change is guarded by the state it expects, and every time they compare or write

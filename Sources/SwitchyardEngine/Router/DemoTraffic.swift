@@ -1,10 +1,11 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 
 /// Synthetic trades for demos, tests and benchmarks: an ENTRY and its EXIT per trade, with an
 /// occasional malformed payload so failures show up on the dashboard.
 public final class DemoTraffic: @unchecked Sendable {
     // Safe because the mutable state below is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var running = false
     private var enqueuedCount = 0
     private var error: String?
@@ -34,7 +35,7 @@ public final class DemoTraffic: @unchecked Sendable {
             return true
         }
         guard shouldStart else { return }
-        Thread { [self] in run(until: duration.map { ContinuousClock.now + $0 }) }.start()
+        startDedicatedThread { [self] in run(until: duration.map { ContinuousClock.now + $0 }) }
     }
 
     /// Stops enqueueing and waits for the thread to end.
@@ -76,10 +77,10 @@ public final class DemoTraffic: @unchecked Sendable {
                     lock.withLock { self.error = "\(error)" }
                     connection?.close()
                     connection = nil
-                    Thread.sleep(forTimeInterval: 1)
+                    sleepThread(for: .seconds(1))
                 }
             }
-            Thread.sleep(forTimeInterval: tick.seconds)
+            sleepThread(for: tick)
         }
         lock.withLock { running = false }
     }

@@ -1,5 +1,6 @@
 import CoreMetrics
-import Foundation
+import FoundationEssentials
+import Dispatch
 
 /// A router: claims tasks, routes them to accounts through a connector, writes results back.
 /// Headless (`switchyard router`) or embedded in the dashboard's process.
@@ -11,7 +12,7 @@ import Foundation
 /// are recorded in `status.lastError` and retried. `start()` and `stop()` are idempotent.
 public final class ExecutionRouter: @unchecked Sendable {
     // Safe because every mutable property below is read and written only under `lock`.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var state: Status.State = .stopped
     private var stopRequested = false
     private var counts = Counts()
@@ -178,14 +179,14 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
         guard let group else { return }
         if ownsNotifier { notifier.start() }
-        let heartbeatWorker = PeriodicWorker(name: "switchyard.router.heartbeat", settings: settings,
+        let heartbeatWorker = PeriodicWorker(settings: settings,
                                              interval: configuration.heartbeatInterval,
                                              step: { [self] in try heartbeat(on: $0); return nil }, failed: { [self] in record($0) })
-        let rescueWorker = PeriodicWorker(name: "switchyard.router.rescue", settings: settings,
+        let rescueWorker = PeriodicWorker(settings: settings,
                                           interval: configuration.rescueInterval,
                                           step: { [self] in try rescue(on: $0); return nil }, failed: { [self] in record($0) })
         let schedulerWorker = configuration.runsSchedules
-            ? PeriodicWorker(name: "switchyard.router.scheduler", settings: settings, interval: scheduler.config.maximumWait,
+            ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait,
                              step: { [self] in try schedule(on: $0) }, failed: { [self] in record($0) })
             : nil
         heartbeatWorker.start()
@@ -194,17 +195,15 @@ public final class ExecutionRouter: @unchecked Sendable {
         let loops = DispatchGroup()
         for number in 0..<configuration.claimLoops {
             loops.enter()
-            let loop = Thread { [self] in
+            startDedicatedThread { [self] in
                 runClaimLoop(number)
                 loops.leave()
             }
-            loop.name = "switchyard.router.claim.\(number)"
-            loop.start()
         }
         // One way out: when every claim loop has ended, the heartbeat stops (never earlier: it
         // keeps the leases of batches still being written), leftovers are released, the router
         // is marked stopped, and the waiters are let go.
-        Thread { [self] in
+        startDedicatedThread { [self] in
             loops.wait()
             heartbeatWorker.stop()
             rescueWorker.stop()
@@ -213,7 +212,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }
             group.leave()
-        }.start()
+        }
     }
 
     /// Asks the router to stop: no new claims; the batches in flight finish and are written back
@@ -382,14 +381,14 @@ public final class ExecutionRouter: @unchecked Sendable {
         let routing = self.routing
         for worker in 0..<workers {
             group.enter()
-            Thread {
+            startDedicatedThread {
                 var index = worker
                 while index < tasks.count {
                     results.set(index, routing.route(tasks[index]))
                     index += workers
                 }
                 group.leave()
-            }.start()
+            }
         }
         group.wait()
         return results.values
@@ -452,7 +451,7 @@ public final class ExecutionRouter: @unchecked Sendable {
 private final class OutcomeSlots: @unchecked Sendable {
     // Safe because each index is written by exactly one worker, under `lock`, and read only
     // after every worker finished (DispatchGroup.wait).
-    private let lock = NSLock()
+    private let lock = Lock()
     private var slots: [TaskOutcome?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ index: Int, _ outcome: TaskOutcome) { lock.withLock { slots[index] = outcome } }

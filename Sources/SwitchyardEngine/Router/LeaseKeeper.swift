@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Keeps a router's place in the cluster: its row in `switchyard_routers` (registered by the
 /// first heartbeat), the leases of its in-flight tasks, and the pause switches it must obey.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Takes back tasks whose router stopped heartbeating: their lease ended on the database's
 /// clock. Cluster-wide work that is safe to run from every router at once (SKIP LOCKED and a

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A mutex with a condition variable whose timed waits run on CLOCK_MONOTONIC.
 ///

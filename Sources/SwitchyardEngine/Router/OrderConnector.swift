@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One order for one account.
 public struct Order: Sendable, Equatable {
@@ -50,7 +50,7 @@ public struct DryRunConnector: OrderConnector, Equatable {
     }
 
     public func send(_ order: Order) -> OrderResult {
-        if latency > .zero { Thread.sleep(forTimeInterval: latency.seconds) }
+        if latency > .zero { sleepThread(for: latency) }
         if failureRate > 0, draw(order) < failureRate {
             return OrderResult(accepted: false, code: 503, message: "dry-run: simulated rejection by \(order.account)")
         }

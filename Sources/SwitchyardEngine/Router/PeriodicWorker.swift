@@ -1,36 +1,35 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
 
 /// Runs one part's step on a thread of its own, with a connection of its own, every `interval`
-/// (or as soon as the step asks: the scheduler sleeps until its next run) until stopped. Between steps it sleeps on a condition, so a stop ends the wait at once.
+/// (or as soon as the step asks: the scheduler sleeps until its next run) until stopped. Between
+/// steps it sleeps on a condition, so a stop ends the wait at once.
 /// A failed step is reported and the connection dropped; the next step reconnects.
 final class PeriodicWorker: @unchecked Sendable {
-    // Safe because `stopRequested` and `thread` are read and written only under `condition`;
+    // Safe because `stopRequested` and `started` are read and written only under `condition`;
     // the connection lives on the worker's thread alone.
     private let condition = MonotonicCondition()
     private var stopRequested = false
-    private var thread: Thread?
+    private var started = false
     private let done = DispatchSemaphore(value: 0)
 
-    private let name: String
     private let settings: ConnectionSettings
     private let interval: Duration
     /// Returns how long to wait before the next step, or nil for `interval`.
     private let step: @Sendable (PGConnection) throws -> Duration?
     private let failed: @Sendable (Error) -> Void
 
-    init(name: String, settings: ConnectionSettings, interval: Duration,
+    init(settings: ConnectionSettings, interval: Duration,
          step: @escaping @Sendable (PGConnection) throws -> Duration?, failed: @escaping @Sendable (Error) -> Void) {
-        (self.name, self.settings, self.interval, self.step, self.failed) = (name, settings, interval, step, failed)
+        (self.settings, self.interval, self.step, self.failed) = (settings, interval, step, failed)
     }
 
     /// Starts the thread; the first step runs at once.
     func start() {
         condition.withLock {
-            guard thread == nil else { return }
-            let worker = Thread { [self] in run() }
-            worker.name = name
-            thread = worker
-            worker.start()
+            guard !started else { return }
+            started = true
+            startDedicatedThread { [self] in run() }
         }
     }
 
@@ -39,7 +38,7 @@ final class PeriodicWorker: @unchecked Sendable {
         let running = condition.withLock {
             stopRequested = true
             condition.broadcast()
-            return thread != nil
+            return started
         }
         if running { done.wait() }
     }

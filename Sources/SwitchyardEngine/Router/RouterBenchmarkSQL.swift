@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// pgbench scripts for `make bench-router`, made from the router's own statements, so the
 /// benchmark's ceiling can never drift from what the router runs.
@@ -95,13 +95,13 @@ package enum RouterBenchmarkSQL {
                 throw ConfigurationError("The benchmark does not know parameter $\(index + 1) of \(query.name ?? "a statement"); "
                                          + "teach RouterBenchmarkSQL what it holds.")
             }
-            sql = sql.replacingOccurrences(of: "$\(index + 1)", with: text)
+            sql = sql.replacing("$\(index + 1)", with: text)
         }
         return sql
     }
 
     /// A SQL literal: NULL, or the text quoted with its quotes doubled.
     static func literal(_ value: String?) -> String {
-        value.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL"
+        value.map { "'" + $0.replacing("'", with: "''") + "'" } ?? "NULL"
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The one rule for "is this router alive", used by the dashboard, `stats` and
 /// `--fail-if-no-router`, and evaluated on the database's clock, never a host's.

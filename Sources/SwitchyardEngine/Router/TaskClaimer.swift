@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Claims tasks for one claim loop, sizing each claim to the queue: small while the queue is
 /// quiet, doubling while claims come back full (a backlog), up to `Config.maximum`.

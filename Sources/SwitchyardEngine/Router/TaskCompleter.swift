@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Writes a routed batch back: every account result as an audit row and each task's new
 /// status, in one statement (`TaskQueue.complete`), guarded so a task taken back meanwhile is

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import Glibc
 
 /// The one LISTEN connection of a process, shared by its router and its dashboard.
 ///
@@ -13,10 +15,10 @@ public final class TaskNotifier: @unchecked Sendable {
     // Safe because every mutable property below is read and written only under `lock`, except
     // `connection`, which only the listening thread (or a test calling `runOnce` on a notifier
     // it never started) touches.
-    private let lock = NSLock()
+    private let lock = Lock()
     private let waiters = WakeSignal()
     private var stopRequested = false
-    private var thread: Thread?
+    private var started = false
     private var stopped = DispatchSemaphore(value: 0)
     private var connectedNow = false
     private var connection: PGConnection?
@@ -48,27 +50,25 @@ public final class TaskNotifier: @unchecked Sendable {
     /// Starts the listening thread. Calling it while running does nothing.
     public func start() {
         lock.withLock {
-            guard thread == nil else { return }
+            guard !started else { return }
             stopRequested = false
             stopped = DispatchSemaphore(value: 0)
-            let listening = Thread { [self] in runLoop() }
-            listening.name = "switchyard.notifier"
-            thread = listening
-            listening.start()
+            started = true
+            startDedicatedThread { [self] in runLoop() }
         }
     }
 
     /// Stops the listening thread and closes its connection; waits until it has. Harmless twice.
     public func stop() {
         let done: DispatchSemaphore? = lock.withLock {
-            guard thread != nil else { return nil }
+            guard started else { return nil }
             stopRequested = true
             return stopped
         }
         guard let done else { return }
         poke()
         done.wait()
-        lock.withLock { thread = nil }
+        lock.withLock { started = false }
     }
 
     // MARK: Waiting

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Decides where one claimed task goes and sends it there: the accounts whose rules match, sized
 /// per account, skipping accounts that already accepted it. Returns the outcome to write back.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Wakes threads that wait for "something happened": a generation number and a condition on
 /// the monotonic clock. A waiter keeps the mark it last saw and waits for anything newer, so a

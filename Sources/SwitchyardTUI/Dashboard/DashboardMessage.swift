@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Something that happened: a key, a timer, or the outcome of an effect.
@@ -6,8 +6,6 @@ public enum DashboardMessage: Equatable, Sendable {
     case key(Key)
     /// A refresh is due; `Date` is the clock now.
     case tick(Date)
-    /// LISTEN fired: something in the queue changed.
-    case databaseChanged
     case snapshotLoaded(DashboardSnapshot, at: Date)
     case snapshotFailed(String, at: Date)
     case taskListLoaded([TaskSummary])

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Which screen is showing.
@@ -43,6 +43,31 @@ public struct StatusMessage: Equatable, Sendable {
     }
 }
 
+/// An error in full: the status line and the banner show its first line, `e` shows all of it.
+public struct ErrorReport: Equatable, Sendable {
+    /// The first line: what happened.
+    public var summary: String
+    /// The lines after it: the server's detail and what to do.
+    public var advice: [String]
+    /// When it happened (the clock of the message that brought it).
+    public var at: Date
+
+    /// Splits an error's description ("what happened\nwhat to do") and puts `context` before it.
+    public init(_ description: String, context: String = "", at: Date) {
+        let lines = description.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        summary = context + (lines.first ?? description)
+        advice = Array(lines.dropFirst())
+        self.at = at
+    }
+}
+
+/// The P dialog: the switches to flip, one selected.
+public struct PauseMenu: Equatable, Sendable {
+    /// Pause or resume every router, then ENTRY, then EXIT: each the opposite of its state now.
+    public var choices: [OperatorAction]
+    public var selected = 0
+}
+
 /// A dead-letter reason being typed before the preview is asked for.
 public struct ReasonPrompt: Equatable, Sendable {
     public var tasks: [TaskID]
@@ -74,7 +99,13 @@ public struct DashboardModel: Equatable, Sendable {
     public var awaitingPreview: OperatorAction?
     /// A previewed action waiting for y or n.
     public var confirmation: ActionPreview?
+    /// The P dialog, open while the operator picks what to pause or resume.
+    public var pauseMenu: PauseMenu?
     public var status: StatusMessage?
+    /// The last error in full, for `e`; it stays after the status line moves on.
+    public var lastError: ErrorReport?
+    /// The error dialog (`e`) is open.
+    public var showsError = false
     public var snapshot: DashboardSnapshot?
     /// Local time the snapshot arrived; the header's refresh age counts from it.
     public var snapshotReceivedAt: Date?

@@ -1,63 +1,108 @@
 import SwitchyardEngine
 
-/// r, d, h, P, R: work out the action, then ask for its preview; nothing changes before y.
-func requestChange(_ model: inout DashboardModel, _ key: Character) -> [DashboardEffect] {
-    let name: String
-    switch key {
-    case "r": name = "retry (r)"
-    case "d": name = "dead-letter (d)"
-    case "h": name = "hold/resume (h)"
-    case "P": name = "pause/resume router (P)"
-    default: name = "retry all failed (R)"
-    }
+/// The change keys: work out the action, then ask for its preview; nothing changes before y.
+func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [DashboardEffect] {
+    let name = "\(change.name) (\(KeyTable.key(of: .change(change))))"
     guard mayAskForChange(&model, name) else { return [] }
 
-    switch key {
-    case "P":
-        let paused = model.snapshot?.control?.globalPaused ?? (model.routerStatus?.state == .paused)
-        return askPreview(&model, paused ? .resumeRouter : .pauseRouter(reason: "paused from the dashboard"))
-    case "R":
+    switch change {
+    case .pause:
+        model.pauseMenu = PauseMenu(choices: pauseChoices(model))
+        model.status = nil
+        return []
+    case .retryAll:
         var filter = model.filter
         if filter.statuses.isEmpty { filter.statuses = [.failed] }
         return askPreview(&model, .retryMatching(filter))
-    default:
+    case .pauseSchedule, .runScheduleNow, .removeSchedule:
+        return requestScheduleChange(&model, change, name: name)
+    case .retry, .deadLetter, .hold:
         break
     }
 
+    guard model.view.showsTasks else {
+        model.status = StatusMessage("\(name) acts on tasks: select one on the dashboard or in the task list.")
+        return []
+    }
     let tasks = model.targetTasks
     guard !tasks.isEmpty else {
         model.status = StatusMessage("Select a task first (j/k), or mark several with Space.")
         return []
     }
-    switch key {
-    case "r":
-        return askPreview(&model, .retry(tasks))
-    case "d":
+    let action: OperatorAction
+    switch change {
+    case .retry: action = .retry(tasks)
+    case .deadLetter: action = .deadLetter(tasks, reason: defaultDeadLetterReason)
+    case .hold, .pause, .retryAll, .pauseSchedule, .runScheduleNow, .removeSchedule:
+        let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
+        action = allHeld ? .resume(tasks) : .hold(tasks)
+    }
+    if let refusal = refusal(action, tasks: tasks, model: model) {
+        model.status = StatusMessage(refusal)
+        return []
+    }
+    if case .deadLetter = action {
         model.reasonPrompt = ReasonPrompt(tasks: tasks, text: defaultDeadLetterReason)
         model.status = nil
         return []
-    default:
-        let allHeld = tasks.allSatisfy { model.knownStatus(of: $0) == .held }
-        return askPreview(&model, allHeld ? .resume(tasks) : .hold(tasks))
+    }
+    return askPreview(&model, action)
+}
+
+/// Why `action` cannot apply to any of `tasks`, when the screen knows every one's status and none
+/// allows it (a log row's task that is SUCCESS, say); nil when at least one may change. The
+/// database checks again when the action runs.
+private func refusal(_ action: OperatorAction, tasks: [TaskID], model: DashboardModel) -> String? {
+    var reasons: [String] = []
+    for id in tasks {
+        guard let status = model.knownStatus(of: id),
+              let reason = TaskActions.refusal(action, id: id, status: status) else { return nil }
+        reasons.append(reason)
+    }
+    guard let first = reasons.first else { return nil }
+    if reasons.count == 1 { return first }
+    return "None of the \(tasks.count) marked tasks can be \(action.pastParticiple): " + first
+}
+
+/// The P dialog's choices: each switch's opposite of what the snapshot says it is now.
+func pauseChoices(_ model: DashboardModel) -> [OperatorAction] {
+    let control = model.snapshot?.control
+    let paused = control?.globalPaused ?? (model.routerStatus?.state == .paused)
+    let reason = "paused from the dashboard"
+    var choices: [OperatorAction] = [paused ? .resumeRouter : .pauseRouter(reason: reason)]
+    for type in [EventType.entry, .exit] {
+        let typePaused = control?.pausedEventTypes.contains(type.rawValue) ?? false
+        choices.append(typePaused ? .resumeEventType(type) : .pauseEventType(type, reason: reason))
+    }
+    return choices
+}
+
+/// The P dialog's line for a choice: "Pause every router", "Resume EXIT tasks only".
+func pauseChoiceLabel(_ action: OperatorAction) -> String {
+    switch action {
+    case .pauseRouter: "Pause every router"
+    case .resumeRouter: "Resume every router"
+    case .pauseEventType(let type, _): "Pause \(type.rawValue) tasks only"
+    case .resumeEventType(let type): "Resume \(type.rawValue) tasks"
+    default: action.verb
     }
 }
 
-/// p, n, X in the schedules view: pause or resume, run now, remove the selected schedule; each
+/// p, t, X in the schedules view: pause or resume, run now, remove the selected schedule; each
 /// previewed and confirmed like every other change.
-func requestScheduleChange(_ model: inout DashboardModel, _ key: Character) -> [DashboardEffect] {
-    let name = switch key {
-    case "p": "pause/resume schedule (p)"
-    case "n": "run schedule now (n)"
-    default: "remove schedule (X)"
+private func requestScheduleChange(_ model: inout DashboardModel, _ command: ChangeCommand,
+                                   name: String) -> [DashboardEffect] {
+    guard model.view == .schedules else {
+        model.status = StatusMessage("\(name) acts on a schedule: open the schedules view (6) and select one.")
+        return []
     }
-    guard mayAskForChange(&model, name) else { return [] }
     guard let schedule = model.currentSchedule else {
         model.status = StatusMessage("Select a schedule first (j/k).")
         return []
     }
-    let change: ScheduleBook.Change = switch key {
-    case "p": schedule.paused ? .resume : .pause
-    case "n": .runNow
+    let change: ScheduleBook.Change = switch command {
+    case .pauseSchedule: schedule.paused ? .resume : .pause
+    case .runScheduleNow: .runNow
     default: .remove
     }
     return askPreview(&model, .schedule(schedule.name, change))

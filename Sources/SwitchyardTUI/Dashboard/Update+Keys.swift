@@ -1,14 +1,24 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
-/// Keys, in order: an open text field or dialog takes them first, then navigation, then changes.
+/// Keys, in order: an open text field or dialog takes them first, then `KeyTable` says what
+/// the key asks for.
 func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
     if model.filterEditor != nil { return editFilter(&model, key) }
     if model.reasonPrompt != nil { return editReason(&model, key) }
     if model.confirmation != nil { return answerConfirmation(&model, key) }
+    if model.showsError {
+        model.showsError = false   // any key closes it
+        return []
+    }
+    if model.pauseMenu != nil { return choosePause(&model, key) }
+    guard let command = KeyTable.command(for: key) else { return [] }
+    return run(&model, command)
+}
 
-    switch key {
-    case .character("q"):
+private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [DashboardEffect] {
+    switch command {
+    case .back:
         if goBack(&model) { return [] }
         model.quitRequested = true
         return [.quit]
@@ -19,55 +29,54 @@ func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
             return []
         }
         if !goBack(&model) { model.marked = []; model.status = nil }
-        return []
-    case .character("?"):
+    case .help:
         return open(&model, .help)
-    case .character("1"):
+    case .show(.dashboard):
         model.backStack = []
         model.view = .dashboard
         model.scroll = 0
-        return []
-    case .character("2"):
-        return open(&model, .taskList)
-    case .character("3"):
-        return open(&model, .routers)
-    case .character("6"):
-        return open(&model, .schedules)
-    case .up, .character("k"): move(&model, by: -1)
-    case .down, .character("j"): move(&model, by: 1)
-    case .pageUp: move(&model, by: -pageSize(model))
-    case .pageDown: move(&model, by: pageSize(model))
-    case .home, .character("g"): move(&model, by: -1_000_000)
-    case .end, .character("G"): move(&model, by: 1_000_000)
-    case .tab, .backTab:
+    case .show(let view):
+        return open(&model, view)
+    case .move(let movement):
+        switch movement {
+        case .up: move(&model, by: -1)
+        case .down: move(&model, by: 1)
+        case .pageUp: move(&model, by: -pageSize(model))
+        case .pageDown: move(&model, by: pageSize(model))
+        case .first: move(&model, by: -1_000_000)
+        case .last: move(&model, by: 1_000_000)
+        }
+    case .nextPanel, .previousPanel:
         guard model.view == .dashboard else { return [] }
         let panels = DashboardPanel.allCases
         let index = panels.firstIndex(of: model.focus) ?? 0
-        let step = key == .tab ? 1 : panels.count - 1
+        let step = command == .nextPanel ? 1 : panels.count - 1
         model.focus = panels[(index + step) % panels.count]
-    case .enter:
+    case .open:
         return enter(&model)
-    case .character("/"):
+    case .editFilter:
         var effects: [DashboardEffect] = []
         if model.view != .taskList { effects = open(&model, .taskList) }
         model.filterEditor = filterText(model.filter)
         return effects
-    case .character(" "):
+    case .mark:
         guard model.view == .taskList || (model.view == .dashboard && model.focus != .routers),
               let task = model.currentTask else { return [] }
         if model.marked.contains(task) { model.marked.remove(task) } else { model.marked.insert(task) }
         model.status = StatusMessage("\(model.marked.count) marked; r, d or h act on all of them, Esc clears.")
         move(&model, by: 1)
-    case .character("+"), .character("="):
-        return changeRefresh(&model, faster: false)
-    case .character("-"), .character("_"):
-        return changeRefresh(&model, faster: true)
-    case .character(let character) where "rdhPR".contains(character):
-        return requestChange(&model, character)
-    case .character(let character) where model.view == .schedules && "pnX".contains(character):
-        return requestScheduleChange(&model, character)
-    default:
-        break
+    case .refresh(let faster):
+        return changeRefresh(&model, faster: faster)
+    case .change(let change):
+        return requestChange(&model, change)
+    case .showError:
+        if model.lastError == nil {
+            model.status = StatusMessage("No error so far.")
+        } else {
+            model.showsError = true
+        }
+    case .confirm, .cancel:
+        break   // only a dialog answers these
     }
     return []
 }
@@ -117,7 +126,7 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
         let lines = taskDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     case .help:
-        let lines = helpLines(readOnly: model.settings.readOnly).count
+        let lines = KeyTable.helpLines(readOnly: model.settings.readOnly).count
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     case .routers:
         model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
@@ -151,7 +160,7 @@ func formatInterval(_ duration: Duration) -> String {
     let seconds = duration.seconds
     if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
     if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
-    return String(format: "%.1f s", seconds)
+    return Format.oneDecimal(seconds) + " s"
 }
 
 // MARK: - Text fields and the confirm dialog
@@ -184,7 +193,7 @@ private func editReason(_ model: inout DashboardModel, _ key: Key) -> [Dashboard
         model.reasonPrompt = nil
         model.status = StatusMessage("Cancelled.")
     case .enter:
-        let reason = prompt.text.trimmingCharacters(in: .whitespaces)
+        let reason = prompt.text.trimmed
         model.reasonPrompt = nil
         let action = OperatorAction.deadLetter(prompt.tasks, reason: reason.isEmpty ? defaultDeadLetterReason : reason)
         return askPreview(&model, action)
@@ -200,16 +209,41 @@ private func editReason(_ model: inout DashboardModel, _ key: Key) -> [Dashboard
 
 private func answerConfirmation(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
     guard let preview = model.confirmation else { return [] }
-    switch key {
-    case .character("y"), .character("Y"):
+    switch KeyTable.command(for: key) {
+    case .confirm?:
         model.confirmation = nil
         model.status = StatusMessage("Asked to \(preview.action.verb); waiting for the database…")
         return [.perform(preview.action)]
-    case .character("n"), .character("N"), .escape, .character("q"):
+    case .cancel?, .escape?, .back?:
         model.confirmation = nil
         model.status = StatusMessage("Cancelled; nothing changed.")
     default:
-        model.status = StatusMessage("Press y to confirm or n to cancel.")
+        model.status = StatusMessage("Press \(KeyTable.key(of: .confirm)) to confirm or \(KeyTable.key(of: .cancel)) to cancel.")
+    }
+    return []
+}
+
+/// The P dialog: j and k choose a switch, Enter (or y) asks for its preview, Esc (or n, q) cancels.
+private func choosePause(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
+    guard let menu = model.pauseMenu else { return [] }
+    switch KeyTable.command(for: key) {
+    case .move(let movement)?:
+        let step = switch movement {
+        case .up, .pageUp: -1
+        case .down, .pageDown: 1
+        case .first: -menu.choices.count
+        case .last: menu.choices.count
+        }
+        model.pauseMenu?.selected = max(0, min(menu.choices.count - 1, menu.selected + step))
+    case .open?, .confirm?:
+        model.pauseMenu = nil
+        return askPreview(&model, menu.choices[menu.selected])
+    case .escape?, .back?, .cancel?:
+        model.pauseMenu = nil
+        model.status = StatusMessage("Cancelled; nothing changed.")
+    default:
+        model.status = StatusMessage("\(KeyTable.key(of: .move(.down)))/\(KeyTable.key(of: .move(.up))) choose, "
+                                     + "\(KeyTable.key(of: .open)) asks to confirm, \(KeyTable.key(of: .escape)) cancels.")
     }
     return []
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Applies one message to the model and returns the work to do. No I/O, no clock reads:
@@ -10,8 +10,6 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     case .tick(let now):
         model.now = now
         return refreshEffects(model)
-    case .databaseChanged:
-        return refreshEffects(model)
     case .snapshotLoaded(let snapshot, let at):
         model.snapshot = snapshot.keepingEarlierParts(from: model.snapshot)
         model.snapshotReceivedAt = at
@@ -20,10 +18,12 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         clampSelections(&model)
     case .snapshotFailed(let reason, let at):
         model.now = max(model.now, at)
+        let error = ErrorReport(reason, at: at)
+        model.lastError = error
         if case .disconnected(let since, _) = model.connection {
-            model.connection = .disconnected(since: since, lastError: reason)
+            model.connection = .disconnected(since: since, lastError: error.summary)
         } else {
-            model.connection = .disconnected(since: at, lastError: reason)
+            model.connection = .disconnected(since: at, lastError: error.summary)
         }
     case .taskListLoaded(let tasks):
         model.taskList = tasks
@@ -33,7 +33,7 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
             model.taskDetail = detail
         }
     case .loadFailed(let reason):
-        model.status = StatusMessage("Could not read from the database: \(reason)", isError: true)
+        showError(&model, ErrorReport(reason, context: "Could not read from the database: ", at: model.now))
     case .previewLoaded(let preview):
         guard model.awaitingPreview == preview.action else { break }
         model.awaitingPreview = nil
@@ -45,7 +45,7 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         return refreshEffects(model)
     case .actionFailed(let reason):
         model.awaitingPreview = nil
-        model.status = StatusMessage("Nothing changed: \(reason)", isError: true)
+        showError(&model, ErrorReport(reason, context: "Nothing changed: ", at: model.now))
     case .routerStatusChanged(let status):
         model.routerStatus = status
     case .resized(let size):
@@ -55,6 +55,12 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         return [.quit]
     }
     return []
+}
+
+/// Puts an error's first line on the status line and keeps all of it for `e`.
+private func showError(_ model: inout DashboardModel, _ error: ErrorReport) {
+    model.lastError = error
+    model.status = StatusMessage(error.summary, isError: true)
 }
 
 /// What one refresh reads: the snapshot, plus the list or detail being looked at.
@@ -132,6 +138,6 @@ extension DashboardModel {
         for list in lists {
             if let task = list?.first(where: { $0.id == id }) { return task.status }
         }
-        return nil
+        return snapshot?.recentLogs?.first { $0.taskID == id && $0.taskStatus != nil }?.taskStatus
     }
 }

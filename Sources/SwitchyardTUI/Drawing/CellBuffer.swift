@@ -66,10 +66,17 @@ public struct CellBuffer: Equatable, Sendable {
         var x = column
         for var character in text {
             if x >= limit { break }
-            var width = DisplayWidth.of(character)
-            if character.unicodeScalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) ?? false {
-                character = " "
+            var width: Int
+            if let ascii = character.asciiValue {
+                // Nearly every cell: no Unicode property lookups.
                 width = 1
+                if ascii < 0x20 || ascii == 0x7F { character = " " }
+            } else {
+                width = DisplayWidth.of(character)
+                if character.unicodeScalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) ?? false {
+                    character = " "
+                    width = 1
+                }
             }
             if width == 0 { continue }
             if x < area.column { x += width; continue }

@@ -3,6 +3,7 @@
 public enum DisplayWidth {
     /// Columns one character takes; 0 for a lone combining mark or zero-width character.
     public static func of(_ character: Character) -> Int {
+        if let ascii = character.asciiValue { return ascii < 0x20 || ascii == 0x7F ? 0 : 1 }
         guard let first = character.unicodeScalars.first else { return 0 }
         if character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }  // emoji presentation
         return of(first)

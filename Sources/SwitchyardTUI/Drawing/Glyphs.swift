@@ -9,17 +9,19 @@ public struct Glyphs: Equatable, Sendable {
     public var bottomRight: Character
     /// Bar heights in eighths of a cell, index 0 (empty) through 8 (full).
     public var bars: [Character]
+    /// A whole cell of the failures series, told apart from the bars without colour.
+    public var failureBar: Character
     public var ellipsis: Character
     public var mark: Character
     public var emDash: String
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], ellipsis: "…", mark: "◆", emDash: "—")
+        bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], failureBar: "▒", ellipsis: "…", mark: "◆", emDash: "—")
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        bars: [" ", ".", ".", "_", "o", "o", "O", "#", "#"], ellipsis: "~", mark: "*", emDash: "-")
+        bars: [" ", ".", ".", "_", "o", "o", "O", "#", "#"], failureBar: "x", ellipsis: "~", mark: "*", emDash: "-")
 
     /// The glyph for a bar `eighths` high (clamped to 0...8).
     public func bar(eighths: Int) -> Character { bars[min(8, max(0, eighths))] }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwitchyardEngine
 
 /// Runs the dashboard: feeds keys, timers, LISTEN wake-ups and effect outcomes to `update`,
@@ -11,8 +12,8 @@ public final class DashboardRuntime: Sendable {
     private let options: DashboardOptions
     private let clock: @Sendable () -> Date
 
-    /// How long the loop waits for a key before looking at timers and results again.
-    static let inputPoll = Duration.milliseconds(50)
+    /// The longest the loop sleeps with nothing due: keys, results and signals wake it sooner.
+    static let longestWait = Duration.seconds(5)
     /// Bursts of NOTIFY cause at most one refresh per this long.
     static let coalescing = Duration.milliseconds(250)
 
@@ -28,11 +29,9 @@ public final class DashboardRuntime: Sendable {
     public func run(terminal: any Terminal) async -> DashboardExit {
         let handoff = TerminalHandoff(terminal)
         return await withCheckedContinuation { continuation in
-            let thread = Thread {
+            startDedicatedThread {
                 continuation.resume(returning: self.loop(handoff.terminal))
             }
-            thread.name = "switchyard-dashboard"
-            thread.start()
         }
     }
 
@@ -57,7 +56,7 @@ public final class DashboardRuntime: Sendable {
             var pause = 1.0
             while !Task.isCancelled {
                 do {
-                    if try await backend.waitForChange(timeout: .seconds(5)) { mailbox.post(.databaseChanged) }
+                    if try await backend.waitForChange(timeout: .seconds(5)) { mailbox.noteDatabaseChange() }
                     pause = 1
                 } catch {
                     // No LISTEN (a hot standby, a lost connection): the refresh interval still polls.
@@ -122,12 +121,13 @@ public final class DashboardRuntime: Sendable {
         apply(.resized(terminal.size))
         while exit == nil {
             let now = monotonic.now
-            for message in mailbox.takeAll() {
+            let (messages, databaseChanged) = mailbox.takeAll()
+            if databaseChanged {
+                // LISTEN fired: refresh soon, coalescing bursts of NOTIFY to one refresh per 250 ms.
+                nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
+            }
+            for message in messages {
                 switch message {
-                case .databaseChanged:
-                    // Coalesce bursts of NOTIFY: at most one refresh per 250 ms.
-                    nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
-                    continue
                 case .snapshotLoaded, .snapshotFailed:
                     snapshotLoading = false
                     refreshes += 1
@@ -152,7 +152,11 @@ public final class DashboardRuntime: Sendable {
             }
             if let limit = options.maxRefreshes, refreshes >= limit { exit = .refreshLimit }
             guard exit == nil else { break }
-            switch terminal.nextEvent(timeout: Self.inputPoll) {
+            // Sleep until a key, a result (the mailbox's descriptor) or the next refresh: an idle
+            // dashboard wakes once per refresh, not twenty times a second.
+            let untilRefresh = snapshotLoading ? Self.longestWait : monotonic.now.duration(to: nextRefresh)
+            let wait = max(.zero, min(Self.longestWait, untilRefresh))
+            switch terminal.nextEvent(timeout: wait, wake: mailbox.wakeDescriptor) {
             case .key(let key)?: apply(.key(key))
             case .resized(let size)?: apply(.resized(size))
             case .interrupted(let signal)?:
@@ -180,25 +184,70 @@ func describe(_ error: any Error) -> String {
     return text.split(separator: "\n").first.map(String.init) ?? text
 }
 
-/// Messages posted by effect tasks, taken by the runtime's loop.
+/// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop. Each
+/// post also makes `wakeDescriptor` readable, so the loop can sleep in poll() until then.
 ///
-/// `@unchecked Sendable`: all state is guarded by `lock`.
+/// `@unchecked Sendable`: all state is guarded by `lock`; the pipe is written and closed only
+/// under it.
 final class Mailbox: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var messages: [DashboardMessage] = []
+    private var databaseChanged = false
     private var closed = false
+    private let pipe: (read: Int32, write: Int32)
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if Glibc.pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFL, O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        pipe = (fds[0], fds[1])
+    }
+
+    deinit {
+        if pipe.read >= 0 { Glibc.close(pipe.read) }
+        if pipe.write >= 0 { Glibc.close(pipe.write) }
+    }
+
+    /// Readable while something waits to be taken; nil when no pipe could be made (the loop
+    /// then wakes on its timeout).
+    var wakeDescriptor: Int32? { pipe.read >= 0 ? pipe.read : nil }
+
+    /// Makes the descriptor readable; a full pipe already is. Call holding `lock`.
+    private func wake() {
+        guard pipe.write >= 0 else { return }
+        var byte: UInt8 = 1
+        _ = Glibc.write(pipe.write, &byte, 1)
+    }
+
+    /// Something in the queue changed; several changes before the next `takeAll` count as one.
+    func noteDatabaseChange() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !closed {
+            databaseChanged = true
+            wake()
+        }
+    }
 
     func post(_ message: DashboardMessage) {
         lock.lock()
         defer { lock.unlock() }
-        if !closed { messages.append(message) }
+        if !closed {
+            messages.append(message)
+            wake()
+        }
     }
 
-    func takeAll() -> [DashboardMessage] {
+    /// The messages posted since the last call, and whether the database changed meanwhile.
+    func takeAll() -> (messages: [DashboardMessage], databaseChanged: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        let taken = messages
+        let taken = (messages, databaseChanged)
         messages = []
+        databaseChanged = false
+        var drain = [UInt8](repeating: 0, count: 64)
+        while pipe.read >= 0, Glibc.read(pipe.read, &drain, drain.count) > 0 {}
         return taken
     }
 

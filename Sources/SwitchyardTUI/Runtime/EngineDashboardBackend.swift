@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The dashboard's backend over a real database: reads through the engine's monitor queries,
@@ -10,7 +10,7 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
     private let client: DatabaseClient
     private let notifier: TaskNotifier
     private let ownsNotifier: Bool
-    private let markLock = NSLock()
+    private let markLock = Lock()
     private var lastMark: UInt64 = 0
     private let queries: MonitorQueries
     private let router: ExecutionRouter?

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SwitchyardEngine
 
 /// A terminal in memory, for tests: scripted events in, frames and redrawn cells out.
 ///
@@ -15,7 +16,7 @@ public final class MemoryTerminal: Terminal, @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var currentSize: TerminalSize
     private var script: [Step]
     private var shown: CellBuffer?
@@ -47,7 +48,7 @@ public final class MemoryTerminal: Terminal, @unchecked Sendable {
     public var cellsWritten: Int { locked { totalCells } }
     public var isRestored: Bool { locked { wasRestored } }
 
-    public func nextEvent(timeout: Duration) -> TerminalEvent? {
+    public func nextEvent(timeout: Duration, wake: Int32?) -> TerminalEvent? {
         let event: TerminalEvent? = locked {
             guard let step = script.first else { return nil }
             if let text = step.waitingFor, !(shown?.plainText.contains(text) ?? false) { return nil }
@@ -55,7 +56,7 @@ public final class MemoryTerminal: Terminal, @unchecked Sendable {
             if case .resized(let size) = step.event { currentSize = size }
             return step.event
         }
-        if event == nil { Thread.sleep(forTimeInterval: min(timeout.seconds, 0.005)) }
+        if event == nil { sleepThread(for: min(timeout, .milliseconds(5))) }
         return event
     }
 

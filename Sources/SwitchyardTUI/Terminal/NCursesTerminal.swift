@@ -1,5 +1,7 @@
 import CNCurses
-import Foundation
+import FoundationEssentials
+import Glibc
+import SwitchyardEngine
 
 /// Why the dashboard could not take over the terminal. Shown before any curses mode starts.
 public enum TerminalError: Error, Equatable, CustomStringConvertible {
@@ -46,7 +48,7 @@ public final class NCursesTerminal: Terminal {
     private let input: UnsafeMutablePointer<FILE>
     private let signalFD: Int32
     private let styles: [StyleRole: Style]
-    private let lock = NSLock()
+    private let lock = Lock()
     private var shown: CellBuffer?
     private var restored = false
     /// The tty hung up (or SIGHUP arrived): restoring must not wait on it.
@@ -84,7 +86,7 @@ public final class NCursesTerminal: Terminal {
         self.output = output
         self.input = input
 
-        let codeset = String(cString: swy_codeset()).uppercased().replacingOccurrences(of: "-", with: "")
+        let codeset = String(cString: swy_codeset()).uppercased().replacing("-", with: "")
         supportsUnicode = codeset == "UTF8"
 
         cbreak()
@@ -157,21 +159,24 @@ public final class NCursesTerminal: Terminal {
 
     // MARK: Input
 
-    public func nextEvent(timeout: Duration) -> TerminalEvent? {
+    public func nextEvent(timeout: Duration, wake: Int32?) -> TerminalEvent? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             if let event = pendingEvent() { return event }
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { return nil }
+            // The terminal, the signal pipe (when there is one) and the wake descriptor.
             var fds = [pollfd(fd: fileno(input), events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake ?? -1, events: Int16(POLLIN), revents: 0)]
             let milliseconds = Int32(min(remaining.seconds * 1000, 1000).rounded(.up))
-            let ready = poll(&fds, signalFD >= 0 ? 2 : 1, milliseconds)
+            let ready = poll(&fds, nfds_t(fds.count), milliseconds)
             // A hung-up tty polls as readable too (and reads as end of file): HUP decides.
             if ready > 0, fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
                 markHungUp()
                 return .interrupted(SIGHUP)
             }
+            if ready > 0, fds[2].revents != 0 { return pendingEvent() }
             // EINTR (SIGWINCH, a stop signal), a key or a signal byte: look again.
         }
     }
@@ -308,7 +313,7 @@ public final class NCursesTerminal: Terminal {
 /// `@unchecked Sendable`: `terminal` is guarded by `lock`.
 private final class ActiveTerminal: @unchecked Sendable {
     static let shared = ActiveTerminal()
-    private let lock = NSLock()
+    private let lock = Lock()
     private weak var terminal: NCursesTerminal?
     private var hookInstalled = false
 

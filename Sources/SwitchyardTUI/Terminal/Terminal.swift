@@ -12,10 +12,16 @@ public protocol Terminal: AnyObject {
     var size: TerminalSize { get }
     /// False when the locale cannot show Unicode line drawing (the views then use ASCII).
     var supportsUnicode: Bool { get }
-    /// Waits at most `timeout` for a key, a resize or a signal; nil when nothing happened.
-    func nextEvent(timeout: Duration) -> TerminalEvent?
+    /// Waits at most `timeout` for a key, a resize or a signal; nil when nothing happened. A
+    /// readable `wake` descriptor ends the wait early too (the runtime's mailbox: a result arrived).
+    func nextEvent(timeout: Duration, wake: Int32?) -> TerminalEvent?
     /// Shows `frame`, writing only the cells that differ from the frame shown before.
     func draw(_ frame: CellBuffer)
     /// Gives the terminal back as it was. Calling it twice is harmless.
     func restore()
+}
+
+extension Terminal {
+    /// Waits at most `timeout` for a key, a resize or a signal.
+    public func nextEvent(timeout: Duration) -> TerminalEvent? { nextEvent(timeout: timeout, wake: nil) }
 }

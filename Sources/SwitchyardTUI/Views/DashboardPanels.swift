@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The dashboard view: queue and rates on top, failed tasks and routers, then recent logs.
@@ -7,7 +7,7 @@ struct DashboardPanels {
     let glyphs: Glyphs
 
     var snapshot: DashboardSnapshot? { model.snapshot }
-    var zone: TimeZone { model.settings.timeZone }
+    var zone: ClockZone { model.settings.timeZone }
     var large: Bool { model.size.rows >= 34 }
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
@@ -116,29 +116,37 @@ struct DashboardPanels {
         if let rates = snapshot?.rates { title += ", now \(Format.rate(rates.currentPerSecond))" }
         let inner = buffer.box(area, title: title + staleNote(.rates), glyphs: glyphs)
         if drawMissing(.rates, inner: inner, into: &buffer) { return }
-        guard let rates = snapshot?.rates, inner.height >= 3 else { return }
+        guard let rates = snapshot?.rates, inner.height >= 2 else { return }
         let minutes = Array(rates.minutes.suffix(minutesShown))
-        let barRows = inner.height - 2
-        let succeededPeak = max(1, minutes.map(\.succeeded).max() ?? 0)
-        let failedPeak = max(1, minutes.map(\.failed).max() ?? 0)
+        let chart = RatesChart(minutes: minutes, rows: inner.height - 1)
         let start = inner.column + max(0, inner.width - minutes.count)
-        for (index, minute) in minutes.enumerated() {
-            let column = start + index
-            var eighths = Int((Double(minute.succeeded) / Double(succeededPeak) * Double(barRows * 8)).rounded())
-            if minute.succeeded > 0 { eighths = max(1, eighths) }
-            for level in 0..<barRows {
-                let glyph = glyphs.bar(eighths: eighths - level * 8)
-                buffer.write(String(glyph), column: column, row: inner.row + barRows - 1 - level, role: .chartSucceeded)
+        for (index, bar) in chart.bars.enumerated() {
+            for level in 0..<chart.rows {
+                let row = inner.row + chart.rows - 1 - level
+                if level < bar.failedCells {
+                    buffer.write(String(glyphs.failureBar), column: start + index, row: row, role: .chartFailed)
+                } else {
+                    let eighths = bar.succeededEighths - (level - bar.failedCells) * 8
+                    guard eighths > 0 else { break }
+                    buffer.write(String(glyphs.bar(eighths: eighths)), column: start + index, row: row,
+                                 role: .chartSucceeded)
+                }
             }
-            var failedEighths = Int((Double(minute.failed) / Double(failedPeak) * 8).rounded())
-            if minute.failed > 0 { failedEighths = max(1, failedEighths) }
-            buffer.write(String(glyphs.bar(eighths: failedEighths)), column: column, row: inner.row + barRows,
-                         role: .chartFailed)
         }
+        // The legend names each series by its glyph and colour: "█ ok  ▒ failed  last min 26/0, peak 74/3".
+        let legend = inner.line(inner.height - 1)
+        buffer.line("", in: inner, row: inner.height - 1, glyphs: glyphs)
+        var column = legend.column + 1
+        column += buffer.write(String(glyphs.bar(eighths: 8)), column: column, row: legend.row, role: .chartSucceeded,
+                               clip: legend)
+        column += buffer.write(" ok  ", column: column, row: legend.row, role: .muted, clip: legend)
+        column += buffer.write(String(glyphs.failureBar), column: column, row: legend.row, role: .chartFailed,
+                               clip: legend)
         let last = minutes.last
-        let legend = "last min \(last?.succeeded ?? 0) ok, \(last?.failed ?? 0) failed; "
-            + "peak \(minutes.map(\.succeeded).max() ?? 0) ok, \(minutes.map(\.failed).max() ?? 0) failed"
-        buffer.line(" " + legend, in: inner, row: inner.height - 1, role: .muted, glyphs: glyphs)
+        let figures = " failed  last min \(last?.succeeded ?? 0)/\(last?.failed ?? 0), "
+            + "peak \(chart.succeededPeak)/\(chart.failedPeak)"
+        buffer.write(figures.clipped(to: max(0, legend.maxColumn - column), ellipsis: glyphs.ellipsis), column: column,
+                     row: legend.row, role: .muted, clip: legend)
     }
 
     // MARK: Failed tasks
@@ -155,19 +163,10 @@ struct DashboardPanels {
             buffer.line(" no failed tasks", in: inner, row: 0, role: .muted, glyphs: glyphs)
             return
         }
-        let wide = inner.width >= 70
-        let tradeWidth = 16
-        let fixed = 2 + 7 + (tradeWidth + 1) + 6 + (wide ? 6 : 0) + 5
-        let errorWidth = max(4, inner.width - fixed)
-        func columns(_ id: String, _ trade: String, _ type: String, _ attempts: String, _ age: String,
-                     _ error: String) -> [(String, Int)] {
-            var parts: [(String, Int)] = [(id, 6), (trade, tradeWidth), (type, 5)]
-            if wide { parts.append((attempts, 5)) }
-            parts += [(age, 4), (error, errorWidth)]
-            return parts
-        }
-        buffer.line("  " + Format.columns(columns("id", "trade", "type", "tries", "age", "last error"),
-                                          ellipsis: glyphs.ellipsis),
+        let layout = TableLayout(width: inner.width - 2, [.fixed(6), .fixed(16), .fixed(5),
+                                                          .fixed(5, shown: inner.width >= 70), .fixed(4),
+                                                          .rest(minimum: 4)])
+        buffer.line("  " + layout.row(["id", "trade", "type", "tries", "age", "last error"], ellipsis: glyphs.ellipsis),
                     in: inner, row: 0, role: .muted, glyphs: glyphs)
         let visible = inner.height - 1
         let selected = model.selection[.failedTasks] ?? 0
@@ -176,9 +175,9 @@ struct DashboardPanels {
         for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
             let index = first + offset
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = Format.columns(columns("\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
-                                              Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
-                                              task.lastError ?? ""), ellipsis: glyphs.ellipsis)
+            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
+                                   Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                                   task.lastError ?? ""], ellipsis: glyphs.ellipsis)
             let isMarked = model.marked.contains(task.id)
             let role: StyleRole = focused && index == selected ? .selected : (isMarked ? .marked : .normal)
             buffer.line((isMarked ? String(glyphs.mark) : " ") + " " + text, in: inner, row: offset + 1, role: role,
@@ -205,9 +204,8 @@ struct DashboardPanels {
             buffer.line(" no router seen recently", in: inner, row: row, role: .muted, glyphs: glyphs)
             return
         }
-        let hostWidth = max(6, inner.width - 18)
-        buffer.line(" " + Format.columns([("host", hostWidth), ("state", 6), ("busy", 4), ("beat", 4)],
-                                         ellipsis: glyphs.ellipsis),
+        let layout = TableLayout(width: inner.width - 1, [.rest(minimum: 6), .fixed(6), .fixed(4), .fixed(4)])
+        buffer.line(" " + layout.row(["host", "state", "busy", "beat"], ellipsis: glyphs.ellipsis),
                     in: inner, row: row, role: .muted, glyphs: glyphs)
         row += 1
         let selected = model.selection[.routers] ?? 0
@@ -215,9 +213,9 @@ struct DashboardPanels {
         let first = max(0, selected - visible + 1)
         for (offset, router) in routers.dropFirst(first).prefix(visible).enumerated() {
             let state = router.stateWord(at: snapshot.takenAt)
-            let text = Format.columns([(router.host, hostWidth), (state, 6), ("\(router.inFlight)".leftPadded(to: 4), 4),
-                                       (Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt)), 4)],
-                                      ellipsis: glyphs.ellipsis)
+            let text = layout.row([router.host, state, "\(router.inFlight)".leftPadded(to: 4),
+                                   Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt))],
+                                  ellipsis: glyphs.ellipsis)
             let role: StyleRole = focused && first + offset == selected ? .selected
                 : (state == "run" ? .good : (state == "paused" ? .warning : .muted))
             buffer.line(" " + text, in: inner, row: row + offset, role: role, glyphs: glyphs)
@@ -253,31 +251,23 @@ struct DashboardPanels {
 struct LogColumns {
     let width: Int
     var showsEvent: Bool { width >= 100 }
-    var tradeWidth: Int { width >= 100 ? 18 : 16 }
-    private var fixed: Int { 9 + 7 + tradeWidth + 1 + 6 + 7 + 8 + 5 + (showsEvent ? 16 : 0) }
-    var messageWidth: Int { max(4, width - fixed) }
-
-    private func parts(_ time: String, _ task: String, _ trade: String, _ type: String, _ event: String,
-                       _ account: String, _ status: String, _ code: String, _ message: String) -> [(String, Int)] {
-        var parts: [(String, Int)] = [(time, 8), (task, 6), (trade, tradeWidth), (type, 5)]
-        if showsEvent { parts.append((event, 15)) }
-        parts += [(account, 6), (status, 7), (code, 4), (message, messageWidth)]
-        return parts
+    private var layout: TableLayout {
+        TableLayout(width: width, [.fixed(8), .fixed(6), .fixed(width >= 100 ? 18 : 16), .fixed(5),
+                                   .fixed(15, shown: showsEvent), .fixed(6), .fixed(7), .fixed(4), .rest(minimum: 4)])
     }
 
     func header(_ glyphs: Glyphs) -> String {
-        Format.columns(parts("time", "task", "trade", "type", "event", "acct", "status", "code", "message"),
-                       ellipsis: glyphs.ellipsis)
+        layout.row(["time", "task", "trade", "type", "event", "acct", "status", "code", "message"],
+                   ellipsis: glyphs.ellipsis)
     }
 
-    func row(_ entry: LogEntry, zone: TimeZone, glyphs: Glyphs) -> String {
+    func row(_ entry: LogEntry, zone: ClockZone, glyphs: Glyphs) -> String {
         var message = entry.message ?? ""
         let event = entry.event ?? ""
         if !showsEvent, !event.isEmpty, event != "ATTEMPT" { message = event + " " + message }
-        return Format.columns(parts(Format.clock(entry.createdAt, zone), "\(entry.taskID)", entry.tradeID,
-                                    entry.eventType.rawValue, event, entry.account ?? "-", entry.status,
-                                    entry.responseCode.map(String.init) ?? "-", message),
-                              ellipsis: glyphs.ellipsis)
+        return layout.row([Format.clock(entry.createdAt, zone), "\(entry.taskID)", entry.tradeID,
+                           entry.eventType.rawValue, event, entry.account ?? "-", entry.status,
+                           entry.responseCode.map(String.init) ?? "-", message], ellipsis: glyphs.ellipsis)
     }
 }
 
@@ -298,5 +288,35 @@ extension RouterInfo {
         if stoppedAt != nil { return "stop" }
         if !isLive { return "stale" }
         return paused ? "paused" : "run"
+    }
+}
+
+/// The rates chart's bars: one stacked bar per minute on one scale, failures at the bottom in
+/// whole cells (never hidden: one failure is at least one cell), successes above in eighths.
+struct RatesChart: Equatable {
+    struct Bar: Equatable {
+        var failedCells: Int
+        var succeededEighths: Int
+    }
+
+    let rows: Int
+    let bars: [Bar]
+    let succeededPeak: Int
+    let failedPeak: Int
+
+    init(minutes: [ProcessingRates.Minute], rows: Int) {
+        self.rows = rows
+        succeededPeak = minutes.map(\.succeeded).max() ?? 0
+        failedPeak = minutes.map(\.failed).max() ?? 0
+        let peak = Double(max(1, minutes.map { $0.succeeded + $0.failed }.max() ?? 0))
+        bars = minutes.map { minute in
+            var failed = Int((Double(minute.failed) / peak * Double(rows)).rounded())
+            if minute.failed > 0 { failed = max(1, failed) }
+            failed = min(rows, failed)
+            let room = (rows - failed) * 8
+            var succeeded = Int((Double(minute.succeeded) / peak * Double(rows * 8)).rounded())
+            if minute.succeeded > 0 { succeeded = max(1, succeeded) }
+            return Bar(failedCells: failed, succeededEighths: min(room, succeeded))
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Draws the whole screen for `model` into `buffer`: same model and size, same cells.
@@ -29,7 +29,7 @@ struct ScreenDrawer {
     let glyphs: Glyphs
 
     var snapshot: DashboardSnapshot? { model.snapshot }
-    var zone: TimeZone { model.settings.timeZone }
+    var zone: ClockZone { model.settings.timeZone }
 
     mutating func draw(into buffer: inout CellBuffer) {
         let banner = bannerText
@@ -38,7 +38,7 @@ struct ScreenDrawer {
         var body = rest
         if let banner {
             let (line, remainder, _) = rest.splitVertically(top: 1)
-            buffer.line(" " + banner, in: line, row: 0, role: .error, glyphs: glyphs)
+            drawError(banner, in: line, into: &buffer)
             body = remainder
         }
         switch model.view {
@@ -50,7 +50,8 @@ struct ScreenDrawer {
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
-        if let preview = model.confirmation { drawConfirmation(preview, in: body, into: &buffer) }
+        var dialogs = Dialogs(model: model, glyphs: glyphs)
+        dialogs.draw(in: body, into: &buffer)
     }
 
     // MARK: Header
@@ -110,10 +111,18 @@ struct ScreenDrawer {
     private var bannerText: String? {
         guard case .disconnected(let since, let error) = model.connection else { return nil }
         let data = model.snapshot == nil ? "no data yet" : "showing last data"
-        return "database unreachable since \(Format.clock(since, zone)) \(glyphs.emDash) retrying; \(data) (\(error))"
+        return "database unreachable since \(Format.clock(since, zone)) (\(error)) \(glyphs.emDash) retrying; \(data)"
     }
 
     // MARK: Status line and dialogs
+
+    /// An error's first line, with the key that opens all of it (its advice) kept in view at the right.
+    private func drawError(_ text: String, in line: Rect, into buffer: inout CellBuffer) {
+        let more = " \(KeyTable.key(of: .showError)): what to do "
+        let (left, right) = line.splitHorizontally(left: line.width - DisplayWidth.of(more))
+        buffer.line(" " + text, in: left, row: 0, role: .error, glyphs: glyphs)
+        buffer.line(more, in: right, row: 0, role: .error, glyphs: glyphs)
+    }
 
     private func drawStatusLine(_ area: Rect, into buffer: inout CellBuffer) {
         if let text = model.filterEditor {
@@ -128,43 +137,14 @@ struct ScreenDrawer {
             return
         }
         if let status = model.status {
-            buffer.line(" " + status.text, in: area, row: 0, role: status.isError ? .error : .statusLine, glyphs: glyphs)
+            if status.isError {
+                drawError(status.text, in: area, into: &buffer)
+            } else {
+                buffer.line(" " + status.text, in: area, row: 0, role: .statusLine, glyphs: glyphs)
+            }
             return
         }
-        buffer.line(" " + keyHints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
-    }
-
-    private var keyHints: String {
-        let changes = model.settings.readOnly ? "read-only: changes disabled" : "r retry  d dead  h hold  P pause  R retry all"
-        switch model.view {
-        case .dashboard:
-            return "q quit  ? help  Tab panel  Enter open  / filter  Space mark  "
-                + (model.settings.readOnly ? "(read-only)" : "r d h P R act")
-        case .taskList: return "Esc back  / filter  Enter open  Space mark  " + changes
-        case .taskDetail: return "Esc back  j/k scroll  " + changes
-        case .routers: return "Esc back  P pause/resume all routers  ? help"
-        case .schedules:
-            return "Esc back  j/k select  " + (model.settings.readOnly ? "read-only: changes disabled"
-                                                                       : "p pause/resume  n run now  X remove")
-        case .help: return "Esc back  j/k scroll  q back"
-        }
-    }
-
-    private func drawConfirmation(_ preview: ActionPreview, in body: Rect, into buffer: inout CellBuffer) {
-        let width = min(64, body.width - 4)
-        var lines = Format.wrap(preview.question, width: width - 4)
-        if case .deadLetter(_, let reason) = preview.action {
-            lines += Format.wrap("reason: \(reason)", width: width - 4)
-        }
-        if preview.matching == 0 { lines += Format.wrap("Nothing matches now; confirming changes nothing.", width: width - 4) }
-        lines += ["", "y confirm    n cancel"]
-        let area = body.centered(width: width, height: lines.count + 2)
-        buffer.fill(area, role: .dialog)
-        let inner = buffer.box(area, title: "Confirm", glyphs: glyphs, focused: true)
-        buffer.setRole(.dialog, in: Rect(column: area.column + 1, row: area.row + 1, width: area.width - 2,
-                                         height: area.height - 2))
-        for (index, line) in lines.enumerated() {
-            buffer.line(" " + line, in: inner, row: index, role: .dialog, glyphs: glyphs)
-        }
+        let hints = KeyTable.hintLine(for: model.view, readOnly: model.settings.readOnly, width: area.width - 1)
+        buffer.line(" " + hints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
     }
 }

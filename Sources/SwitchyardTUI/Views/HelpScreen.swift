@@ -5,7 +5,7 @@ struct HelpScreen {
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
         let inner = buffer.box(body, title: "Help", glyphs: glyphs, focused: true)
-        let lines = helpLines(readOnly: model.settings.readOnly)
+        let lines = KeyTable.helpLines(readOnly: model.settings.readOnly)
         let first = min(model.scroll, max(0, lines.count - inner.height))
         let half = inner.width >= 110 && lines.count > inner.height ? (lines.count + 1) / 2 : lines.count
         let columnWidth = half < lines.count ? inner.width / 2 : inner.width
@@ -23,31 +23,4 @@ struct HelpScreen {
             }
         }
     }
-}
-
-/// (key, meaning); an empty key is a heading.
-func helpLines(readOnly: Bool) -> [(key: String, text: String)] {
-    let changes = readOnly ? " (disabled: read-only mode)" : ""
-    return [
-        ("", "Moving around"),
-        ("q", "back; quit from the dashboard"),
-        ("Esc", "back; clears marks on the dashboard; cancels a dialog"),
-        ("?", "this help"),
-        ("1 2 3 6", "dashboard, task list, routers, schedules"),
-        ("Tab", "next panel (failed tasks, logs, routers)"),
-        ("j k", "down, up (arrows too); g G first, last"),
-        ("PgUp PgDn", "a page up or down"),
-        ("Enter", "open the selected task (or the routers view)"),
-        ("/", "filter the task list: status, entry/exit, trade id"),
-        ("Space", "mark the task under the cursor"),
-        ("+ -", "refresh less or more often (250 ms at least)"),
-        ("", "Changes: each asks to confirm, then says what it did" + changes),
-        ("r", "retry the marked tasks, else the selected one"),
-        ("d", "dead-letter them (asks a reason)"),
-        ("h", "hold them, or resume them when all are held"),
-        ("P", "pause or resume every router"),
-        ("R", "retry every FAILED task the task filter matches"),
-        ("p n X", "schedules view: pause or resume, run now, remove"),
-        ("y n", "confirm or cancel"),
-    ]
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The task list: the filter on top, then one task per line.
@@ -20,16 +20,11 @@ struct TaskListScreen {
             return
         }
         let wide = inner.width >= 100
-        let tradeWidth = wide ? 20 : 16
-        let errorWidth = max(4, inner.width - (2 + 7 + tradeWidth + 1 + 6 + 9 + 6 + 5 + (wide ? 9 : 0)))
-        func columns(_ id: String, _ trade: String, _ type: String, _ status: String, _ attempts: String,
-                     _ created: String, _ age: String, _ error: String) -> String {
-            var parts: [(String, Int)] = [(id, 6), (trade, tradeWidth), (type, 5), (status, 8), (attempts, 5)]
-            if wide { parts.append((created, 8)) }
-            parts += [(age, 4), (error, errorWidth)]
-            return Format.columns(parts, ellipsis: glyphs.ellipsis)
-        }
-        buffer.line("  " + columns("id", "trade", "type", "status", "tries", "created", "upd", "last error"),
+        let layout = TableLayout(width: inner.width - 2, [.fixed(6), .fixed(wide ? 20 : 16), .fixed(5), .fixed(8),
+                                                          .fixed(5), .fixed(8, shown: wide), .fixed(4),
+                                                          .rest(minimum: 4)])
+        buffer.line("  " + layout.row(["id", "trade", "type", "status", "tries", "created", "upd", "last error"],
+                                      ellipsis: glyphs.ellipsis),
                     in: inner, row: 0, role: .muted, glyphs: glyphs)
         let visible = inner.height - 1
         let selected = model.taskListSelection
@@ -37,10 +32,10 @@ struct TaskListScreen {
         let now = model.snapshot?.takenAt ?? model.now
         for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = columns("\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
-                               Format.clock(task.createdAt, model.settings.timeZone),
-                               Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
-                               task.lastError ?? "")
+            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
+                                   Format.clock(task.createdAt, model.settings.timeZone),
+                                   Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                                   task.lastError ?? ""], ellipsis: glyphs.ellipsis)
             let isMarked = model.marked.contains(task.id)
             let role: StyleRole = first + offset == selected ? .selected
                 : (isMarked ? .marked : task.status.role)
@@ -110,10 +105,9 @@ func taskDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(t
     }
     lines.append(("", .normal))
     lines.append(("Audit trail (\(detail.auditTrail.count), oldest first)", .title))
-    let messageWidth = max(10, width - 2 - 59)
-    func columns(_ parts: [String]) -> String {
-        Format.columns(Array(zip(parts, [8, 15, 10, 7, 4, 6, messageWidth])), ellipsis: glyphs.ellipsis)
-    }
+    let layout = TableLayout(width: width - 2, [.fixed(8), .fixed(15), .fixed(10), .fixed(7), .fixed(4), .fixed(6),
+                                                .rest(minimum: 10)])
+    func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
     lines.append(("  " + columns(["time", "event", "account", "status", "code", "ms", "message"]), .muted))
     for entry in detail.auditTrail {
         let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account ?? "-", entry.status,
@@ -167,10 +161,9 @@ struct RoutersScreen {
             buffer.line(" routers unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
             return
         }
-        let idWidth = min(24, max(10, inner.width - 66))
-        func columns(_ parts: [String]) -> String {
-            Format.columns(Array(zip(parts, [idWidth, 10, 7, 8, 5, 6, 7, 5, 9])), ellipsis: glyphs.ellipsis)
-        }
+        let layout = TableLayout(width: inner.width - 1, [.rest(minimum: 10, maximum: 24), .fixed(10), .fixed(7),
+                                                          .fixed(8), .fixed(5), .fixed(6), .fixed(7), .fixed(5), .fixed(9)])
+        func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
         buffer.line(" " + columns(["id", "host", "pid", "started", "beat", "state", "mode", "in-fl", "processed"]),
                     in: inner, row: row, role: .muted, glyphs: glyphs)
         row += 1

@@ -89,7 +89,8 @@ enum MonitorFixture {
         let task = tasks.first { $0.id == log.task }!
         return LogEntry(id: id, taskID: TaskID(log.task), tradeID: task.tradeID, eventType: EventType(rawValue: task.type),
                         event: log.event, account: "acct-\(id)", status: log.status, responseCode: log.code, message: log.body,
-                        actor: nil, routerID: nil, durationMilliseconds: nil, createdAt: at(log.at))
+                        actor: nil, routerID: nil, durationMilliseconds: nil, createdAt: at(log.at),
+                        taskStatus: TaskStatus(rawValue: task.status))
     }
 
     static var expectedMinutes: [ProcessingRates.Minute] {

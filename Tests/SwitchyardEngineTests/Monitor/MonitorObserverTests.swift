@@ -114,10 +114,11 @@ import Testing
             TaskSummary(id: TaskID(id), tradeID: trade, eventType: type, status: status, attempts: attempts, maxAttempts: nil,
                         lastError: error, createdAt: MonitorFixture.at(created), updatedAt: MonitorFixture.at(created))
         }
-        func log(_ id: Int, _ task: Int, _ type: EventType, _ status: String, _ code: Int, _ body: String, _ at: TimeInterval) -> LogEntry {
+        func log(_ id: Int, _ task: Int, _ type: EventType, _ status: String, _ code: Int, _ body: String, _ at: TimeInterval,
+                 _ taskStatus: TaskStatus) -> LogEntry {
             LogEntry(id: id, taskID: TaskID(task), tradeID: "T-1", eventType: type, event: nil, account: nil, status: status,
                      responseCode: code, message: body, actor: nil, routerID: nil, durationMilliseconds: nil,
-                     createdAt: MonitorFixture.at(at))
+                     createdAt: MonitorFixture.at(at), taskStatus: taskStatus)
         }
         let minutes = (-59...0).map { offset in
             // 09:58:50 (-100 s) is two minutes back; 10:00:27 (-3 s) is in the current minute.
@@ -130,7 +131,8 @@ import Testing
             queue: QueueDepth(counts: [.pending: 2, .running: 0, .retrying: 0, .held: 0, .success: 1, .failed: 1, .dead: 0],
                               oldestEligibleAge: 300),
             rates: ProcessingRates(minutes: minutes, currentPerSecond: 0.1),
-            recentLogs: [log(2, 2, .exit, "FAILED", 500, "broker said no", -3), log(1, 1, .entry, "SUCCESS", 200, "ok", -100)],
+            recentLogs: [log(2, 2, .exit, "FAILED", 500, "broker said no", -3, .failed),
+                         log(1, 1, .entry, "SUCCESS", 200, "ok", -100, .success)],
             failedTasks: [task(2, "T-1", .exit, .failed, 3, "broker said no", -3600)], deadTasks: [], heldTasks: [],
             unavailable: ["routers": "\(needs) (switchyard_routers is missing)",
                           "control": "\(needs) (switchyard_control is missing)",

@@ -134,4 +134,45 @@ import Testing
         #expect(try control.decode("global_paused", as: Bool.self) == false)
         #expect(try control.decode("n", as: Int.self) == 0)
     }
+
+    /// A switch's preview says what confirming does, from the database: never "nothing matches".
+    @Test func switchPreviewsSayWhatConfirmingDoes() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let actions = TaskActions(connection: connection)
+        _ = try task(.pending, connection, trade: "A")
+        _ = try task(.retrying, connection, trade: "B", type: .exit)
+        _ = try task(.running, connection, trade: "C")
+        _ = try task(.success, connection, trade: "D")
+        try connection.execute("""
+            INSERT INTO switchyard_routers (id, host, pid, live_until) VALUES
+                ('live-1', 'h1', 1, now() + interval '30 seconds'), ('live-2', 'h2', 2, now() + interval '30 seconds'),
+                ('gone', 'h3', 3, now() - interval '1 minute')
+            """)
+
+        let pause = try actions.preview(.pauseRouter(reason: "maintenance"))
+        #expect(pause.question == "Pause every router?")
+        #expect(pause.consequences == ["The 2 live routers stop claiming within one poll interval; the 1 RUNNING tasks finish.",
+                                       "2 tasks waiting (PENDING or RETRYING) stay waiting until you resume."])
+        #expect(pause.matching == 2)
+
+        let exit = try actions.preview(.pauseEventType(.exit, reason: nil))
+        #expect(exit.consequences == ["1 EXIT tasks waiting (PENDING or RETRYING) stay waiting until you resume; "
+                                        + "nothing is in flight.", "Other tasks keep being claimed."])
+
+        try actions.perform(.pauseRouter(reason: "maintenance"), actor: "ops@box")
+        try actions.perform(.pauseEventType(.exit, reason: nil), actor: "ops@box")
+        #expect(try actions.preview(.pauseRouter(reason: nil)).consequences
+                == ["Every router is already paused; confirming changes only who paused it and why."])
+        #expect(try actions.preview(.resumeRouter).consequences
+                == ["The 2 live routers claim again: 2 tasks waiting (PENDING or RETRYING).",
+                    "EXIT tasks stay paused; resume them separately."])
+        #expect(try actions.preview(.resumeEventType(.exit)).consequences
+                == ["1 EXIT tasks waiting (PENDING or RETRYING); every router is still paused, so none is claimed "
+                        + "until that is resumed too."])
+        #expect(try actions.preview(.resumeEventType(.entry)).consequences
+                == ["ENTRY tasks are not paused; confirming changes nothing."])
+        // A preview changes nothing.
+        let log = try connection.execute("SELECT count(*) AS n FROM switchyard_control_log").first!.decode("n", as: Int.self)
+        #expect(log == 2)
+    }
 }
