@@ -27,6 +27,7 @@ public enum SwitchyardResources {
                   PackageResources._007_router_liveness_down_sql),
         migration(8, "queue_upkeep", PackageResources._008_queue_upkeep_up_sql,
                   PackageResources._008_queue_upkeep_down_sql),
+        migration(9, "alerts", PackageResources._009_alerts_up_sql, PackageResources._009_alerts_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

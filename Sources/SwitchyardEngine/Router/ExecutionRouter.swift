@@ -31,6 +31,8 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let keeper: LeaseKeeper
     private let rescuer: LeaseRescuer
     private let completer: TaskCompleter
+    private let evaluator: AlertEvaluator
+    private let delivery: AlertDelivery
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -69,6 +71,11 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var exitWhenIdle = false
         /// nil: "host-pid-random".
         public var routerID: String?
+        /// Evaluate the alert rules and deliver their messages (every router does, once for the
+        /// cluster; docs/router.md). Off only for benchmarks that measure routing alone.
+        public var alerts = true
+        public var alertEvaluation = AlertEvaluator.Config()
+        public var alertDelivery = AlertDelivery.Config()
         public init() {}
     }
 
@@ -137,6 +144,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         rescuing.interval = configuration.rescueInterval
         rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing)
         completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy)
+        evaluator = AlertEvaluator(evaluatorID: routerID, database: settings.displayName(), config: configuration.alertEvaluation)
+        delivery = AlertDelivery(senderID: routerID, config: configuration.alertDelivery)
     }
 
     /// A snapshot of the router's state.
@@ -172,6 +181,22 @@ public final class ExecutionRouter: @unchecked Sendable {
                                           step: { [self] in try rescue(on: $0) }, failed: { [self] in record($0) })
         heartbeatWorker.start()
         rescueWorker.start()
+        // Alerts: evaluation and delivery on threads and connections of their own, so a webhook
+        // that never answers delays only other alert messages, never a claim.
+        let deliveryWorker = PeriodicWorker(name: "switchyard.router.alert-delivery", settings: settings,
+                                            interval: configuration.alertDelivery.interval,
+                                            step: { [self] in try delivery.runOnce(on: $0) }, failed: { [self] in record($0) })
+        let evaluationWorker = PeriodicWorker(name: "switchyard.router.alert-evaluation", settings: settings,
+                                              interval: configuration.alertEvaluation.interval,
+                                              step: { [self] in
+                                                  let report = try evaluator.runOnce(on: $0)
+                                                  report.errors.forEach(record)
+                                                  if !report.queued.isEmpty { deliveryWorker.wake() }
+                                              }, failed: { [self] in record($0) })
+        if configuration.alerts {
+            evaluationWorker.start()
+            deliveryWorker.start()
+        }
         let loops = DispatchGroup()
         for number in 0..<configuration.claimLoops {
             loops.enter()
@@ -189,6 +214,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             loops.wait()
             heartbeatWorker.stop()
             rescueWorker.stop()
+            evaluationWorker.stop()
+            deliveryWorker.stop()
             finishStopping()
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }

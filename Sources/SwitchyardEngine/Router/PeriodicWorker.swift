@@ -4,10 +4,11 @@ import Foundation
 /// until stopped. Between steps it sleeps on a condition, so a stop ends the wait at once.
 /// A failed step is reported and the connection dropped; the next step reconnects.
 final class PeriodicWorker: @unchecked Sendable {
-    // Safe because `stopRequested` and `thread` are read and written only under `condition`;
+    // Safe because `stopRequested`, `wakeRequested` and `thread` are read and written only under `condition`;
     // the connection lives on the worker's thread alone.
     private let condition = MonotonicCondition()
     private var stopRequested = false
+    private var wakeRequested = false
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
 
@@ -30,6 +31,14 @@ final class PeriodicWorker: @unchecked Sendable {
             worker.name = name
             thread = worker
             worker.start()
+        }
+    }
+
+    /// Runs the next step now instead of at the end of the interval (after the step in progress).
+    func wake() {
+        condition.withLock {
+            wakeRequested = true
+            condition.broadcast()
         }
     }
 
@@ -65,7 +74,8 @@ final class PeriodicWorker: @unchecked Sendable {
             }
             let deadline = MonotonicCondition.deadline(after: interval)
             condition.withLock {
-                while !stopRequested, condition.wait(until: deadline) {}
+                while !stopRequested, !wakeRequested, condition.wait(until: deadline) {}
+                wakeRequested = false
             }
         }
         connection?.close()
