@@ -17,6 +17,8 @@ need faketime
 # The dashboard is tested over a real SSH session, with a private sshd the test starts.
 need openssh-server
 need openssh-client
+# Alert webhooks go through Foundation's URLSession, which loads libcurl at run time.
+need libcurl4
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH. Install Swift 6 (swift.org) and add its bin folder to PATH." >&2

@@ -50,6 +50,12 @@ enum StatsText {
             if let reason = control.reason { text += ": \(reason)" }
             return text + "\n"
         }
+        section("ALERTS", .alerts) {
+            guard let alerts = snapshot.alerts else { return "\n" }
+            guard !alerts.firing.isEmpty else { return "  \(alerts.rules.count) rule(s); nothing firing\n" }
+            return "  \(alerts.firing.count) firing of \(alerts.rules.count) rule(s)\n"
+                + alerts.firing.map { "  " + describe($0) + "\n" }.joined()
+        }
         for (title, part, tasks) in [("FAILED TASKS", SnapshotPart.failedTasks, snapshot.failedTasks),
                                      ("DEAD TASKS", .deadTasks, snapshot.deadTasks), ("HELD TASKS", .heldTasks, snapshot.heldTasks)] {
             section(title, part) {

@@ -15,6 +15,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var heldTasks: [TaskSummary]?
     public var routers: [RouterInfo]?
     public var control: ControlState?
+    /// Alert rules, what is firing and the latest history (migration 9).
+    public var alerts: AlertsState?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
     /// The filter the failed, dead and held lists were read with.
@@ -23,7 +25,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public init(takenAt: Date, queue: QueueDepth? = nil, rates: ProcessingRates? = nil,
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
-                routers: [RouterInfo]? = nil, control: ControlState? = nil,
+                routers: [RouterInfo]? = nil, control: ControlState? = nil, alerts: AlertsState? = nil,
                 unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
         self.takenAt = takenAt
         self.queue = queue
@@ -34,6 +36,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.heldTasks = heldTasks
         self.routers = routers
         self.control = control
+        self.alerts = alerts
         self.unavailable = unavailable
         self.filter = filter
     }
@@ -209,5 +212,16 @@ public struct ControlState: Equatable, Sendable {
         self.changedBy = changedBy
         self.changedAt = changedAt
         self.reason = reason
+    }
+}
+
+/// The alerts part: the rules (targets redacted), what is firing now, and the latest history.
+public struct AlertsState: Equatable, Sendable {
+    public var rules: [AlertRuleSummary]
+    public var firing: [FiringAlert]
+    /// Newest first.
+    public var history: [AlertHistoryEntry]
+    public init(rules: [AlertRuleSummary], firing: [FiringAlert], history: [AlertHistoryEntry]) {
+        (self.rules, self.firing, self.history) = (rules, firing, history)
     }
 }

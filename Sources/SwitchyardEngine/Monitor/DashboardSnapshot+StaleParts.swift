@@ -20,6 +20,7 @@ extension DashboardSnapshot {
         keep(.recentLogs, \.recentLogs)
         keep(.routers, \.routers)
         keep(.control, \.control)
+        keep(.alerts, \.alerts)
         if earlier.filter == filter {
             keep(.failedTasks, \.failedTasks)
             keep(.deadTasks, \.deadTasks)
@@ -44,6 +45,7 @@ extension DashboardSnapshot {
         case .heldTasks: heldTasks != nil
         case .routers: routers != nil
         case .control: control != nil
+        case .alerts: alerts != nil
         }
     }
 }

@@ -31,6 +31,8 @@ func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
         return open(&model, .taskList)
     case .character("3"):
         return open(&model, .routers)
+    case .character("5"):
+        return open(&model, .alerts)
     case .up, .character("k"): move(&model, by: -1)
     case .down, .character("j"): move(&model, by: 1)
     case .pageUp: move(&model, by: -pageSize(model))
@@ -81,7 +83,7 @@ private func open(_ model: inout DashboardModel, _ view: DashboardView) -> [Dash
     case .taskDetail(let id):
         if model.taskDetail?.summary.id != id { model.taskDetail = nil }
         return [.loadTaskDetail(id)]
-    case .dashboard, .routers, .help:
+    case .dashboard, .routers, .alerts, .help:
         return []
     }
 }
@@ -117,6 +119,9 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     case .routers:
         model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
+    case .alerts:
+        let lines = alertsLines(model, width: model.size.columns - 3, glyphs: .ascii).count
+        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     }
 }
 

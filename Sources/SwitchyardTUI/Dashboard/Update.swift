@@ -63,7 +63,7 @@ func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
     case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
     case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .dashboard, .routers, .help: break
+    case .dashboard, .routers, .alerts, .help: break
     }
     return effects
 }
@@ -105,7 +105,7 @@ extension DashboardModel {
             case .routers:
                 return nil
             }
-        case .routers, .help:
+        case .routers, .alerts, .help:
             return nil
         }
     }

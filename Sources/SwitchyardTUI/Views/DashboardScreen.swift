@@ -46,6 +46,7 @@ struct ScreenDrawer {
         case .taskList: TaskListScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .taskDetail(let id): TaskDetailScreen(model: model, glyphs: glyphs, id: id).draw(in: body, into: &buffer)
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .alerts: AlertsScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
@@ -62,6 +63,9 @@ struct ScreenDrawer {
         let (router, dryRun) = routerText
         segments.append((router, .header))
         if dryRun { segments.append(("DRY-RUN", .badge)) }
+        if let firing = snapshot?.alerts?.firing.count, firing > 0 {
+            segments.append(("\(firing) ALERT\(firing == 1 ? "" : "S") FIRING", .error))
+        }
         segments.append(connectionText)
 
         let right = segments.map { DisplayWidth.of($0.0) + 2 }.reduce(0, +)
@@ -142,6 +146,7 @@ struct ScreenDrawer {
         case .taskList: return "Esc back  / filter  Enter open  Space mark  " + changes
         case .taskDetail: return "Esc back  j/k scroll  " + changes
         case .routers: return "Esc back  P pause/resume all routers  ? help"
+        case .alerts: return "Esc back  j/k scroll  ? help  (rules: switchyard alerts add|remove|test)"
         case .help: return "Esc back  j/k scroll  q back"
         }
     }

@@ -34,6 +34,7 @@ func helpLines(readOnly: Bool) -> [(key: String, text: String)] {
         ("Esc", "back; clears marks on the dashboard; cancels a dialog"),
         ("?", "this help"),
         ("1 2 3", "dashboard, task list, routers"),
+        ("5", "alerts: what is firing, the rules, the history"),
         ("Tab", "next panel (failed tasks, logs, routers)"),
         ("j k", "down, up (arrows too); g G first, last"),
         ("PgUp PgDn", "a page up or down"),

@@ -121,7 +121,8 @@ enum MonitorFixture {
                            dryRun: true, paused: false, inFlight: 3, processed: 120, isLive: true),
             ],
             control: ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@box", changedAt: at(-45),
-                                  reason: "broker maintenance"))
+                                  reason: "broker maintenance"),
+            alerts: AlertsState(rules: [], firing: [], history: []))
     }
 
     /// `expected` with the routers part unavailable for `reasons` (a lock, a missing grant).
