@@ -2,11 +2,11 @@
 # `make bench-alerts`: how soon an alert reaches its webhook, and what evaluating and delivering
 # alerts costs the drain. A benchmark, not a test: it prints figures and asserts nothing about speed.
 #
-#   scripts/bench-alerts.sh [all|latency|drain|destroy]   (default: all)
+#   scripts/bench-alerts.sh [all|latency|drain|cost|destroy]   (default: all)
 #
 #   latency  one headless router with its defaults and a rule --failed-over 0 --cooldown 0
 #            posting to a local webhook (python3's http.server, on 127.0.0.1); FIRINGS (default
-#            20) times: a task that fails at once is inserted, and the time from its finished_at
+#            20) times, after a random pause of up to 2 s: a task that fails at once is inserted, and the time from its finished_at
 #            (the moment it became FAILED, database clock) to the webhook's arrival (host clock,
 #            same machine) is taken; then the task is dead-lettered, and the resolved message
 #            awaited before the next. p50 / p99 / max.
@@ -15,6 +15,10 @@
 #            (failed-over, dead-over, lag-over 1 s — it fires during the drain and its message is
 #            delivered —, failure-rate-over, account-rejections-over), alternating; medians and
 #            the ratio.
+#   cost     one evaluation pass (`switchyard alerts evaluate`, timed in-process) with the 6
+#            kinds of rule on COST_TASKS (default 10,000,000) tasks (0.1% FAILED, 0.02% DEAD,
+#            0.05% PENDING, the rest SUCCESS) and a day of per-minute attempt and refusal counts;
+#            the first pass opens episodes, the median of the next 5 is the steady cost.
 # Everything runs on a private cluster in .pgbench-alerts/ (git-ignored) with the release
 # build. Output goes to stdout and bench-results/alerts-<time>.txt (git-ignored).
 # destroy  stop the cluster and remove its folder.
@@ -25,14 +29,15 @@ dir="$project/.pgbench-alerts"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
 firings=${FIRINGS:-20}
+cost_tasks=${COST_TASKS:-10000000}
 results="$project/bench-results"
 bindir=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$bindir/psql" ] || bindir=/usr/lib/postgresql/15/bin
 bin="$project/.build/release/switchyard"
 
 part=${1:-all}
-case "$part" in all|latency|drain|destroy) ;;
-    *) echo "usage: $0 [all|latency|drain|destroy]" >&2; exit 64 ;; esac
+case "$part" in all|latency|drain|cost|destroy) ;;
+    *) echo "usage: $0 [all|latency|drain|cost|destroy]" >&2; exit 64 ;; esac
 if [ "$part" = destroy ]; then
     scripts/pg.sh stop "$dir" || true
     rm -rf "$dir"
@@ -113,6 +118,9 @@ if wants latency; then
     router_pid=$!
     latencies=()
     for n in $(seq 1 "$firings"); do
+        # A random pause first: each task then fails at a random point of the router's 2 s
+        # evaluation cycle, not always just after the pass that saw the last one resolve.
+        sleep "$(awk -v seed="$RANDOM" 'BEGIN { srand(seed); printf "%.3f", rand() * 2 }')"
         id=$(sql "$db" -c "INSERT INTO execution_tasks (trade_id, event_type, payload, max_attempts)
                            VALUES ('bench-alert-$n', 'ENTRY', '{\"kind\":\"ENTRY\"}', 1) RETURNING id")
         wait_for firing "$n"
@@ -169,5 +177,37 @@ if wants drain; then
     m_with=$(printf '%s\n' "${with[@]}" | median)
     printf '  median without rules %.0f tasks/s, with 5 rules %.0f tasks/s: %.1f%% of the rate without\n' \
         "$m_without" "$m_with" "$(echo "$m_with * 100 / $m_without" | bc -l)"
+fi
+if wants cost; then
+    load
+    say "cost: one evaluation pass, 6 rules, $cost_tasks tasks"
+    fresh
+    sql "$db" -c "INSERT INTO execution_tasks (trade_id, event_type, status, payload, available_at, created_at, finished_at)
+                  SELECT 'cost-' || g, 'ENTRY',
+                         CASE WHEN g % 1000 = 0 THEN 'FAILED' WHEN g % 5000 = 1 THEN 'DEAD'
+                              WHEN g % 2000 = 3 THEN 'PENDING' ELSE 'SUCCESS' END,
+                         NULL, now() - interval '1 minute', now() - interval '1 day', now()
+                  FROM generate_series(1, $cost_tasks) AS g" \
+             -c "INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
+                 SELECT date_trunc('minute', now()::timestamp) - m * interval '1 minute', s, 500, 5
+                 FROM generate_series(0, 1439) AS m, generate_series(0, 7) AS s" \
+             -c "INSERT INTO switchyard_account_rejection_minutes (minute, account, shard, rejected)
+                 SELECT date_trunc('minute', now()::timestamp) - m * interval '1 minute', 'acct-' || a, s, 1
+                 FROM generate_series(0, 1439) AS m, generate_series(1, 5) AS a, generate_series(0, 7) AS s" \
+             -c "VACUUM ANALYZE execution_tasks" -c "CHECKPOINT"
+    for rule in "failed --failed-over 0" "dead --dead-over 0" "lag --lag-over 1" "no-router --no-router-for 60" \
+                "rate --failure-rate-over 5 --window 60" "refusals --account-rejections-over 3 --window 60"; do
+        # shellcheck disable=SC2086
+        DATABASE_URL=$db "$bin" alerts add cost-$rule --command true --cooldown 0 >/dev/null
+    done
+    passes=()
+    for pass in 1 2 3 4 5 6; do
+        line=$(DATABASE_URL=$db "$bin" alerts evaluate)
+        ms=$(echo "$line" | sed -E 's/^evaluated in ([0-9.]+) ms.*/\1/')
+        printf '  pass %d: %s\n' "$pass" "$line"
+        [ "$pass" = 1 ] || passes+=("$ms")
+    done
+    printf '  one evaluation pass at %d tasks, 6 rules: median %s ms (passes 2-6)\n' "$cost_tasks" \
+        "$(printf '%s\n' "${passes[@]}" | median)"
 fi
 say "results in $out"

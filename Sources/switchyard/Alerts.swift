@@ -224,10 +224,13 @@ extension Switchyard {
                 let connection = try PGConnection(settings: settings)
                 try requireAlerts(on: connection)
                 let actor = OperatorIdentity.current()
+                let clock = ContinuousClock()
+                let started = clock.now
                 let evaluation = try AlertEvaluator(evaluatorID: actor, database: settings.displayName()).runOnce(on: connection)
+                let took = clock.now - started
                 for error in evaluation.errors { writeToStandardError("warning: \(error)\n") }
                 let delivery = try AlertDelivery(senderID: actor).runOnce(on: connection)
-                print("fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
+                print("evaluated in \(String(format: "%.1f", took.seconds * 1000)) ms: fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
                       + "delivered \(delivery.delivered.count), failed \(delivery.failed.count + delivery.abandoned.count).")
             }
         }

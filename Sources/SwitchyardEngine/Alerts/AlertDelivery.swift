@@ -39,7 +39,7 @@ public struct AlertDelivery: Sendable {
 
     private var sender: AlertSender { AlertSender(timeout: config.timeout) }
 
-    /// Claims the messages due (oldest first; a rule's later message waits for its earlier one),
+    /// Claims the messages due (oldest first; an episode's resolved message waits for its firing one),
     /// sends each, records each result.
     @discardableResult
     public func runOnce(on connection: PGConnection) throws -> Report {
@@ -53,7 +53,7 @@ public struct AlertDelivery: Sendable {
             FROM (SELECT o.id FROM switchyard_alert_deliveries o
                   WHERE o.delivered_at IS NULL AND o.abandoned_at IS NULL AND o.next_attempt_at <= now() AND o.state <> 'test'
                     AND NOT EXISTS (SELECT 1 FROM switchyard_alert_deliveries e
-                                    WHERE e.rule_id = o.rule_id AND e.id < o.id AND e.state <> 'test'
+                                    WHERE e.episode_id = o.episode_id AND e.id < o.id
                                       AND e.delivered_at IS NULL AND e.abandoned_at IS NULL)
                   ORDER BY o.id LIMIT \(config.batch) FOR UPDATE SKIP LOCKED) AS due,
                  switchyard_alert_rules r

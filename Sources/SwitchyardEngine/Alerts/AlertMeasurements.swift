@@ -10,8 +10,9 @@ struct Measurements {
     private var cache: [String: [String: Double]] = [:]
     private var features: SchemaFeatures?
 
-    /// FAILED or DEAD are counted up to this many (or the threshold + 1, when larger).
-    static let countCap = 100_000
+    /// FAILED or DEAD are counted up to this many (or the threshold + 1, when larger), as the
+    /// dashboard counts its small statuses: an index-only scan that stops there.
+    static let countCap = 10_001
 
     init(connection: PGConnection, now: Date) {
         (self.connection, self.now) = (connection, now)

@@ -32,7 +32,8 @@ public struct FiringAlert: Sendable, Equatable {
     public var value: Double
     /// Why no firing message went out yet ("quiet hours", "cooldown"); nil once one was queued.
     public var heldReason: String?
-    /// Messages of this rule that could not be delivered yet (the latest error in `deliveryError`).
+    /// Messages of this rule tried and not delivered yet, still being retried (the latest error
+    /// in `deliveryError`).
     public var failingDeliveries: Int
     public var deliveryError: String?
 
@@ -149,7 +150,7 @@ public enum AlertQueries {
             FROM switchyard_alert_episodes e
             JOIN switchyard_alert_rules r ON r.id = e.rule_id
             LEFT JOIN LATERAL (
-                SELECT count(*) FILTER (WHERE o.attempts > 0) AS failing,
+                SELECT count(*) FILTER (WHERE o.last_error IS NOT NULL) AS failing,
                        (array_agg(o.last_error ORDER BY o.id DESC) FILTER (WHERE o.last_error IS NOT NULL))[1] AS last_error
                 FROM switchyard_alert_deliveries o
                 WHERE o.rule_id = r.id AND o.delivered_at IS NULL AND o.abandoned_at IS NULL AND o.state <> 'test') d ON true

@@ -247,21 +247,25 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
         try AlertQueries.add(AlertRuleDefinition(name: "failure-rate", condition: .failureRateOver(percent: 50, windowMinutes: 5),
                                                  target: .command("true")), actor: "test@host", on: connection)
         let id = try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 1)[0])
-        // Audit rows as a router writes them: three refusals by one account, one success by another.
+        // Audit rows as a router writes them: three refusals by each of two accounts, two successes.
         try connection.execute("""
             INSERT INTO execution_logs (task_id, status, event, account)
             SELECT \(id), s, 'ATTEMPT', a FROM (VALUES ('FAILED', 'apex-1'), ('FAILED', 'apex-1'), ('FAILED', 'apex-1'),
-                                                       ('SUCCESS', 'topstep-2')) AS v(s, a)
+                                                       ('FAILED', 'topstep-2'), ('FAILED', 'topstep-2'), ('FAILED', 'topstep-2'),
+                                                       ('SUCCESS', 'topstep-2'), ('SUCCESS', 'ftmo-3')) AS v(s, a)
             """)
         let evaluator = AlertEvaluator(evaluatorID: "test", database: "db")
         let report = try evaluator.runOnce(on: connection)
-        #expect(report.fired.sorted() == ["failure-rate", "refusals/apex-1"])
+        #expect(report.fired.sorted() == ["failure-rate", "refusals/apex-1", "refusals/topstep-2"])
+        // One message per account, all sent in one pass (only an episode's own messages wait on each other).
+        #expect(try AlertDelivery(senderID: "test").runOnce(on: connection).delivered.count == 3)
         let firing = try AlertQueries.firing(on: connection)
         #expect(firing.first { $0.rule == "refusals" }?.account == "apex-1")
         #expect(firing.first { $0.rule == "failure-rate" }?.value == 75)
         // Eleven minutes later the window no longer holds them: both resolve.
         let later = try connection.execute("SELECT now() + interval '11 minutes' AS t").first!.decode("t", as: Date.self)
-        #expect(try evaluator.runOnce(on: connection, now: later).resolved.sorted() == ["failure-rate", "refusals/apex-1"])
+        #expect(try evaluator.runOnce(on: connection, now: later).resolved.sorted()
+            == ["failure-rate", "refusals/apex-1", "refusals/topstep-2"])
     }
 
     @Test func noRouterForCountsFromTheLastLiveRouter() throws {
