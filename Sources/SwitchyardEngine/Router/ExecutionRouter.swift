@@ -184,10 +184,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         // Alerts: evaluation and delivery on threads and connections of their own, so a webhook
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(name: "switchyard.router.alert-delivery", settings: settings,
-                                            interval: configuration.alertDelivery.interval,
+                                            interval: configuration.alertDelivery.interval, claimSession: false,
                                             step: { [self] in try delivery.runOnce(on: $0) }, failed: { [self] in record($0) })
         let evaluationWorker = PeriodicWorker(name: "switchyard.router.alert-evaluation", settings: settings,
-                                              interval: configuration.alertEvaluation.interval,
+                                              interval: configuration.alertEvaluation.interval, claimSession: false,
                                               step: { [self] in
                                                   let report = try evaluator.runOnce(on: $0)
                                                   report.errors.forEach(record)

@@ -17,10 +17,14 @@ final class PeriodicWorker: @unchecked Sendable {
     private let interval: Duration
     private let step: @Sendable (PGConnection) throws -> Void
     private let failed: @Sendable (Error) -> Void
+    private let claimSession: Bool
 
-    init(name: String, settings: ConnectionSettings, interval: Duration,
+    /// `claimSession`: plan the step's statements as the claim loops' are (the heartbeat and
+    /// the rescue touch the claimed rows); false for parts with their own small tables (alerts).
+    init(name: String, settings: ConnectionSettings, interval: Duration, claimSession: Bool = true,
          step: @escaping @Sendable (PGConnection) throws -> Void, failed: @escaping @Sendable (Error) -> Void) {
         (self.name, self.settings, self.interval, self.step, self.failed) = (name, settings, interval, step, failed)
+        self.claimSession = claimSession
     }
 
     /// Starts the thread; the first step runs at once.
@@ -63,7 +67,7 @@ final class PeriodicWorker: @unchecked Sendable {
                 } else {
                     live = try PGConnection(settings: settings)
                     // The heartbeat's lease extension and the rescue are planned like the claim loops'.
-                    try TaskQueue(connection: live).prepareSessionForClaims()
+                    if claimSession { try TaskQueue(connection: live).prepareSessionForClaims() }
                     connection = live
                 }
                 try step(live)

@@ -86,7 +86,7 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
 
         // The broker is back; the operator retries the failed tasks from the command line.
         connector.refusing = false
-        let retry = try Executable.run(["tasks", "retry", "--failed"], environment: schema.processEnvironment)
+        let retry = try await Executable.runOffPool(["tasks", "retry", "--failed"], environment: schema.processEnvironment)
         #expect(retry.status == 0, "\(retry.stderr)")
         try await waitUntil("one resolved message") { webhook.messages(state: "resolved").count >= 1 }
         try await letEvaluatorsRun(connection)
@@ -140,7 +140,7 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
         #expect(webhook.messages(state: "firing").compactMap { $0["rule"] as? String }.sorted() == ["quiet-critical", "quiet-warning"])
     }
 
-    @Test func aFailingWebhookIsRecordedAndRetriedUntilItAnswers() throws {
+    @Test func aFailingWebhookIsRecordedAndRetriedUntilItAnswers() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
         let webhook = try WebhookServer(mode: .answer(500))
@@ -166,7 +166,7 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
         #expect(try delivery.runOnce(on: connection) == AlertDelivery.Report())
 
         webhook.setMode(.answer(200))
-        Thread.sleep(forTimeInterval: 0.4)
+        try await Task.sleep(for: .milliseconds(400))
         #expect(try delivery.runOnce(on: connection).delivered.count == 1)
         #expect(webhook.messages(state: "firing").count == 1)
         #expect(try AlertQueries.history(on: connection).first?.detail?.contains("on try 2") == true)

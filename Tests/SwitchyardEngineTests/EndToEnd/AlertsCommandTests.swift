@@ -3,11 +3,11 @@ import Testing
 @testable import SwitchyardEngine
 
 /// `switchyard alerts ...` as an operator types it: clear errors, secrets never printed.
-@Suite(.database) struct AlertsCommandTests {
-    @Test func badInputGetsAnErrorSayingWhatToFix() throws {
+@Suite(.database, .serialized) struct AlertsCommandTests {
+    @Test func badInputGetsAnErrorSayingWhatToFix() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
-        func add(_ arguments: [String]) throws -> Executable.Output {
-            try Executable.run(["alerts", "add", "r"] + arguments, environment: schema.processEnvironment)
+        func add(_ arguments: [String]) async throws -> Executable.Output {
+            try await Executable.runOffPool(["alerts", "add", "r"] + arguments, environment: schema.processEnvironment)
         }
         let cases: [([String], String)] = [
             (["--failed-over", "0", "--lag-over", "5", "--webhook", "http://x"], "not --failed-over and --lag-over"),
@@ -23,7 +23,7 @@ import Testing
             (["--failed-over", "1", "--webhook", "http://x", "--cooldown", "soon"], "is not a duration"),
         ]
         for (arguments, expected) in cases {
-            let output = try add(arguments)
+            let output = try await add(arguments)
             #expect(output.status != 0, "\(arguments)")
             #expect(output.stderr.contains(expected), "\(arguments): \(output.stderr)")
             #expect(!output.stderr.contains("USAGE"), "\(arguments): \(output.stderr)")
@@ -31,23 +31,23 @@ import Testing
         #expect(try schema.connect().count("SELECT count(*) AS n FROM switchyard_alert_rules") == 0)
     }
 
-    @Test func listShowsTheRuleWithoutSecretsAndTestSaysWhenTheWebhookIsUnreachable() throws {
+    @Test func listShowsTheRuleWithoutSecretsAndTestSaysWhenTheWebhookIsUnreachable() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         // A port nothing listens on: a server started and stopped.
         let closed = try WebhookServer()
         closed.stop()
         let url = "http://user:pw@127.0.0.1:\(closed.port)/hooks/T0/B0/secret-token?key=hidden"
-        let add = try Executable.run(["alerts", "add", "failed-orders", "--failed-over", "0", "--severity", "critical",
+        let add = try await Executable.runOffPool(["alerts", "add", "failed-orders", "--failed-over", "0", "--severity", "critical",
                                       "--webhook", url, "--quiet-hours", "22:00-07:00", "--time-zone", "Europe/London"],
                                      environment: schema.processEnvironment)
         #expect(add.status == 0, "\(add.stderr)")
-        let list = try Executable.run(["alerts", "list"], environment: schema.processEnvironment)
+        let list = try await Executable.runOffPool(["alerts", "list"], environment: schema.processEnvironment)
         #expect(list.stdout.contains("failed-orders  critical  failed-over 0  → http://127.0.0.1:\(closed.port)/…"), "\(list.stdout)")
         #expect(list.stdout.contains("quiet 22:00-07:00 Europe/London"))
-        let test = try Executable.run(["alerts", "test", "failed-orders", "--timeout", "3"], environment: schema.processEnvironment)
+        let test = try await Executable.runOffPool(["alerts", "test", "failed-orders", "--timeout", "3"], environment: schema.processEnvironment)
         #expect(test.status != 0)
         #expect(test.stderr.contains("did not arrive") && test.stderr.contains("connection refused"), "\(test.stderr)")
-        let history = try Executable.run(["alerts", "history"], environment: schema.processEnvironment)
+        let history = try await Executable.runOffPool(["alerts", "history"], environment: schema.processEnvironment)
         #expect(history.stdout.contains("test_failed") && history.stdout.contains("rule_added"), "\(history.stdout)")
         for output in [add, list, test, history] {
             #expect(!(output.stdout + output.stderr).contains("secret-token"))
@@ -57,12 +57,12 @@ import Testing
         let webhook = try WebhookServer()
         defer { webhook.stop() }
         try schema.connect().execute("UPDATE switchyard_alert_rules SET webhook_url = \(webhook.url)")
-        let working = try Executable.run(["alerts", "test", "failed-orders"], environment: schema.processEnvironment)
+        let working = try await Executable.runOffPool(["alerts", "test", "failed-orders"], environment: schema.processEnvironment)
         #expect(working.status == 0 && working.stdout.contains("delivered"), "\(working.stderr)")
         #expect(webhook.messages(state: "test").count == 1)
-        let removed = try Executable.run(["alerts", "remove", "failed-orders"], environment: schema.processEnvironment)
+        let removed = try await Executable.runOffPool(["alerts", "remove", "failed-orders"], environment: schema.processEnvironment)
         #expect(removed.status == 0)
-        #expect(try Executable.run(["alerts", "remove", "failed-orders"], environment: schema.processEnvironment)
+        #expect(try await Executable.runOffPool(["alerts", "remove", "failed-orders"], environment: schema.processEnvironment)
             .stderr.contains("No alert rule is named failed-orders"))
     }
 }
