@@ -26,6 +26,8 @@ public struct AlertDelivery: Sendable {
         public var delivered: [Int] = []
         public var failed: [Int] = []
         public var abandoned: [Int] = []
+        /// Why each failed or abandoned message did not arrive ("rule: reason"), for logs.
+        public var failures: [String] = []
         public init() {}
     }
 
@@ -68,6 +70,7 @@ public struct AlertDelivery: Sendable {
                 try recordDelivered(owed, on: connection)
                 report.delivered.append(owed.id)
             } catch let failure as AlertSendFailure {
+                report.failures.append("alert \(owed.name): \(failure.message)")
                 if owed.attempts >= config.maximumAttempts {
                     try recordAbandoned(owed, failure, on: connection)
                     report.abandoned.append(owed.id)

@@ -185,7 +185,10 @@ public final class ExecutionRouter: @unchecked Sendable {
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(name: "switchyard.router.alert-delivery", settings: settings,
                                             interval: configuration.alertDelivery.interval, claimSession: false,
-                                            step: { [self] in try delivery.runOnce(on: $0) }, failed: { [self] in record($0) })
+                                            step: { [self] in
+                                                // In the router's log too; the history has every try.
+                                                try delivery.runOnce(on: $0).failures.forEach(record)
+                                            }, failed: { [self] in record($0) })
         let evaluationWorker = PeriodicWorker(name: "switchyard.router.alert-evaluation", settings: settings,
                                               interval: configuration.alertEvaluation.interval, claimSession: false,
                                               step: { [self] in

@@ -200,6 +200,9 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
         }
         let failure = try #require(AlertQueries.history(on: connection).first { $0.event == "delivery_failed" })
         #expect(failure.detail?.contains("no answer within 1 s") == true, "\(failure.detail ?? "")")
+        // The router's log says so too (its last error, which its log handler prints).
+        #expect(router.status.lastError?.hasPrefix("alert dead-letters: Could not post to http://127.0.0.1:") == true,
+                "\(router.status.lastError ?? "")")
         // The webhook answers again: the next try delivers.
         webhook.setMode(.answer(200))
         try await waitUntil("delivered after the webhook answered") { webhook.messages(state: "firing").count == 1 }
