@@ -46,6 +46,12 @@ bench-dashboard: deps
 bench-schedules: deps
 	@scripts/bench-schedules.sh all
 
+# An alert's way from a FAILED task to its webhook (p50/p99 over 20 firings) and the drain with 5
+# rules beside the drain without (a benchmark, not a test): scripts/bench-alerts.sh.
+.PHONY: bench-alerts
+bench-alerts: deps
+	@scripts/bench-alerts.sh all
+
 # The router's drain rate (defaults, tuned, five in a row), beside PgQueuer and pgbench running the
 # router's own SQL, and its pick-up latency (a benchmark, not a test): scripts/bench-router.sh.
 .PHONY: bench-router

@@ -11,6 +11,7 @@ let migrations = [
     "0006_attempt_minutes",
     "0007_router_liveness",
     "0008_queue_upkeep",
+    "0009_alerts",
     "0010_schedules",
 ]
 let migrationResources: [Resource] = migrations.flatMap {

@@ -27,6 +27,7 @@ public enum SwitchyardResources {
                   PackageResources._007_router_liveness_down_sql),
         migration(8, "queue_upkeep", PackageResources._008_queue_upkeep_up_sql,
                   PackageResources._008_queue_upkeep_down_sql),
+        migration(9, "alerts", PackageResources._009_alerts_up_sql, PackageResources._009_alerts_down_sql),
         migration(10, "schedules", PackageResources._010_schedules_up_sql, PackageResources._010_schedules_down_sql),
     ]
 

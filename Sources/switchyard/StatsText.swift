@@ -59,6 +59,12 @@ enum StatsText {
                  schedule.timing.description]
             }, rightAligned: [4, 5])
         }
+        section("ALERTS", .alerts) {
+            guard let alerts = snapshot.alerts else { return "\n" }
+            guard !alerts.firing.isEmpty else { return "  \(alerts.rules.count) rule(s); nothing firing\n" }
+            return "  \(alerts.firing.count) firing of \(alerts.rules.count) rule(s)\n"
+                + alerts.firing.map { "  " + describe($0) + "\n" }.joined()
+        }
         for (title, part, tasks) in [("FAILED TASKS", SnapshotPart.failedTasks, snapshot.failedTasks),
                                      ("DEAD TASKS", .deadTasks, snapshot.deadTasks), ("HELD TASKS", .heldTasks, snapshot.heldTasks)] {
             section(title, part) {

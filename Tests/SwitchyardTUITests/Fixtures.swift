@@ -132,6 +132,49 @@ enum Fixture {
         return snapshot
     }
 
+    /// Two alerts firing (one with a failing webhook, one held by quiet hours), three rules, history.
+    static var alerts: AlertsState {
+        let failedOrders = AlertCondition.failedOver(0)
+        let refusals = AlertCondition.accountRejectionsOver(5, windowMinutes: 10)
+        return AlertsState(
+            rules: [
+                AlertRuleSummary(id: 1, name: "failed-orders", condition: failedOrders, severity: .critical,
+                                 target: "https://hooks.slack.com/…", cooldown: .seconds(300), quietHours: nil,
+                                 createdBy: "ops@bastion", createdAt: ago(86_400)),
+                AlertRuleSummary(id: 2, name: "broker-refusing", condition: refusals, severity: .warning,
+                                 target: "command /usr/local/bin/page …", cooldown: .seconds(600),
+                                 quietHours: QuietHours(start: 22 * 60, end: 7 * 60, timeZone: "Europe/London"),
+                                 createdBy: "ops@bastion", createdAt: ago(86_400)),
+                AlertRuleSummary(id: 3, name: "slow-queue", condition: .lagOver(seconds: 120), severity: .warning,
+                                 target: "https://chat.example/…", cooldown: .seconds(300), quietHours: nil,
+                                 createdBy: "ops@bastion", createdAt: ago(3600)),
+            ],
+            firing: [
+                FiringAlert(rule: "failed-orders", severity: .critical, condition: failedOrders, account: nil, since: ago(420),
+                            value: 4, heldReason: nil, failingDeliveries: 1,
+                            deliveryError: "https://hooks.slack.com/… answered HTTP 500."),
+                FiringAlert(rule: "broker-refusing", severity: .warning, condition: refusals, account: "apex-eval-2",
+                            since: ago(95), value: 7, heldReason: "quiet hours 22:00-07:00 Europe/London"),
+            ],
+            history: [
+                AlertHistoryEntry(id: 6, at: ago(20), rule: "failed-orders", event: "delivery_failed", severity: "critical",
+                                  account: nil, value: nil, detail: "Try 3 of 20: https://hooks.slack.com/… answered HTTP 500.",
+                                  actor: "vm-1-a"),
+                AlertHistoryEntry(id: 5, at: ago(95), rule: "broker-refusing", event: "suppressed", severity: "warning",
+                                  account: "apex-eval-2", value: 7, detail: "Not delivered now: quiet hours 22:00-07:00 Europe/London.",
+                                  actor: "vm-1-a"),
+                AlertHistoryEntry(id: 4, at: ago(95), rule: "broker-refusing", event: "fired", severity: "warning",
+                                  account: "apex-eval-2", value: 7, detail: "7 orders refused in 10 min by account apex-eval-2",
+                                  actor: "vm-1-a"),
+                AlertHistoryEntry(id: 3, at: ago(420), rule: "failed-orders", event: "fired", severity: "critical",
+                                  account: nil, value: 4, detail: "4 tasks FAILED", actor: "vm-2-b"),
+                AlertHistoryEntry(id: 2, at: ago(3600), rule: "slow-queue", event: "rule_added", severity: "warning",
+                                  account: nil, value: nil, detail: "lag-over 120 s → https://chat.example/…", actor: "ops@bastion"),
+                AlertHistoryEntry(id: 1, at: ago(86_400), rule: "failed-orders", event: "rule_added", severity: "critical",
+                                  account: nil, value: nil, detail: "failed-over 0 → https://hooks.slack.com/…", actor: "ops@bastion"),
+            ])
+    }
+
     static let detail = TaskDetail(
         summary: failedTasks[0],
         payload: #"{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00,"session":"NY AM","bias":"Bullish"}"#,

@@ -75,6 +75,23 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: "dashboard-scheduled-80x24")
     }
 
+    @Test(arguments: sizes) func alerts(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.alerts = Fixture.alerts
+        var model = Fixture.loaded(snapshot, size: size)
+        _ = update(&model, .key(.character("5")))
+        try assertSnapshot(render(model).plainText, named: name("alerts", size))
+    }
+
+    /// Observers see the same view, and the header's count, read-only.
+    @Test func alertsReadOnly() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.alerts = AlertsState(rules: Fixture.alerts.rules, firing: [], history: [])
+        var model = Fixture.loaded(snapshot, readOnly: true, size: .minimum)
+        _ = update(&model, .key(.character("5")))
+        try assertSnapshot(render(model).plainText, named: "alerts-read-only-80x24")
+    }
+
     @Test(arguments: sizes) func help(size: TerminalSize) throws {
         var model = Fixture.loaded(Fixture.busySnapshot, size: size)
         _ = update(&model, .key(.character("?")))

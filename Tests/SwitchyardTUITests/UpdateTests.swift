@@ -29,6 +29,14 @@ struct UpdateTests {
         #expect(afterReport.first == .loadSnapshot(TaskFilter()))
     }
 
+    @Test func fiveOpensTheAlertsViewAndEscGoesBack() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        #expect(keys(&model, .character("5")) == [])
+        #expect(model.view == .alerts)
+        #expect(model.currentTask == nil)
+        #expect(keys(&model, .escape) == [] && model.view == .dashboard)
+    }
+
     @Test func noCancelsTheConfirmation() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("r"))

@@ -17,6 +17,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var control: ControlState?
     /// Every schedule that is not removed, next runs first, with its figures.
     public var schedules: [Schedule]?
+    /// Alert rules, what is firing and the latest history (migration 9).
+    public var alerts: AlertsState?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
     /// The filter the failed, dead and held lists were read with.
@@ -26,6 +28,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
                 routers: [RouterInfo]? = nil, control: ControlState? = nil, schedules: [Schedule]? = nil,
+                alerts: AlertsState? = nil,
                 unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
         self.takenAt = takenAt
         self.queue = queue
@@ -37,6 +40,7 @@ public struct DashboardSnapshot: Equatable, Sendable {
         self.routers = routers
         self.control = control
         self.schedules = schedules
+        self.alerts = alerts
         self.unavailable = unavailable
         self.filter = filter
     }
@@ -219,5 +223,16 @@ public struct ControlState: Equatable, Sendable {
         self.changedBy = changedBy
         self.changedAt = changedAt
         self.reason = reason
+    }
+}
+
+/// The alerts part: the rules (targets redacted), what is firing now, and the latest history.
+public struct AlertsState: Equatable, Sendable {
+    public var rules: [AlertRuleSummary]
+    public var firing: [FiringAlert]
+    /// Newest first.
+    public var history: [AlertHistoryEntry]
+    public init(rules: [AlertRuleSummary], firing: [FiringAlert], history: [AlertHistoryEntry]) {
+        (self.rules, self.firing, self.history) = (rules, firing, history)
     }
 }

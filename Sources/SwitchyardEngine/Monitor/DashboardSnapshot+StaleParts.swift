@@ -21,6 +21,7 @@ extension DashboardSnapshot {
         keep(.routers, \.routers)
         keep(.control, \.control)
         keep(.schedules, \.schedules)
+        keep(.alerts, \.alerts)
         if earlier.filter == filter {
             keep(.failedTasks, \.failedTasks)
             keep(.deadTasks, \.deadTasks)
@@ -46,6 +47,7 @@ extension DashboardSnapshot {
         case .routers: routers != nil
         case .control: control != nil
         case .schedules: schedules != nil
+        case .alerts: alerts != nil
         }
     }
 }

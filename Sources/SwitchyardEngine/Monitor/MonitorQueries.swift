@@ -14,6 +14,8 @@ public struct MonitorQueries: Sendable {
         public var recentLogLimit = 50
         /// Tasks in each of the failed, dead and held lists.
         public var taskListLimit = 50
+        /// Alert history rows in the alerts part.
+        public var alertHistoryLimit = 30
         /// Routers whose last heartbeat is older than this are not shown.
         public var routerWindow: TimeInterval = 300
         /// The current rate is the attempts finished in this many seconds before `now`, per second.
@@ -93,6 +95,7 @@ public struct MonitorQueries: Sendable {
             snapshot.routers = try read(.routers) { try routers(on: connection, features: features, now: takenAt) }
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
             snapshot.schedules = try read(.schedules) { try schedules(on: connection, features: features) }
+            snapshot.alerts = try read(.alerts) { try alertsState(on: connection) }
             return snapshot
         }
         return (snapshot, durations)
@@ -196,4 +199,15 @@ extension MonitorQueries {
 /// A part that cannot be read on this database, with the reason shown instead.
 struct PartUnavailable: Error {
     var reason: String
+}
+
+extension MonitorQueries {
+    /// Alert rules, what is firing and the latest history rows; unavailable before migration 9.
+    func alertsState(on connection: PGConnection) throws -> AlertsState {
+        guard try AlertQueries.isAvailable(on: connection) else {
+            throw PartUnavailable(reason: SchemaFeatures.needsMigration("switchyard_alert_rules"))
+        }
+        return AlertsState(rules: try AlertQueries.rules(on: connection), firing: try AlertQueries.firing(on: connection),
+                           history: try AlertQueries.history(on: connection, limit: config.alertHistoryLimit))
+    }
 }

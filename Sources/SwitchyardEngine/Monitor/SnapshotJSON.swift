@@ -36,6 +36,7 @@ public enum SnapshotJSON {
             "routers": snapshot.routers.map { .array($0.map { router($0, now: now) }) } ?? .null,
             "control": snapshot.control.map(control) ?? .null,
             "schedules": snapshot.schedules.map { .array($0.map(schedule)) } ?? .null,
+            "alerts": snapshot.alerts.map(alerts) ?? .null,
             "unavailable": .object(unavailable),
         ])
     }
@@ -124,6 +125,30 @@ public enum SnapshotJSON {
             "paused_event_types": .array(control.pausedEventTypes.map(JSONValue.string)),
             "changed_by": optional(control.changedBy), "changed_at": control.changedAt.map(time) ?? .null,
             "reason": optional(control.reason),
+        ])
+    }
+
+    static func alerts(_ alerts: AlertsState) -> JSONValue {
+        .object([
+            "firing": .array(alerts.firing.map { alert in
+                .object([
+                    "rule": .string(alert.rule), "severity": .string(alert.severity.rawValue),
+                    "condition": .string(alert.condition.kind.flagName), "threshold": .double(alert.condition.threshold),
+                    "window_minutes": alert.condition.windowMinutes.map(JSONValue.int) ?? .null,
+                    "value": .double(alert.value), "account": optional(alert.account), "since": time(alert.since),
+                    "held_reason": optional(alert.heldReason), "undelivered_messages": .int(alert.failingDeliveries),
+                    "delivery_error": optional(alert.deliveryError),
+                ])
+            }),
+            "rules": .array(alerts.rules.map { rule in
+                .object([
+                    "name": .string(rule.name), "severity": .string(rule.severity.rawValue),
+                    "condition": .string(rule.condition.kind.flagName), "threshold": .double(rule.condition.threshold),
+                    "window_minutes": rule.condition.windowMinutes.map(JSONValue.int) ?? .null,
+                    "target": .string(rule.target), "cooldown_seconds": seconds(rule.cooldown.seconds),
+                    "quiet_hours": rule.quietHours.map { .string($0.summary) } ?? .null,
+                ])
+            }),
         ])
     }
 

@@ -36,6 +36,8 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let completer: TaskCompleter
     private let scheduler: Scheduler
     private let metrics: RouterMetrics
+    private let evaluator: AlertEvaluator
+    private let delivery: AlertDelivery
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -80,6 +82,11 @@ public final class ExecutionRouter: @unchecked Sendable {
         /// Where the router's counters go (swift-metrics); nil: the factory `MetricsSystem` was
         /// bootstrapped with, which discards them unless the host installed one.
         public var metricsFactory: (any MetricsFactory)?
+        /// Evaluate the alert rules and deliver their messages (every router does, once for the
+        /// cluster; docs/router.md). Off only for benchmarks that measure routing alone.
+        public var alerts = true
+        public var alertEvaluation = AlertEvaluator.Config()
+        public var alertDelivery = AlertDelivery.Config()
         public init() {}
     }
 
@@ -152,6 +159,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing, metrics: metrics)
         completer = TaskCompleter(routerID: routerID, retryPolicy: configuration.retryPolicy, metrics: metrics)
         scheduler = Scheduler(routerID: routerID, config: configuration.scheduler)
+        evaluator = AlertEvaluator(evaluatorID: routerID, database: settings.displayName(), config: configuration.alertEvaluation)
+        delivery = AlertDelivery(senderID: routerID, config: configuration.alertDelivery)
     }
 
     /// A snapshot of the router's state.
@@ -192,6 +201,27 @@ public final class ExecutionRouter: @unchecked Sendable {
         heartbeatWorker.start()
         rescueWorker.start()
         schedulerWorker?.start()
+        // Alerts: evaluation and delivery on threads and connections of their own, so a webhook
+        // that never answers delays only other alert messages, never a claim.
+        let deliveryWorker = PeriodicWorker(settings: settings,
+                                            interval: configuration.alertDelivery.interval, claimSession: false,
+                                            step: { [self] in
+                                                // In the router's log too; the history has every try.
+                                                try delivery.runOnce(on: $0).failures.forEach(record)
+                                                return nil
+                                            }, failed: { [self] in record($0) })
+        let evaluationWorker = PeriodicWorker(settings: settings,
+                                              interval: configuration.alertEvaluation.interval, claimSession: false,
+                                              step: { [self] in
+                                                  let report = try evaluator.runOnce(on: $0)
+                                                  report.errors.forEach(record)
+                                                  if !report.queued.isEmpty { deliveryWorker.wake() }
+                                                  return nil
+                                              }, failed: { [self] in record($0) })
+        if configuration.alerts {
+            evaluationWorker.start()
+            deliveryWorker.start()
+        }
         let loops = DispatchGroup()
         for number in 0..<configuration.claimLoops {
             loops.enter()
@@ -208,6 +238,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             heartbeatWorker.stop()
             rescueWorker.stop()
             schedulerWorker?.stop()
+            evaluationWorker.stop()
+            deliveryWorker.stop()
             finishStopping()
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }

@@ -6,6 +6,8 @@ public enum NotificationChannel: String, CaseIterable, Sendable {
     case activity = "switchyard_activity"
     /// Pause and resume of routers or event types.
     case control = "switchyard_control"
+    /// Alert messages queued (migration 9, sent by the evaluator): dashboards refresh.
+    case alerts = "switchyard_alerts"
 
     /// What a router waits for: new work, and the switches that let it claim.
     public static let router: [NotificationChannel] = [.tasks, .control]

@@ -3,13 +3,14 @@ import Dispatch
 
 /// Runs one part's step on a thread of its own, with a connection of its own, every `interval`
 /// (or as soon as the step asks: the scheduler sleeps until its next run) until stopped. Between
-/// steps it sleeps on a condition, so a stop ends the wait at once.
+/// steps it sleeps on a condition, so a stop or a `wake()` ends the wait at once.
 /// A failed step is reported and the connection dropped; the next step reconnects.
 final class PeriodicWorker: @unchecked Sendable {
-    // Safe because `stopRequested` and `started` are read and written only under `condition`;
-    // the connection lives on the worker's thread alone.
+    // Safe because `stopRequested`, `wakeRequested` and `started` are read and written only under
+    // `condition`; the connection lives on the worker's thread alone.
     private let condition = MonotonicCondition()
     private var stopRequested = false
+    private var wakeRequested = false
     private var started = false
     private let done = DispatchSemaphore(value: 0)
 
@@ -18,10 +19,14 @@ final class PeriodicWorker: @unchecked Sendable {
     /// Returns how long to wait before the next step, or nil for `interval`.
     private let step: @Sendable (PGConnection) throws -> Duration?
     private let failed: @Sendable (Error) -> Void
+    private let claimSession: Bool
 
-    init(settings: ConnectionSettings, interval: Duration,
+    /// `claimSession`: plan the step's statements as the claim loops' are (the heartbeat and
+    /// the rescue touch the claimed rows); false for parts with their own small tables (alerts).
+    init(settings: ConnectionSettings, interval: Duration, claimSession: Bool = true,
          step: @escaping @Sendable (PGConnection) throws -> Duration?, failed: @escaping @Sendable (Error) -> Void) {
         (self.settings, self.interval, self.step, self.failed) = (settings, interval, step, failed)
+        self.claimSession = claimSession
     }
 
     /// Starts the thread; the first step runs at once.
@@ -30,6 +35,14 @@ final class PeriodicWorker: @unchecked Sendable {
             guard !started else { return }
             started = true
             startDedicatedThread { [self] in run() }
+        }
+    }
+
+    /// Runs the next step now instead of at the end of the interval (after the step in progress).
+    func wake() {
+        condition.withLock {
+            wakeRequested = true
+            condition.broadcast()
         }
     }
 
@@ -55,7 +68,7 @@ final class PeriodicWorker: @unchecked Sendable {
                 } else {
                     live = try PGConnection(settings: settings)
                     // The heartbeat's lease extension and the rescue are planned like the claim loops'.
-                    try TaskQueue(connection: live).prepareSessionForClaims()
+                    if claimSession { try TaskQueue(connection: live).prepareSessionForClaims() }
                     connection = live
                 }
                 wait = try step(live) ?? interval
@@ -66,7 +79,8 @@ final class PeriodicWorker: @unchecked Sendable {
             }
             let deadline = MonotonicCondition.deadline(after: wait)
             condition.withLock {
-                while !stopRequested, condition.wait(until: deadline) {}
+                while !stopRequested, !wakeRequested, condition.wait(until: deadline) {}
+                wakeRequested = false
             }
         }
         connection?.close()

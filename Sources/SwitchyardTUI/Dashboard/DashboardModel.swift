@@ -3,7 +3,7 @@ import SwitchyardEngine
 
 /// Which screen is showing.
 public enum DashboardView: Hashable, Sendable {
-    case dashboard, taskList, taskDetail(TaskID), routers, schedules, help
+    case dashboard, taskList, taskDetail(TaskID), routers, alerts, schedules, help
 }
 
 /// The dashboard panels Tab moves between (the others are display only).

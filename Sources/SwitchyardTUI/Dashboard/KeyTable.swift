@@ -123,6 +123,7 @@ enum KeyTable {
         .view("1", .dashboard, "dashboard"),
         .view("2", .taskList, "task list"),
         .view("3", .routers, "routers"),
+        .view("5", .alerts, "alerts"),
         .view("6", .schedules, "schedules"),
         KeyBinding([.tab], "Tab", help: "next panel (" + DashboardPanel.allCases.map(\.title).joined(separator: ", ") + ")",
                    hint: { $0 == .dashboard ? "panel" : nil }, command: .nextPanel),
@@ -235,7 +236,7 @@ extension DashboardView {
     /// Views whose text j and k scroll rather than select.
     var scrolls: Bool {
         switch self {
-        case .taskDetail, .help: true
+        case .taskDetail, .alerts, .help: true
         case .dashboard, .taskList, .routers, .schedules: false
         }
     }
@@ -244,7 +245,7 @@ extension DashboardView {
     var showsTasks: Bool {
         switch self {
         case .dashboard, .taskList, .taskDetail: true
-        case .routers, .schedules, .help: false
+        case .routers, .alerts, .schedules, .help: false
         }
     }
 }

@@ -94,7 +94,7 @@ private func open(_ model: inout DashboardModel, _ view: DashboardView) -> [Dash
     case .taskDetail(let id):
         if model.taskDetail?.summary.id != id { model.taskDetail = nil }
         return [.loadTaskDetail(id)]
-    case .dashboard, .routers, .schedules, .help:
+    case .dashboard, .routers, .alerts, .schedules, .help:
         return []
     }
 }
@@ -132,6 +132,9 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
         model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
     case .schedules:
         model.scheduleSelection = clamp(model.scheduleSelection + delta, model.snapshot?.schedules?.count ?? 0)
+    case .alerts:
+        let lines = alertsLines(model, width: model.size.columns - 3, glyphs: .ascii).count
+        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
     }
 }
 

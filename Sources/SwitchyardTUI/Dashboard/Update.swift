@@ -69,7 +69,7 @@ func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
     case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
     case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .dashboard, .routers, .schedules, .help: break
+    case .dashboard, .routers, .alerts, .schedules, .help: break
     }
     return effects
 }
@@ -112,7 +112,7 @@ extension DashboardModel {
             case .routers:
                 return nil
             }
-        case .routers, .schedules, .help:
+        case .routers, .alerts, .schedules, .help:
             return nil
         }
     }

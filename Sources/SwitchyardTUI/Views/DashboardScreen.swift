@@ -47,6 +47,7 @@ struct ScreenDrawer {
         case .taskDetail(let id): TaskDetailScreen(model: model, glyphs: glyphs, id: id).draw(in: body, into: &buffer)
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .schedules: SchedulesScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .alerts: AlertsScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
@@ -64,6 +65,9 @@ struct ScreenDrawer {
         let (router, dryRun) = routerText
         segments.append((router, .header))
         if dryRun { segments.append(("DRY-RUN", .badge)) }
+        if let firing = snapshot?.alerts?.firing.count, firing > 0 {
+            segments.append(("\(firing) ALERT\(firing == 1 ? "" : "S") FIRING", .error))
+        }
         segments.append(connectionText)
 
         let right = segments.map { DisplayWidth.of($0.0) + 2 }.reduce(0, +)

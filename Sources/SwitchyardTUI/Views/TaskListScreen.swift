@@ -63,17 +63,23 @@ struct TaskDetailScreen {
     let id: TaskID
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
-        let lines = taskDetailLines(model, width: body.width - 3, glyphs: glyphs)
-        let inner = buffer.box(body, title: "Task \(id)", glyphs: glyphs, focused: true)
-        let first = min(model.scroll, max(0, lines.count - inner.height))
-        for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
-            buffer.line(" " + line.text, in: inner, row: offset, role: line.role, glyphs: glyphs)
-        }
-        if lines.count > inner.height {
-            let position = " \(first + 1)-\(min(lines.count, first + inner.height)) of \(lines.count) "
-            buffer.write(position, column: body.maxColumn - DisplayWidth.of(position) - 2, row: body.maxRow - 1,
-                         role: .muted)
-        }
+        drawScrolling(taskDetailLines(model, width: body.width - 3, glyphs: glyphs), title: "Task \(id)", in: body,
+                      scroll: model.scroll, into: &buffer, glyphs: glyphs)
+    }
+}
+
+/// Lines in a focused box from `scroll` on, with "first-last of n" at the bottom when they overflow.
+func drawScrolling(_ lines: [(text: String, role: StyleRole)], title: String, in body: Rect, scroll: Int,
+                   into buffer: inout CellBuffer, glyphs: Glyphs) {
+    let inner = buffer.box(body, title: title, glyphs: glyphs, focused: true)
+    let first = min(scroll, max(0, lines.count - inner.height))
+    for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
+        buffer.line(" " + line.text, in: inner, row: offset, role: line.role, glyphs: glyphs)
+    }
+    if lines.count > inner.height {
+        let position = " \(first + 1)-\(min(lines.count, first + inner.height)) of \(lines.count) "
+        buffer.write(position, column: body.maxColumn - DisplayWidth.of(position) - 2, row: body.maxRow - 1,
+                     role: .muted)
     }
 }
 

@@ -123,7 +123,7 @@ enum MonitorFixture {
             ],
             control: ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@box", changedAt: at(-45),
                                   reason: "broker maintenance"),
-            schedules: [])
+            schedules: [], alerts: AlertsState(rules: [], firing: [], history: []))
     }
 
     /// `expected` with the routers part unavailable for `reasons` (a lock, a missing grant).

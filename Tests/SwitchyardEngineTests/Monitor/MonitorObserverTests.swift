@@ -136,7 +136,8 @@ import Testing
             failedTasks: [task(2, "T-1", .exit, .failed, 3, "broker said no", -3600)], deadTasks: [], heldTasks: [],
             unavailable: ["routers": "\(needs) (switchyard_routers is missing)",
                           "control": "\(needs) (switchyard_control is missing)",
-                          "schedules": "\(needs) (switchyard_schedules is missing)"])
+                          "schedules": "\(needs) (switchyard_schedules is missing)",
+                          "alerts": "\(needs) (switchyard_alert_rules is missing)"])
     }
 
     @Test func aSeedOnlyDatabaseShowsWhatItHasAndSaysWhatNeedsMigrating() throws {

@@ -19,11 +19,28 @@ import Testing
     func object(_ value: Any?) throws -> [String: Any] { try #require(value as? [String: Any]) }
 
     @Test func jsonHasTheDocumentedShape() throws {
-        let output = try stats(["--json", "--limit", "4"], fixtureSchema())
+        let schema = try fixtureSchema()
+        let connection = try schema.connect()
+        try AlertQueries.add(AlertRuleDefinition(name: "failed-orders", condition: .failedOver(0), severity: .critical,
+                                                 target: .webhook(parsing: "https://chat.example/hooks/T0/B0/secret")),
+                             actor: "test@host", on: connection)
+        try AlertEvaluator(evaluatorID: "r-a", database: "db").runOnce(on: connection)
+        let output = try stats(["--json", "--limit", "4"], schema)
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
-                                   "dead_tasks", "held_tasks", "routers", "control", "schedules", "unavailable"])
+                                   "dead_tasks", "held_tasks", "routers", "control", "schedules", "alerts", "unavailable"])
+        let alerts = try object(root["alerts"])
+        let firing = try #require(alerts["firing"] as? [[String: Any]])
+        #expect(firing.count == 1)
+        #expect(Set(firing[0].keys) == ["rule", "severity", "condition", "threshold", "window_minutes", "value", "account",
+                                        "since", "held_reason", "undelivered_messages", "delivery_error"])
+        #expect(firing[0]["rule"] as? String == "failed-orders" && firing[0]["value"] as? Double == 2)
+        let rules = try #require(alerts["rules"] as? [[String: Any]])
+        #expect(rules.first?["target"] as? String == "https://chat.example/…")
+        #expect(!output.stdout.contains("secret"))
+        let text = try stats([], schema)
+        #expect(text.stdout.contains("ALERTS  1 firing of 1 rule(s)\n  failed-orders  critical  2 tasks FAILED since"), "\(text.stdout)")
         #expect(root["format_version"] as? Int == 1)
         #expect(root["taken_at"] as? String == "2026-11-23T10:00:30.000Z")
         let queue = try object(root["queue"])
@@ -74,6 +91,7 @@ import Testing
             "routers": "needs `switchyard migrate` (switchyard_routers is missing)",
             "control": "needs `switchyard migrate` (switchyard_control is missing)",
             "schedules": "needs `switchyard migrate` (switchyard_schedules is missing)",
+            "alerts": "needs `switchyard migrate` (switchyard_alert_rules is missing)",
         ])
         #expect(root["failed_tasks"] as? [Any] != nil)
     }

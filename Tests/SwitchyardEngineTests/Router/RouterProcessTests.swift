@@ -75,9 +75,11 @@ import Testing
         let connection = try schema.connect()
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 40))
         // Slow orders, one at a time, small batches: the victim writes a few batches back, then is
-        // killed inside the next one.
+        // killed inside the next one. 100 ms an order keeps it busy for about 20 s, so the wait
+        // below sees a batch in flight even when a loaded suite starves its polling for seconds
+        // (with 20 ms the victim sometimes finished everything unseen).
         let (victim, _, _) = try Executable.start(
-            ["router", "--router-id", "victim", "--lease", "2", "--latency-ms", "20", "--concurrency", "1", "--batch-size", "5"],
+            ["router", "--router-id", "victim", "--lease", "2", "--latency-ms", "100", "--concurrency", "1", "--batch-size", "5"],
             environment: schema.processEnvironment)
         try await waitUntil {
             try connection.count("SELECT count(*) AS n FROM execution_logs WHERE router_id = 'victim'") >= 30

@@ -34,6 +34,14 @@ enum Executable {
         return (process, out, err)
     }
 
+    /// `run` on a thread of its own: awaiting it leaves Swift's cooperative pool (two threads
+    /// here) free for the tests running beside it, whose polling loops would otherwise stall.
+    static func runOffPool(_ arguments: [String], environment: [String: String]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try run(arguments, environment: environment) }) }.start()
+        }
+    }
+
     /// Runs `switchyard` to completion and returns its exit status and output.
     ///
     /// Both pipes are drained at once: reading stdout to its end first would hang as soon as

@@ -1,0 +1,266 @@
+import ArgumentParser
+import Foundation
+import SwitchyardEngine
+
+extension Switchyard {
+    struct Alerts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Alert rules: evaluated by every router, delivered once for the cluster by webhook or command.",
+            discussion: """
+                Rules live in the database. Every router evaluates them every few seconds on the \
+                database's clock; a firing is delivered once however many routers run, and a \
+                resolved message follows when the condition clears. Adding and removing rules, \
+                firings, deliveries, failed deliveries and suppressions are kept in an append-only \
+                history. See docs/operations.md, "Alerts".
+                """,
+            subcommands: [Add.self, List.self, Remove.self, Test.self, History.self, Evaluate.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add a rule: one condition, a severity, and where to deliver.",
+                discussion: """
+                    Example: switchyard alerts add failed-orders --failed-over 0 --severity critical \
+                    --webhook https://chat.example/hooks/T0/B0/XXXX
+                    """)
+            @OptionGroup var database: DatabaseOptions
+            @Argument(help: "The rule's name (letters, digits, '-', '_', '.').") var name: String
+
+            @Option(help: ArgumentHelp("Fire when more than N tasks are FAILED.", valueName: "n")) var failedOver: Int?
+            @Option(help: ArgumentHelp("Fire when more than N tasks are DEAD.", valueName: "n")) var deadOver: Int?
+            @Option(help: ArgumentHelp("Fire when the oldest eligible task has waited longer.", valueName: "seconds"))
+            var lagOver: Double?
+            @Option(help: ArgumentHelp("Fire when no router has been live for longer.", valueName: "seconds"))
+            var noRouterFor: Double?
+            @Option(help: ArgumentHelp("Fire when more than this percent of the window's attempts failed (needs --window).",
+                                       valueName: "percent"))
+            var failureRateOver: Double?
+            @Option(help: ArgumentHelp("Fire when one account refused more than N orders in the window (needs --window).",
+                                       valueName: "n"))
+            var accountRejectionsOver: Int?
+            @Option(help: ArgumentHelp("The window of --failure-rate-over and --account-rejections-over.", valueName: "minutes"))
+            var window: Int?
+
+            @Option(help: "warning (held during quiet hours) or critical (delivered at any hour).")
+            var severity: AlertSeverity = .warning
+            @Option(help: ArgumentHelp("POST the JSON message to this http(s) URL.", valueName: "url")) var webhook: String?
+            @Option(help: ArgumentHelp("Run this program (with /bin/sh -c) with the JSON message on standard input.",
+                                       valueName: "program"))
+            var command: String?
+            @Option(help: ArgumentHelp("After a firing message, the rule does not fire again for this long (30s, 5m, 1h).",
+                                       valueName: "duration"))
+            var cooldown: String = "5m"
+            @Option(help: ArgumentHelp("Hold warnings during these hours, e.g. 22:00-07:00 (needs --time-zone).",
+                                       valueName: "HH:MM-HH:MM"))
+            var quietHours: String?
+            @Option(help: ArgumentHelp("The time zone of --quiet-hours, e.g. Europe/London.", valueName: "zone"))
+            var timeZone: String?
+
+            func run() throws {
+                let rule = try definition()
+                let connection = try database.connect()
+                let id = try AlertQueries.add(rule, actor: OperatorIdentity.current(), on: connection)
+                print("Added alert rule \(rule.name) (#\(id)): \(rule.condition.summary), \(rule.severity.rawValue), "
+                      + "to \(rule.target.redacted).")
+                print("Every router evaluates it within a few seconds; `switchyard alerts test \(rule.name)` sends a test message.")
+            }
+
+            /// The rule the flags describe, or an error naming the flag to fix.
+            func definition() throws -> AlertRuleDefinition {
+                let given: [(String, AlertCondition?)] = [
+                    ("--failed-over", failedOver.map { .failedOver($0) }),
+                    ("--dead-over", deadOver.map { .deadOver($0) }),
+                    ("--lag-over", lagOver.map { .lagOver(seconds: $0) }),
+                    ("--no-router-for", noRouterFor.map { .noRouterFor(seconds: $0) }),
+                    ("--failure-rate-over", failureRateOver.map { .failureRateOver(percent: $0, windowMinutes: window ?? 0) }),
+                    ("--account-rejections-over", accountRejectionsOver.map { .accountRejectionsOver($0, windowMinutes: window ?? 0) }),
+                ].filter { $0.1 != nil }
+                guard given.count == 1, case let (flag, condition?)? = given.first else {
+                    throw AlertsError(given.isEmpty
+                        ? "Give one condition: --failed-over, --dead-over, --lag-over, --no-router-for, --failure-rate-over or --account-rejections-over."
+                        : "Give one condition per rule, not \(given.map(\.0).joined(separator: " and ")): add a rule for each.")
+                }
+                if condition.windowMinutes == nil, window != nil {
+                    throw AlertsError("--window goes with --failure-rate-over or --account-rejections-over, not \(flag).")
+                }
+                if condition.windowMinutes == 0 {
+                    throw AlertsError("\(flag) needs --window MINUTES (the span it looks back over, e.g. --window 10).")
+                }
+                let target: AlertTarget
+                switch (webhook, command) {
+                case (let url?, nil):
+                    do { target = try AlertTarget.webhook(parsing: url) } catch let error as ConfigurationError {
+                        throw AlertsError("--webhook: \(error.message)")
+                    }
+                case (nil, let program?): target = .command(program)
+                case (nil, nil): throw AlertsError("Say where to deliver: --webhook URL or --command PROGRAM.")
+                default: throw AlertsError("Give --webhook or --command, not both: add a second rule for the other.")
+                }
+                guard let cooldown = Self.duration(cooldown) else {
+                    throw AlertsError("--cooldown \"\(self.cooldown)\" is not a duration: use seconds or a unit, such as 30s, 5m or 1h.")
+                }
+                var quiet: QuietHours?
+                switch (quietHours, timeZone) {
+                case (let span?, let zone?):
+                    do { quiet = try QuietHours(parsing: span, timeZone: zone) } catch let error as ConfigurationError {
+                        throw AlertsError("--quiet-hours: \(error.message)")
+                    }
+                case (_?, nil): throw AlertsError("--quiet-hours needs --time-zone, such as --time-zone Europe/London or UTC.")
+                case (nil, _?): throw AlertsError("--time-zone goes with --quiet-hours.")
+                case (nil, nil): quiet = nil
+                }
+                let rule = AlertRuleDefinition(name: name, condition: condition, severity: severity, target: target,
+                                               cooldown: cooldown, quietHours: quiet)
+                do { try rule.validate() } catch let error as ConfigurationError {
+                    throw AlertsError(error.message.replacingOccurrences(of: "The threshold", with: "\(flag)'s value")
+                        .replacingOccurrences(of: "The window", with: "--window"))
+                }
+                return rule
+            }
+
+            /// "90", "90s", "5m", "1h", "1d".
+            static func duration(_ text: String) -> Duration? {
+                let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+                var number = Substring(text), scale = 1.0
+                if let last = text.last, let unit = units[last] {
+                    number = text.dropLast()
+                    scale = unit
+                }
+                guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+                return .seconds(fractional: value * scale)
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the rules and what is firing now.")
+            @OptionGroup var database: DatabaseOptions
+
+            func run() throws {
+                let connection = try database.connect(readOnly: true)
+                try requireAlerts(on: connection)
+                let rules = try AlertQueries.rules(on: connection)
+                let firing = try AlertQueries.firing(on: connection)
+                if rules.isEmpty { print("No alert rules. Add one with `switchyard alerts add`.") }
+                for rule in rules {
+                    var line = "\(rule.name)  \(rule.severity.rawValue)  \(rule.condition.summary)  → \(rule.target)"
+                    line += "  cooldown \(AlertCondition.number(rule.cooldown.seconds)) s"
+                    if let quiet = rule.quietHours { line += "  quiet \(quiet.summary)" }
+                    print(line)
+                }
+                print("")
+                print(firing.isEmpty ? "Nothing is firing." : "Firing now:")
+                for alert in firing { print("  " + describe(alert)) }
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Remove a rule. Its history stays; an open episode closes without a message.")
+            @OptionGroup var database: DatabaseOptions
+            @Argument(help: "The rule's name.") var name: String
+
+            func run() throws {
+                let connection = try database.connect()
+                try requireAlerts(on: connection)
+                try AlertQueries.remove(name: name, actor: OperatorIdentity.current(), on: connection)
+                print("Removed alert rule \(name); its history is kept (`switchyard alerts history --rule \(name)`).")
+            }
+        }
+
+        struct Test: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.")
+            @OptionGroup var database: DatabaseOptions
+            @Argument(help: "The rule's name.") var name: String
+            @Option(help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds")) var timeout = 10.0
+
+            func run() throws {
+                let settings = try database.settings()
+                let connection = try PGConnection(settings: settings)
+                try requireAlerts(on: connection)
+                var config = AlertDelivery.Config()
+                config.timeout = .seconds(fractional: timeout)
+                let delivery = AlertDelivery(senderID: OperatorIdentity.current(), config: config)
+                if let failure = try delivery.sendTest(rule: name, database: settings.displayName(), on: connection) {
+                    throw AlertsError("The test message for \(name) did not arrive. \(failure.message)\n"
+                        + "Check the URL or program (`switchyard alerts remove` and `add` to change it); the failure is in `switchyard alerts history`.")
+                }
+                print("Test message for \(name) delivered.")
+            }
+        }
+
+        struct History: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Show the alert history, newest first: rules added and removed, firings, deliveries, failures, suppressions, resolutions.")
+            @OptionGroup var database: DatabaseOptions
+            @Option(help: "Only this rule's rows.") var rule: String?
+            @Option(help: "Show at most this many.") var limit = 50
+
+            func run() throws {
+                let connection = try database.connect(readOnly: true)
+                try requireAlerts(on: connection)
+                let rows = try AlertQueries.history(on: connection, rule: rule, limit: limit)
+                if rows.isEmpty { print("(no alert history)") }
+                for entry in rows {
+                    var line = "\(entry.at.formatted(.iso8601))  \(entry.rule)  \(entry.event)"
+                    if let account = entry.account { line += "  account \(account)" }
+                    if let detail = entry.detail { line += "  \(detail)" }
+                    line += "  (by \(entry.actor))"
+                    print(line)
+                }
+            }
+        }
+
+        struct Evaluate: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Evaluate the rules and deliver what is owed, once (for a timer on a machine outside the cluster).",
+                discussion: """
+                    Routers do this every few seconds. Run it from cron or a systemd timer elsewhere so \
+                    that --no-router-for fires even when every router is gone.
+                    """)
+            @OptionGroup var database: DatabaseOptions
+
+            func run() throws {
+                let settings = try database.settings()
+                let connection = try PGConnection(settings: settings)
+                try requireAlerts(on: connection)
+                let actor = OperatorIdentity.current()
+                let clock = ContinuousClock()
+                let started = clock.now
+                let evaluation = try AlertEvaluator(evaluatorID: actor, database: settings.displayName()).runOnce(on: connection)
+                let took = clock.now - started
+                for error in evaluation.errors { writeToStandardError("warning: \(error)\n") }
+                let delivery = try AlertDelivery(senderID: actor).runOnce(on: connection)
+                print("evaluated in \(String(format: "%.1f", took.seconds * 1000)) ms: fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
+                      + "delivered \(delivery.delivered.count), failed \(delivery.failed.count + delivery.abandoned.count).")
+            }
+        }
+    }
+}
+
+/// A bad alert command: the message says which flag to fix. Printed without a usage dump.
+struct AlertsError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension AlertSeverity: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+private func requireAlerts(on connection: PGConnection) throws {
+    guard try AlertQueries.isAvailable(on: connection) else {
+        throw AlertsError("This database has no alert tables yet. Run `switchyard migrate up`.")
+    }
+}
+
+/// "failed-orders  critical  3 tasks FAILED since 2026-11-30T04:12:00Z (held: quiet hours ...)".
+func describe(_ alert: FiringAlert) -> String {
+    var line = "\(alert.rule)  \(alert.severity.rawValue)  \(alert.condition.describe(value: alert.value))"
+    if let account = alert.account { line += " by account \(account)" }
+    line += " since \(alert.since.formatted(.iso8601))"
+    if let held = alert.heldReason { line += " (held: \(held))" }
+    if alert.failingDeliveries > 0 {
+        line += " (\(alert.failingDeliveries) message(s) not delivered yet: \(alert.deliveryError ?? "retrying"))"
+    }
+    return line
+}
