@@ -11,6 +11,8 @@ let migrations = [
     "0006_attempt_minutes",
     "0007_router_liveness",
     "0008_queue_upkeep",
+    "0011_account_figures",
+    "0012_account_observers",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

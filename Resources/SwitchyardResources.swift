@@ -27,6 +27,10 @@ public enum SwitchyardResources {
                   PackageResources._007_router_liveness_down_sql),
         migration(8, "queue_upkeep", PackageResources._008_queue_upkeep_up_sql,
                   PackageResources._008_queue_upkeep_down_sql),
+        migration(11, "account_figures", PackageResources._011_account_figures_up_sql,
+                  PackageResources._011_account_figures_down_sql),
+        migration(12, "account_observers", PackageResources._012_account_observers_up_sql,
+                  PackageResources._012_account_observers_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

@@ -8,6 +8,7 @@ struct Switchyard: AsyncParsableCommand {
         discussion: """
             Connection: --database-url, else DATABASE_URL, else libpq's PG* variables and ~/.pgpass.
             """,
-        subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Demo.self, BenchSQL.self]
+        subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Observers.self, Demo.self,
+                      BenchSQL.self]
     )
 }

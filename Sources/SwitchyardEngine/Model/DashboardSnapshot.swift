@@ -13,6 +13,8 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var failedTasks: [TaskSummary]?
     public var deadTasks: [TaskSummary]?
     public var heldTasks: [TaskSummary]?
+    /// One row per configured or seen account, by name.
+    public var accounts: [AccountFigures]?
     public var routers: [RouterInfo]?
     public var control: ControlState?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
@@ -23,8 +25,9 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public init(takenAt: Date, queue: QueueDepth? = nil, rates: ProcessingRates? = nil,
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
-                routers: [RouterInfo]? = nil, control: ControlState? = nil,
+                accounts: [AccountFigures]? = nil, routers: [RouterInfo]? = nil, control: ControlState? = nil,
                 unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
+        self.accounts = accounts
         self.takenAt = takenAt
         self.queue = queue
         self.rates = rates

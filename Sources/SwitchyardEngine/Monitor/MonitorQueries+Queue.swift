@@ -27,7 +27,10 @@ extension MonitorQueries {
         for status in large {
             estimated.insert(status)
             var estimate = statistics.estimate(status)
-            if large.count == 1, let total = statistics.totalRows {
+            // Not for a per-account observer: the table's size counts every account's tasks, and
+            // row-level security hides the status statistics from it, so it sees the count capped
+            // at the limit, marked estimated.
+            if large.count == 1, features.observedAccounts == nil, let total = statistics.totalRows {
                 // The others are exact, so the rest of the table is this status.
                 estimate = total - exactTotal
             }

@@ -27,7 +27,13 @@ extension MonitorQueries {
         let attempts = features.hasAuditColumns ? "event = 'ATTEMPT' AND " : ""
         // Audit rows are counted from this minute on; the settled minutes before it, from the
         // per-minute table when there is one.
-        let countFrom = features.hasAttemptMinutes ? max(readFrom, settled) : readFrom
+        // A per-account observer adds up its accounts' minutes (migration 11): the whole-queue
+        // table holds no row of its own.
+        let observerMinutes = features.observedAccounts != nil && features.hasAccountFigures
+        let countFrom = features.hasAttemptMinutes || observerMinutes ? max(readFrom, settled) : readFrom
+        let minutesTable = observerMinutes
+            ? "(SELECT minute, accepted AS succeeded, refused AS failed FROM switchyard_account_minutes) AS m"
+            : "switchyard_attempt_minutes"
         let perMinute: Query = """
             SELECT date_trunc('minute', created_at)::timestamptz AS minute,
                    count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
@@ -41,7 +47,7 @@ extension MonitorQueries {
         if countFrom > readFrom {
             let settledMinutes: Query = """
                 SELECT minute::timestamptz AS minute, sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed
-                FROM switchyard_attempt_minutes
+                FROM \(unescaped: minutesTable)
                 WHERE minute >= \(Self.minuteStart(readFrom))::timestamptz AND minute < \(Self.minuteStart(countFrom))::timestamptz
                 GROUP BY minute
                 """

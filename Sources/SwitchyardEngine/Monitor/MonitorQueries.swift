@@ -23,6 +23,9 @@ public struct MonitorQueries: Sendable {
         public var exactCountLimit = 10_000
         /// With a `RatesCache`, the whole hour of attempts is read again this often.
         public var ratesFullReadInterval: TimeInterval = 300
+        /// The accounts this process is configured with (its accounts file): the accounts part
+        /// lists them, enabled or not, beside the accounts seen in the data.
+        public var configuredAccounts: [Account] = []
 
         public init() {}
     }
@@ -90,6 +93,7 @@ public struct MonitorQueries: Sendable {
             snapshot.heldTasks = try read(.heldTasks) {
                 try tasks(on: connection, features: features, status: .held, filter: filter)
             }
+            snapshot.accounts = try read(.accounts) { try accountFigures(on: connection, features: features, now: takenAt) }
             snapshot.routers = try read(.routers) { try routers(on: connection, features: features, now: takenAt) }
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
             return snapshot

@@ -82,7 +82,8 @@ public struct TaskRouting: Sendable {
         let elapsed = started.duration(to: .now)
         let milliseconds = elapsed.milliseconds
         logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
-                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds))
+                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds,
+                               contracts: result.accepted ? order.contracts : nil))
         if !result.accepted { failures.append("\(order.account): \(result.message)") }
     }
 

@@ -23,7 +23,7 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
-                                   "dead_tasks", "held_tasks", "routers", "control", "unavailable"])
+                                   "dead_tasks", "held_tasks", "accounts", "routers", "control", "unavailable"])
         #expect(root["format_version"] as? Int == 1)
         #expect(root["taken_at"] as? String == "2026-11-23T10:00:30.000Z")
         let queue = try object(root["queue"])
@@ -69,6 +69,7 @@ import Testing
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(root["routers"] is NSNull && root["control"] is NSNull)
         #expect(try object(root["unavailable"]) as? [String: String] == [
+            "accounts": "needs `switchyard migrate` (switchyard_account_minutes is missing)",
             "routers": "needs `switchyard migrate` (switchyard_routers is missing)",
             "control": "needs `switchyard migrate` (switchyard_control is missing)",
         ])

@@ -44,7 +44,7 @@ import Testing
             taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
             delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
             logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
-            logDurations: ids.map { _ in 0 })
+            logDurations: ids.map { _ in 0 }, logContracts: ids.map { _ in 1 })
         let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
         #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
         // The completion finds its tasks by primary key, not by a scan of what is RUNNING.
