@@ -17,6 +17,9 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var accounts: [AccountFigures]?
     public var routers: [RouterInfo]?
     public var control: ControlState?
+    /// The accounts a per-account observer role sees (row-level security hides the rest); nil
+    /// for every other role.
+    public var observedAccounts: [String]?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
     /// The filter the failed, dead and held lists were read with.

@@ -73,6 +73,7 @@ public struct MonitorQueries: Sendable {
             let takenAt = now ?? serverNow
             let features = try detect(on: connection)
             var snapshot = DashboardSnapshot(takenAt: takenAt, filter: filter)
+            snapshot.observedAccounts = features.observedAccounts
             func read<T>(_ part: SnapshotPart, _ body: () throws -> T) throws -> T? {
                 let clock = ContinuousClock()
                 let start = clock.now

@@ -36,6 +36,7 @@ public enum SnapshotJSON {
             "accounts": snapshot.accounts.map { .array($0.map { account($0, now: now) }) } ?? .null,
             "routers": snapshot.routers.map { .array($0.map { router($0, now: now) }) } ?? .null,
             "control": snapshot.control.map(control) ?? .null,
+            "observed_accounts": snapshot.observedAccounts.map { .array($0.map(JSONValue.string)) } ?? .null,
             "unavailable": .object(unavailable),
         ])
     }

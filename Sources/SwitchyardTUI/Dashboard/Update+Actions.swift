@@ -10,6 +10,11 @@ func requestChange(_ model: inout DashboardModel, _ key: Character) -> [Dashboar
     case "P": name = "pause/resume router (P)"
     default: name = "retry all failed (R)"
     }
+    if let accounts = model.snapshot?.observedAccounts {
+        model.status = StatusMessage("Read-only: \(name) is disabled; this role may only read "
+                                     + "\(accounts.joined(separator: ", ")).")
+        return []
+    }
     if model.settings.readOnly {
         model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
         return []

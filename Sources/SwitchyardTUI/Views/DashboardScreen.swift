@@ -46,6 +46,9 @@ struct ScreenDrawer {
         case .taskList: TaskListScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .taskDetail(let id): TaskDetailScreen(model: model, glyphs: glyphs, id: id).draw(in: body, into: &buffer)
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .accounts: AccountsScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .accountDetail(let name):
+            AccountDetailScreen(model: model, glyphs: glyphs, name: name).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
@@ -57,8 +60,13 @@ struct ScreenDrawer {
     private func drawHeader(_ area: Rect, into buffer: inout CellBuffer) {
         buffer.fill(area, role: .header)
         var segments: [(String, StyleRole)] = []
-        segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
-                         model.settings.readOnly ? .badge : .header))
+        if let accounts = snapshot?.observedAccounts {
+            let names = accounts.joined(separator: ",").clipped(to: 24, ellipsis: glyphs.ellipsis)
+            segments.append(("OBSERVER " + names, .badge))
+        } else {
+            segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
+                             model.settings.readOnly ? .badge : .header))
+        }
         let (router, dryRun) = routerText
         segments.append((router, .header))
         if dryRun { segments.append(("DRY-RUN", .badge)) }
@@ -142,6 +150,8 @@ struct ScreenDrawer {
         case .taskList: return "Esc back  / filter  Enter open  Space mark  " + changes
         case .taskDetail: return "Esc back  j/k scroll  " + changes
         case .routers: return "Esc back  P pause/resume all routers  ? help"
+        case .accounts: return "Esc back  j/k move  Enter open account  ? help"
+        case .accountDetail: return "Esc back  j/k scroll  ? help"
         case .help: return "Esc back  j/k scroll  q back"
         }
     }

@@ -68,17 +68,23 @@ struct TaskDetailScreen {
     let id: TaskID
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
-        let lines = taskDetailLines(model, width: body.width - 3, glyphs: glyphs)
-        let inner = buffer.box(body, title: "Task \(id)", glyphs: glyphs, focused: true)
-        let first = min(model.scroll, max(0, lines.count - inner.height))
-        for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
-            buffer.line(" " + line.text, in: inner, row: offset, role: line.role, glyphs: glyphs)
-        }
-        if lines.count > inner.height {
-            let position = " \(first + 1)-\(min(lines.count, first + inner.height)) of \(lines.count) "
-            buffer.write(position, column: body.maxColumn - DisplayWidth.of(position) - 2, row: body.maxRow - 1,
-                         role: .muted)
-        }
+        drawScrolling(taskDetailLines(model, width: body.width - 3, glyphs: glyphs), title: "Task \(id)",
+                      scroll: model.scroll, in: body, into: &buffer, glyphs: glyphs)
+    }
+}
+
+/// Lines in a focused box from line `scroll` on, with "11-30 of 52" when they do not all fit.
+func drawScrolling(_ lines: [(text: String, role: StyleRole)], title: String, scroll: Int, in body: Rect,
+                   into buffer: inout CellBuffer, glyphs: Glyphs) {
+    let inner = buffer.box(body, title: title, glyphs: glyphs, focused: true)
+    let first = min(scroll, max(0, lines.count - inner.height))
+    for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
+        buffer.line(" " + line.text, in: inner, row: offset, role: line.role, glyphs: glyphs)
+    }
+    if lines.count > inner.height {
+        let position = " \(first + 1)-\(min(lines.count, first + inner.height)) of \(lines.count) "
+        buffer.write(position, column: body.maxColumn - DisplayWidth.of(position) - 2, row: body.maxRow - 1,
+                     role: .muted)
     }
 }
 

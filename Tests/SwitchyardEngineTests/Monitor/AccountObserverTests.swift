@@ -127,6 +127,7 @@ import Testing
         #expect(stats.status == 0, "\(stats.stderr)")
         let root = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
         #expect((root["unavailable"] as? [String: Any])?.isEmpty == true, "\(root["unavailable"] ?? "")")
+        #expect(root["observed_accounts"] as? [String] == ["alpha"])
         let accounts = try #require(root["accounts"] as? [[String: Any]])
         #expect(accounts.map { $0["name"] as? String } == ["alpha"])
         let alphaAccepted = try owner.count("SELECT count(*) AS n FROM execution_logs WHERE account = 'alpha' AND event = 'ATTEMPT' AND status = 'SUCCESS'")

@@ -23,7 +23,8 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
-                                   "dead_tasks", "held_tasks", "accounts", "routers", "control", "unavailable"])
+                                   "dead_tasks", "held_tasks", "accounts", "routers", "control", "observed_accounts",
+                                   "unavailable"])
         #expect(root["format_version"] as? Int == 1)
         #expect(root["taken_at"] as? String == "2026-11-23T10:00:30.000Z")
         let queue = try object(root["queue"])
