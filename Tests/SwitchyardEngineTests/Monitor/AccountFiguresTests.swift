@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTUI
 
 /// The accounts part: per-account figures kept by migration 11's trigger, read back beside what
 /// the audit trail holds, after real routers drained real tasks.
@@ -78,6 +79,23 @@ import Testing
             #expect(account.lastRefusal?.taskID == TaskID(newest))
         }
 
+        // Open positions: ENTRYs accepted whose EXIT no attempt got accepted (some EXITs ran out of attempts).
+        for account in accounts where account.name != "dormant" {
+            #expect(account.openPositions == (try connection.count("""
+                SELECT count(*) AS n FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
+                WHERE l.account = \(account.name) AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND t.event_type = 'ENTRY'
+                  AND NOT EXISTS (SELECT 1 FROM execution_tasks x JOIN execution_logs xl ON xl.task_id = x.id
+                                  WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND xl.account = l.account
+                                    AND xl.event = 'ATTEMPT' AND xl.status = 'SUCCESS')
+                """)), "\(account.name)")
+        }
+        // The dashboard's accounts panel shows the same numbers.
+        for account in accounts {
+            let counts = audit[account.name] ?? (0, 0)
+            #expect(try Self.panelCounts(snapshot, account: account.name) == [counts.accepted, counts.refused, account.openPositions],
+                    "\(account.name)")
+        }
+
         // `stats --json` says the same.
         let output = try Executable.run(["stats", "--json", "--accounts", file], environment: schema.processEnvironment)
         #expect(output.status == 0, "\(output.stderr)")
@@ -102,6 +120,23 @@ import Testing
         }
     }
 
+    /// Accepted, refused and open positions as the dashboard's accounts panel draws them at 120x40.
+    static func panelCounts(_ snapshot: DashboardSnapshot, account: String) throws -> [Int] {
+        let size = TerminalSize(columns: 120, rows: 40)
+        var model = DashboardModel(settings: DashboardSettings(databaseName: "test", readOnly: true), now: snapshot.takenAt,
+                                   size: size)
+        _ = update(&model, .snapshotLoaded(snapshot, at: snapshot.takenAt))
+        var frame = CellBuffer(size: size)
+        view(model, into: &frame, glyphs: .ascii)
+        // The panel is the right-hand box of the middle row: "| alpha   123   4   0  ... |".
+        let lines = (0..<size.rows).map { frame.line($0) }
+        let titleRow = try #require(lines.firstIndex { $0.contains("Accounts, last hour") })
+        let start = try #require(lines[titleRow].range(of: "+- Accounts")).lowerBound
+        let row = try #require(lines[(titleRow + 1)...].map { String($0[start...]) }.first { $0.dropFirst(2).hasPrefix(account + " ") })
+        let words = row.dropFirst(2).split(separator: " ").map(String.init)
+        return words.dropFirst().prefix(3).map { Int($0.replacingOccurrences(of: ",", with: "")) ?? -1 }
+    }
+
     @Test func aPositionIsOpenFromTheEntryUntilTheExit() throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
@@ -122,6 +157,7 @@ import Testing
         let open = try #require(try queries.snapshot(on: connection).accounts)
         #expect(open.map(\.name) == ["north", "south"])
         #expect(open.map(\.openPositions) == [1, 1])
+        #expect(try Self.panelCounts(try queries.snapshot(on: connection), account: "north")[2] == 1)
         for name in ["north", "south"] {
             let detail = try queries.accountDetail(on: connection, account: name)
             let position = try #require(detail.positions.first)
@@ -141,6 +177,7 @@ import Testing
         try Self.drain(schema, accounts: file)
         let closed = try #require(try queries.snapshot(on: connection).accounts)
         #expect(closed.map(\.openPositions) == [0, 0])
+        #expect(try Self.panelCounts(try queries.snapshot(on: connection), account: "south")[2] == 0)
         for name in ["north", "south"] {
             let detail = try queries.accountDetail(on: connection, account: name)
             #expect(detail.positions.isEmpty)

@@ -127,7 +127,8 @@ import Testing
         #expect(stats.status == 0, "\(stats.stderr)")
         let root = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
         #expect((root["unavailable"] as? [String: Any])?.isEmpty == true, "\(root["unavailable"] ?? "")")
-        #expect(root["observed_accounts"] as? [String] == ["alpha"])
+        let observed = root["observed_accounts"] as? [String]
+        #expect(observed == ["alpha"], "\(stats.stdout.prefix(300))")
         let accounts = try #require(root["accounts"] as? [[String: Any]])
         #expect(accounts.map { $0["name"] as? String } == ["alpha"])
         let alphaAccepted = try owner.count("SELECT count(*) AS n FROM execution_logs WHERE account = 'alpha' AND event = 'ATTEMPT' AND status = 'SUCCESS'")
@@ -140,6 +141,31 @@ import Testing
         let rates = try #require((root["rates"] as? [String: Any])?["last_hour"] as? [String: Int])
         #expect(rates == ["succeeded": alphaAccepted, "failed": alphaRefused])
         #expect((root["routers"] as? [Any])?.isEmpty == false)
+
+        // The dashboard as the role, in a real terminal: its account only, changes refused with the reason.
+        var environment = role.environment.filter { $0.key == "DATABASE_URL" }
+        environment["LANG"] = "C.UTF-8"
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--read-only", "--refresh", "0.5"],
+                                   environment: environment, width: 120, height: 40)
+        defer { tmux.close() }
+        let dashboard = try tmux.waitUntil(description: "the observer's dashboard with its account") {
+            $0.contains("OBSERVER alpha") && $0.contains("Accounts, last hour") && $0.contains(" alpha ")
+        }
+        // No account column shows bravo (a task's own last error may name it: docs/operations.md).
+        #expect(dashboard.range(of: "[ ?-]bravo ", options: .regularExpression) == nil, "\(dashboard)")
+        #expect(!dashboard.contains("unavailable"), "\(dashboard)")
+        #expect(!dashboard.contains("permission denied"), "\(dashboard)")
+        try tmux.send("4")
+        let view = try tmux.waitFor("Accounts: orders in the last hour")
+        #expect(view.contains("alpha") && view.range(of: "[ ?-]bravo ", options: .regularExpression) == nil, "\(view)")
+        try tmux.send("Enter")
+        let detail = try tmux.waitFor("Recent attempts")
+        #expect(detail.range(of: "[ ?-]bravo ", options: .regularExpression) == nil, "\(detail)")
+        try tmux.send("r")
+        try tmux.waitFor("retry (r) is disabled; this role may only read alpha")
+        try tmux.send("q", "q", "q")
+        let end = try tmux.waitForExit()
+        #expect(end.status == 0, "\(end.screen)")
 
         // The owner and a whole-queue operator role still see everything.
         #expect(try owner.count("SELECT count(*) AS n FROM execution_tasks") == allTasks)
