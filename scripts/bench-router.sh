@@ -34,6 +34,9 @@ tuned=${TUNED:---batch-size 1000}
 pgq_jobs=${PGQ_JOBS:-20000}
 pickups=${PICKUPS:-500}
 pgbench_batch=${PGBENCH_BATCH:-200}
+# SQL run on each fresh database after migrating, to compare with a feature switched off, e.g.
+# AFTER_MIGRATE="ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts".
+after_migrate=${AFTER_MIGRATE:-}
 results="$project/bench-results"
 bindir=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$bindir/pgbench" ] || bindir=/usr/lib/postgresql/15/bin
@@ -82,6 +85,7 @@ fresh() {
     db=${url/\/switchyard\?//$name?}
     sql "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
     DATABASE_URL=$db "$bin" migrate up >/dev/null
+    if [ -n "$after_migrate" ]; then sql "$db" -c "$after_migrate"; fi
 }
 
 # The mean server time of the router's claim and completion since the last reset, in ms.

@@ -73,6 +73,14 @@ BEGIN
 END
 $$;
 
+-- It runs as the tables' owner, so a router or operator connected as another role needs no
+-- privilege on the summary tables; its search_path is fixed (this schema, then pg_temp), so
+-- no temporary table of the inserting session can stand in for them.
+ALTER FUNCTION switchyard_count_account_attempts() SECURITY DEFINER;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION switchyard_count_account_attempts() SET search_path = %I, pg_temp', current_schema());
+END $$;
+
 -- Creating the trigger locks out audit inserts until this migration commits, so the rows
 -- counted below and the trigger's together count every row exactly once.
 CREATE OR REPLACE TRIGGER execution_logs_count_account_attempts

@@ -1,4 +1,5 @@
 DROP POLICY IF EXISTS switchyard_observer_tasks ON execution_tasks;
+DROP FUNCTION IF EXISTS switchyard_observed_task(integer);
 DO $$
 DECLARE t text;
 BEGIN

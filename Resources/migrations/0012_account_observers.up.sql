@@ -32,13 +32,28 @@ BEGIN
     -- An observer reads the rows of its accounts (the whole-queue attempt counts are not its own).
     FOREACH t IN ARRAY ARRAY['execution_logs', 'switchyard_account_minutes', 'switchyard_open_positions'] LOOP
         EXECUTE format($p$CREATE POLICY switchyard_observer_accounts ON %I FOR SELECT
-            USING (account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user))$p$, t);
+            USING (CASE WHEN EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user)
+                        THEN account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user)
+                        ELSE false END)$p$, t);
     END LOOP;
 END
 $$;
 -- ... and the tasks routed to them: a task is routed to an account once an attempt for it
--- exists (the audit rows read here are themselves limited to the observer's accounts).
+-- exists (the audit rows read here are themselves limited to the observer's accounts). One
+-- index probe per task, in a function so the planner cannot turn it into a hash of every such
+-- task id built for each statement; and only for an observer: for every other role the CASE
+-- never calls it, so their statements keep their plans (HotStatementPlanTests).
+CREATE FUNCTION switchyard_observed_task(task integer) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM execution_logs l
+                   WHERE l.task_id = task AND l.event = 'ATTEMPT'
+                     AND l.account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user));
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION switchyard_observed_task(integer) SET search_path = %I, pg_temp', current_schema());
+END $$;
 CREATE POLICY switchyard_observer_tasks ON execution_tasks FOR SELECT
-    USING (EXISTS (SELECT 1 FROM execution_logs l
-                   WHERE l.task_id = execution_tasks.id AND l.event = 'ATTEMPT'
-                     AND l.account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user)));
+    USING (CASE WHEN EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user)
+                THEN switchyard_observed_task(id) ELSE false END);
