@@ -40,11 +40,7 @@ import Testing
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
         let attempts: [Int] = try running.map { try $0.decode("attempts") }
-        let rows = TaskQueue.CompletionRows(
-            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
-            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
-            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
-            logDurations: ids.map { _ in 0 }, logContracts: ids.map { _ in 1 })
+        let rows = Self.successRows(ids, attempts: attempts)
         let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
         #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
         // The completion finds its tasks by primary key, not by a scan of what is RUNNING.
@@ -101,11 +97,7 @@ import Testing
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
         let attempts: [Int] = try running.map { try $0.decode("attempts") }
-        let rows = TaskQueue.CompletionRows(
-            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
-            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
-            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
-            logDurations: ids.map { _ in 0 }, logContracts: ids.map { _ in 1 })
+        let rows = Self.successRows(ids, attempts: attempts)
         let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
         #expect(completionPlan.contains("execution_tasks_pkey"), "\(completionPlan)")
         #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
@@ -119,6 +111,15 @@ import Testing
         let report = try TaskCompleter(routerID: "b").runOnce(outcomes, of: claimed, on: connection)
         #expect(report.succeeded.count == claimed.count && !claimed.isEmpty)
         #expect(try connection.count("SELECT sum(accepted)::int AS n FROM switchyard_account_minutes WHERE account = 'acct'") == claimed.count)
+    }
+
+    /// A write-back of `ids`, each accepted by one account.
+    static func successRows(_ ids: [TaskID], attempts: [Int]) -> TaskQueue.CompletionRows {
+        TaskQueue.CompletionRows(
+            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
+            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
+            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
+            logDurations: ids.map { _ in 0 }, logContracts: ids.map { _ in 1 })
     }
 
     /// The plan of `query` for its values (not run), as JSON text.
