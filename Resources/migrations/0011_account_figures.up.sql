@@ -32,6 +32,15 @@ CREATE TABLE switchyard_open_positions (
     PRIMARY KEY (account, trade_id, entry_task_id)
 );
 
+-- How many positions each account holds open, kept with them so the panel never counts them
+-- (an account that never exits would hold millions); sharded like the minutes.
+CREATE TABLE switchyard_account_positions (
+    account TEXT NOT NULL,
+    shard SMALLINT NOT NULL,
+    open BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (account, shard)
+);
+
 -- Each account's last refusal: one index probe per account. Only refused attempts get an entry,
 -- so the router's write-back pays for it only when an account refuses.
 CREATE INDEX IF NOT EXISTS idx_execution_logs_account_refusals
@@ -57,17 +66,26 @@ BEGIN
             latency_count = m.latency_count + excluded.latency_count;
 
     IF EXISTS (SELECT 1 FROM new_attempts WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account IS NOT NULL) THEN
-        INSERT INTO switchyard_open_positions (account, trade_id, entry_task_id, direction, contracts, opened_at)
-        SELECT n.account, t.trade_id, t.id, upper(t.payload->>'direction'), n.contracts, coalesce(n.created_at, localtimestamp)
-        FROM new_attempts n JOIN execution_tasks t ON t.id = n.task_id
-        WHERE n.event = 'ATTEMPT' AND n.status = 'SUCCESS' AND n.account IS NOT NULL AND t.event_type = 'ENTRY'
-        ORDER BY 1, 2, 3
-        ON CONFLICT DO NOTHING;
-
-        DELETE FROM switchyard_open_positions p
-        USING new_attempts n JOIN execution_tasks t ON t.id = n.task_id
-        WHERE n.event = 'ATTEMPT' AND n.status = 'SUCCESS' AND n.account IS NOT NULL AND t.event_type = 'EXIT'
-          AND p.account = n.account AND p.trade_id = t.trade_id AND p.entry_task_id < t.id;
+        -- An ENTRY and the EXIT of the same trade are never accepted in one write-back (the
+        -- EXIT waits for its ENTRY to finish), so opening and closing in one statement is safe.
+        WITH opened AS (
+            INSERT INTO switchyard_open_positions (account, trade_id, entry_task_id, direction, contracts, opened_at)
+            SELECT n.account, t.trade_id, t.id, upper(t.payload->>'direction'), n.contracts, coalesce(n.created_at, localtimestamp)
+            FROM new_attempts n JOIN execution_tasks t ON t.id = n.task_id
+            WHERE n.event = 'ATTEMPT' AND n.status = 'SUCCESS' AND n.account IS NOT NULL AND t.event_type = 'ENTRY'
+            ORDER BY 1, 2, 3
+            ON CONFLICT DO NOTHING
+            RETURNING account),
+        closed AS (
+            DELETE FROM switchyard_open_positions p
+            USING new_attempts n JOIN execution_tasks t ON t.id = n.task_id
+            WHERE n.event = 'ATTEMPT' AND n.status = 'SUCCESS' AND n.account IS NOT NULL AND t.event_type = 'EXIT'
+              AND p.account = n.account AND p.trade_id = t.trade_id AND p.entry_task_id < t.id
+            RETURNING p.account),
+        changes AS (SELECT account, 1 AS change FROM opened UNION ALL SELECT account, -1 FROM closed)
+        INSERT INTO switchyard_account_positions AS c (account, shard, open)
+        SELECT account, pg_backend_pid() % 8, sum(change) FROM changes GROUP BY account ORDER BY account
+        ON CONFLICT (account, shard) DO UPDATE SET open = c.open + excluded.open;
     END IF;
     RETURN NULL;
 END
@@ -112,3 +130,6 @@ WHERE l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL AND
       WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND x.id > t.id
         AND xl.account = l.account AND xl.event = 'ATTEMPT' AND xl.status = 'SUCCESS')
 ON CONFLICT DO NOTHING;
+
+INSERT INTO switchyard_account_positions (account, shard, open)
+SELECT account, 0, count(*) FROM switchyard_open_positions GROUP BY account;

@@ -4,7 +4,7 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['execution_tasks', 'execution_logs', 'switchyard_attempt_minutes',
-                             'switchyard_account_minutes', 'switchyard_open_positions'] LOOP
+                             'switchyard_account_minutes', 'switchyard_open_positions', 'switchyard_account_positions'] LOOP
         EXECUTE format('DROP POLICY IF EXISTS switchyard_observer_accounts ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS switchyard_not_observer ON %I', t);
         EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t);
@@ -18,7 +18,7 @@ DECLARE r text;
 BEGIN
     FOR r IN SELECT DISTINCT role_name FROM switchyard_observers WHERE role_name IN (SELECT rolname FROM pg_roles) LOOP
         EXECUTE format('REVOKE SELECT ON execution_tasks, execution_logs, switchyard_attempt_minutes, '
-                       'switchyard_account_minutes, switchyard_open_positions FROM %I', r);
+                       'switchyard_account_minutes, switchyard_open_positions, switchyard_account_positions FROM %I', r);
     END LOOP;
 END
 $$;

@@ -23,14 +23,15 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['execution_tasks', 'execution_logs', 'switchyard_attempt_minutes',
-                             'switchyard_account_minutes', 'switchyard_open_positions'] LOOP
+                             'switchyard_account_minutes', 'switchyard_open_positions', 'switchyard_account_positions'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format($p$CREATE POLICY switchyard_not_observer ON %I
             USING (NOT EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user))
             WITH CHECK (NOT EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user))$p$, t);
     END LOOP;
     -- An observer reads the rows of its accounts (the whole-queue attempt counts are not its own).
-    FOREACH t IN ARRAY ARRAY['execution_logs', 'switchyard_account_minutes', 'switchyard_open_positions'] LOOP
+    FOREACH t IN ARRAY ARRAY['execution_logs', 'switchyard_account_minutes', 'switchyard_open_positions',
+                             'switchyard_account_positions'] LOOP
         EXECUTE format($p$CREATE POLICY switchyard_observer_accounts ON %I FOR SELECT
             USING (CASE WHEN EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user)
                         THEN account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user)

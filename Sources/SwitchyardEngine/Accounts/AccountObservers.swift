@@ -17,7 +17,8 @@ public struct AccountObservers {
     /// What the role reads: the dashboard's tables. Not the audit of router-wide actions, nor
     /// the migrations table.
     static let readableTables = ["execution_tasks", "execution_logs", "switchyard_routers", "switchyard_control",
-                                 "switchyard_attempt_minutes", "switchyard_account_minutes", "switchyard_open_positions"]
+                                 "switchyard_attempt_minutes", "switchyard_account_minutes", "switchyard_open_positions",
+                                 "switchyard_account_positions"]
 
     let connection: PGConnection
 

@@ -6,8 +6,8 @@ extension MonitorQueries {
     /// accounts only. Sorted by name.
     ///
     /// Read from the tables migration 11's trigger keeps: the hour's minutes per account (at
-    /// most 60 x accounts x 8 shards small rows), the open positions (only those open), and
-    /// one probe per account of the index of refused attempts. Nothing here grows with the
+    /// most 60 x accounts x 8 shards small rows), the count of open positions per account (at
+    /// most 8 rows each), and one probe per account of the index of refused attempts. Nothing here grows with the
     /// number of tasks (docs/performance.md).
     func accountFigures(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> [AccountFigures] {
         guard features.hasAccountFigures, features.hasAuditColumns else {
@@ -19,7 +19,7 @@ extension MonitorQueries {
             SELECT minute::timestamptz AS minute, account, sum(accepted)::bigint AS accepted, sum(refused)::bigint AS refused,
                    sum(latency_ms_sum)::bigint AS latency_sum, sum(latency_count)::bigint AS latency_count
             FROM switchyard_account_minutes
-            WHERE minute >= \(Self.minuteStart(firstMinute))::timestamptz AND minute <= \(now)::timestamptz
+            WHERE minute >= \(Self.minuteStart(firstMinute))::timestamptz::timestamp AND minute <= \(now)::timestamptz::timestamp
             GROUP BY minute, account
             """
         var minutes: [String: [Int: AccountFigures.Minute]] = [:]
@@ -35,7 +35,7 @@ extension MonitorQueries {
             latency[account] = (previous.sum + sum, previous.count + count)
         }
         var positions: [String: Int] = [:]
-        let positionCounts: Query = "SELECT account, count(*) AS n FROM switchyard_open_positions GROUP BY account"
+        let positionCounts: Query = "SELECT account, sum(open)::bigint AS n FROM switchyard_account_positions GROUP BY account"
         for row in try connection.execute(positionCounts.named("openPositionCounts")).rows {
             positions[try row.decode("account")] = try row.decode("n")
         }

@@ -57,6 +57,7 @@ public struct SchemaFeatures: Equatable, Sendable {
         SELECT c.relname AS table_name, a.attname AS column_name, has_table_privilege(c.oid, 'SELECT') AS readable
         FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
                           'switchyard_attempt_minutes', 'switchyard_account_minutes', 'switchyard_open_positions',
+                          'switchyard_account_positions',
                           'switchyard_observers']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -77,7 +78,7 @@ public struct SchemaFeatures: Equatable, Sendable {
             let accounts = try connection.execute(observedAccountsQuery.named("observedAccounts")).first?.decodeIfPresent("accounts", as: String.self)
             observed = accounts.map { PostgresArray.parse($0).compactMap { $0 } }
         }
-        let accountTables = ["switchyard_account_minutes", "switchyard_open_positions"]
+        let accountTables = ["switchyard_account_minutes", "switchyard_open_positions", "switchyard_account_positions"]
         return SchemaFeatures(taskColumns: columns["execution_tasks"] ?? [], logColumns: columns["execution_logs"] ?? [],
                               hasRoutersTable: columns["switchyard_routers"] != nil,
                               hasControlTable: columns["switchyard_control"] != nil,
