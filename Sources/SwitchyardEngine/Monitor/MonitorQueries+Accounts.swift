@@ -15,24 +15,32 @@ extension MonitorQueries {
         }
         let currentMinute = Int((now.timeIntervalSince1970 / 60).rounded(.down))
         let firstMinute = currentMinute - 59
+        // One row per account, its minutes as arrays of numbers (minutes since 1970): 50 rows
+        // to decode instead of 3,000 (decoding times is most of a part's cost on the client).
         let perMinute: Query = """
-            SELECT minute::timestamptz AS minute, account, sum(accepted)::bigint AS accepted, sum(refused)::bigint AS refused,
-                   sum(latency_ms_sum)::bigint AS latency_sum, sum(latency_count)::bigint AS latency_count
-            FROM switchyard_account_minutes
-            WHERE minute >= \(Self.minuteStart(firstMinute))::timestamptz::timestamp AND minute <= \(now)::timestamptz::timestamp
-            GROUP BY minute, account
+            SELECT account, array_agg(m ORDER BY m)::text AS minutes, array_agg(accepted ORDER BY m)::text AS accepted,
+                   array_agg(refused ORDER BY m)::text AS refused, sum(latency_sum)::bigint AS latency_sum,
+                   sum(latency_count)::bigint AS latency_count
+            FROM (SELECT account, floor(extract(epoch FROM minute::timestamptz) / 60)::bigint AS m, sum(accepted) AS accepted,
+                         sum(refused) AS refused, sum(latency_ms_sum) AS latency_sum, sum(latency_count) AS latency_count
+                  FROM switchyard_account_minutes
+                  WHERE minute >= \(Self.minuteStart(firstMinute))::timestamptz::timestamp
+                    AND minute <= \(now)::timestamptz::timestamp
+                  GROUP BY account, minute) AS per_minute
+            GROUP BY account
             """
         var minutes: [String: [Int: AccountFigures.Minute]] = [:]
         var latency: [String: (sum: Int, count: Int)] = [:]
         for row in try connection.execute(perMinute.named("accountMinutes")).rows {
             let account: String = try row.decode("account")
-            let start: Date = try row.decode("minute")
-            let minute = Int((start.timeIntervalSince1970 / 60).rounded(.down))
-            minutes[account, default: [:]][minute] = AccountFigures.Minute(
-                start: Self.minuteStart(minute), accepted: try row.decode("accepted"), refused: try row.decode("refused"))
-            let sum: Int = try row.decode("latency_sum"), count: Int = try row.decode("latency_count")
-            let previous = latency[account] ?? (0, 0)
-            latency[account] = (previous.sum + sum, previous.count + count)
+            func numbers(_ column: String) throws -> [Int] {
+                PostgresArray.parse(try row.decode(column, as: String.self)).map { $0.flatMap { Int($0) } ?? 0 }
+            }
+            for (minute, (accepted, refused)) in zip(try numbers("minutes"), zip(try numbers("accepted"), try numbers("refused"))) {
+                minutes[account, default: [:]][minute] = AccountFigures.Minute(start: Self.minuteStart(minute), accepted: accepted,
+                                                                               refused: refused)
+            }
+            latency[account] = (try row.decode("latency_sum"), try row.decode("latency_count"))
         }
         var positions: [String: Int] = [:]
         let positionCounts: Query = "SELECT account, sum(open)::bigint AS n FROM switchyard_account_positions GROUP BY account"

@@ -22,8 +22,9 @@ public struct MonitorQueries: Sendable {
         /// estimate from the planner's statistics, marked in `QueueDepth.estimated`.
         public var exactCountLimit = 10_000
         /// The same for a per-account observer: row-level security checks each task it counts
-        /// (one index probe, some 20 µs), and it cannot see the statistics an estimate needs.
-        public var observerCountLimit = 1_000
+        /// (one index probe in a function, 20 to 40 µs), tasks of other accounts included, and it
+        /// cannot see the statistics an estimate needs (docs/performance.md).
+        public var observerCountLimit = 100
         /// With a `RatesCache`, the whole hour of attempts is read again this often.
         public var ratesFullReadInterval: TimeInterval = 300
         /// The accounts this process is configured with (its accounts file): the accounts part
