@@ -43,8 +43,8 @@ bindir=$(pg_config --bindir 2>/dev/null || true)
 bin="$project/.build/release/switchyard"
 
 part=${1:-all}
-case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|destroy) ;;
-    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|destroy]" >&2; exit 64 ;; esac
+case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|ab|destroy) ;;
+    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|ab|destroy]" >&2; exit 64 ;; esac
 if [ "$part" = destroy ]; then
     scripts/pg.sh stop "$dir" || true
     rm -rf "$dir"
@@ -236,6 +236,26 @@ if wants ceiling; then
     pgbench_drain engine1 "engine's claim + completion, 1 account" engine --accounts 1
     pgbench_drain engine3 "engine's claim + completion, 3 accounts" engine --accounts 3
     pgbench_drain minimal "minimal: one statement per batch" minimal
+fi
+# ab (not part of all): RUNS pairs of defaults drains, one with AB_SQL run after migrating (a
+# feature switched off) and one without, alternating so a busy machine's drift hits both alike.
+if [ "$part" = ab ]; then
+    ab_sql=${AB_SQL:-ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts}
+    say "ab: $runs pairs of defaults drains of $tasks tasks, 1 account; B runs: $ab_sql"
+    with=() without=()
+    for run in $(seq 1 "$runs"); do
+        for side in A B; do
+            after_migrate=""
+            if [ "$side" = B ]; then after_migrate=$ab_sql; fi
+            fresh
+            enqueue "$tasks"
+            rate=$(drain_once "$tasks" --router-id "ab-$side-$run" --accounts "$one_account")
+            if [ "$side" = A ]; then with+=("$rate"); else without+=("$rate"); fi
+            printf '  pair %d %s: %7.0f tasks/s   (load %s)\n' "$run" "$side" "$rate" "$(cut -d' ' -f1 /proc/loadavg)"
+        done
+    done
+    printf '  median A (as migrated): %.0f tasks/s; median B (AB_SQL): %.0f tasks/s\n' \
+        "$(printf '%s\n' "${with[@]}" | median)" "$(printf '%s\n' "${without[@]}" | median)"
 fi
 if wants pickup; then
     load
