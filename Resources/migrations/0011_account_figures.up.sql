@@ -32,6 +32,10 @@ CREATE TABLE switchyard_open_positions (
     PRIMARY KEY (account, trade_id, entry_task_id)
 );
 
+-- An accepted EXIT closes its trade's positions account by account: found by trade, not by a
+-- walk of every position of the account (the primary key's order).
+CREATE INDEX idx_switchyard_open_positions_trade ON switchyard_open_positions (trade_id, account);
+
 -- How many positions each account holds open, kept with them so the panel never counts them
 -- (an account that never exits would hold millions); sharded like the minutes.
 CREATE TABLE switchyard_account_positions (
