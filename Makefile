@@ -52,6 +52,12 @@ bench-schedules: deps
 bench-alerts: deps
 	@scripts/bench-alerts.sh all
 
+# The accounts panel's reads and a per-account observer's snapshot at ten million tasks (a benchmark,
+# not a test): scripts/bench-accounts.sh.
+.PHONY: bench-accounts
+bench-accounts: deps
+	@scripts/bench-accounts.sh
+
 # The router's drain rate (defaults, tuned, five in a row), beside PgQueuer and pgbench running the
 # router's own SQL, and its pick-up latency (a benchmark, not a test): scripts/bench-router.sh.
 .PHONY: bench-router

@@ -13,6 +13,8 @@ let migrations = [
     "0008_queue_upkeep",
     "0009_alerts",
     "0010_schedules",
+    "0011_account_figures",
+    "0012_account_observers",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -29,6 +29,10 @@ public enum SwitchyardResources {
                   PackageResources._008_queue_upkeep_down_sql),
         migration(9, "alerts", PackageResources._009_alerts_up_sql, PackageResources._009_alerts_down_sql),
         migration(10, "schedules", PackageResources._010_schedules_up_sql, PackageResources._010_schedules_down_sql),
+        migration(11, "account_figures", PackageResources._011_account_figures_up_sql,
+                  PackageResources._011_account_figures_down_sql),
+        migration(12, "account_observers", PackageResources._012_account_observers_up_sql,
+                  PackageResources._012_account_observers_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

@@ -38,14 +38,17 @@ tuned=${TUNED:---batch-size 1000}
 pgq_jobs=${PGQ_JOBS:-20000}
 pickups=${PICKUPS:-500}
 pgbench_batch=${PGBENCH_BATCH:-200}
+# SQL run on each fresh database after migrating, to compare with a feature switched off, e.g.
+# AFTER_MIGRATE="ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts".
+after_migrate=${AFTER_MIGRATE:-}
 results="$project/bench-results"
 bindir=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$bindir/pgbench" ] || bindir=/usr/lib/postgresql/15/bin
 bin="$project/.build/release/switchyard"
 
 part=${1:-all}
-case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|metrics|destroy) ;;
-    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|metrics|destroy]" >&2; exit 64 ;; esac
+case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|metrics|ab|destroy) ;;
+    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|metrics|ab|destroy]" >&2; exit 64 ;; esac
 if [ "$part" = destroy ]; then
     scripts/pg.sh stop "$dir" || true
     rm -rf "$dir"
@@ -86,6 +89,7 @@ fresh() {
     db=${url/\/switchyard\?//$name?}
     sql "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
     DATABASE_URL=$db "$bin" migrate up >/dev/null
+    if [ -n "$after_migrate" ]; then sql "$db" -c "$after_migrate"; fi
 }
 
 # The mean server time of the router's claim and completion since the last reset, in ms.
@@ -260,6 +264,26 @@ if wants ceiling; then
     pgbench_drain engine1 "engine's claim + completion, 1 account" engine --accounts 1
     pgbench_drain engine3 "engine's claim + completion, 3 accounts" engine --accounts 3
     pgbench_drain minimal "minimal: one statement per batch" minimal
+fi
+# ab (not part of all): RUNS pairs of defaults drains, one with AB_SQL run after migrating (a
+# feature switched off) and one without, alternating so a busy machine's drift hits both alike.
+if [ "$part" = ab ]; then
+    ab_sql=${AB_SQL:-ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts}
+    say "ab: $runs pairs of defaults drains of $tasks tasks, 1 account; B runs: $ab_sql"
+    with=() without=()
+    for run in $(seq 1 "$runs"); do
+        for side in A B; do
+            after_migrate=""
+            if [ "$side" = B ]; then after_migrate=$ab_sql; fi
+            fresh
+            enqueue "$tasks"
+            rate=$(drain_once "$tasks" --router-id "ab-$side-$run" --accounts "$one_account")
+            if [ "$side" = A ]; then with+=("$rate"); else without+=("$rate"); fi
+            printf '  pair %d %s: %7.0f tasks/s   (load %s)\n' "$run" "$side" "$rate" "$(cut -d' ' -f1 /proc/loadavg)"
+        done
+    done
+    printf '  median A (as migrated): %.0f tasks/s; median B (AB_SQL): %.0f tasks/s\n' \
+        "$(printf '%s\n' "${with[@]}" | median)" "$(printf '%s\n' "${without[@]}" | median)"
 fi
 if wants pickup; then
     load

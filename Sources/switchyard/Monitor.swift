@@ -112,7 +112,11 @@ extension Switchyard {
             router?.start()
             traffic?.start()
 
-            let backend = EngineDashboardBackend(settings: settings, router: router, notifier: notifier)
+            // The accounts panel lists the accounts file's accounts (the embedded router's demo set
+            // when it runs without one) beside those seen in the data.
+            let configured = try routing.configuredAccounts(embeddedRouter: runsRouter)
+            let backend = EngineDashboardBackend(settings: settings, router: router, notifier: notifier,
+                                                 configuredAccounts: configured)
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
                 refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,

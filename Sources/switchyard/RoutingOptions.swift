@@ -22,6 +22,16 @@ struct RoutingOptions: ParsableArguments {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
     }
 
+    /// The accounts a dashboard lists as configured: the accounts file's; without one, the demo set
+    /// when this process routes with it, else none.
+    func configuredAccounts(embeddedRouter: Bool) throws -> [Account] {
+        do {
+            return try accounts.map(AccountSet.load(path:))?.accounts ?? (embeddedRouter ? AccountSet.demo.accounts : [])
+        } catch let error as AccountsError {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// Sets the accounts and the routing mode; a bad accounts file is a usage error that says why.
     func apply(to configuration: inout ExecutionRouter.Configuration, live: Bool = false, defaultSeed: UInt64) throws {
         do {

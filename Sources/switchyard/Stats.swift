@@ -30,6 +30,9 @@ extension Switchyard {
         @Option(help: ArgumentHelp("Only tasks whose trade id contains this text (any case) in the task lists.",
                                    valueName: "text"))
         var tradeID: String?
+        @Option(help: ArgumentHelp("The accounts file (JSON, docs/router.md): its accounts are listed, enabled or not, beside those seen in the data.",
+                                   valueName: "file"))
+        var accounts: String?
         @Option(help: "Rows in each task list and in the recent logs.")
         var limit = 10
         /// Read as if at this instant (RFC 3339), for tests and reproducible reports.
@@ -53,6 +56,12 @@ extension Switchyard {
             var config = MonitorQueries.Config()
             config.recentLogLimit = limit
             config.taskListLimit = limit
+            do {
+                config.configuredAccounts = try accounts.map(AccountSet.load(path:))?.accounts ?? []
+            } catch let error as AccountsError {
+                writeToStandardError(error.description + "\n")
+                throw ExitCode(1)
+            }
             let filter = TaskFilter(eventType: eventType, tradeIDContains: tradeID)
             let snapshot: DashboardSnapshot
             let settings = try database.settings(readOnly: readOnly)

@@ -34,6 +34,16 @@ enum StatsText {
             let now = decimalText(rates.currentPerSecond, places: 1)
             return "  last hour: \(succeeded) attempts succeeded, \(failed) failed; now \(now) attempts/s\n"
         }
+        section("ACCOUNTS", .accounts) {
+            guard let accounts = snapshot.accounts, !accounts.isEmpty else { return "  none configured or seen\n" }
+            return "\n" + table([["  ACCOUNT", "STATE", "ACCEPTED", "REFUSED", "LATENCY", "OPEN", "LAST REFUSAL"]] + accounts.map { account in
+                let state = account.enabled.map { $0 ? "enabled" : "disabled" } ?? "not configured"
+                let refusal = account.lastRefusal.map { age(now.timeIntervalSince($0.at)) + " ago: " + oneLine($0.message ?? "") } ?? "-"
+                return ["  " + account.name, state, "\(account.acceptedLastHour)", "\(account.refusedLastHour)",
+                        account.averageLatencyMilliseconds.map { String(format: "%.0f ms", $0) } ?? "-",
+                        "\(account.openPositions)", refusal]
+            }, rightAligned: [2, 3, 4, 5]) + "  (orders in the last hour; OPEN: positions whose ENTRY was accepted and no EXIT yet)\n"
+        }
         section("ROUTERS", .routers) {
             guard let routers = snapshot.routers, !routers.isEmpty else { return "  none seen recently\n" }
             return "\n" + table([["  HOST", "PID", "HEARTBEAT", "STATE", "IN-FLIGHT", "PROCESSED"]] + routers.map { router in

@@ -9,6 +9,6 @@ struct Switchyard: AsyncParsableCommand {
             Connection: --database-url, else DATABASE_URL, else libpq's PG* variables and ~/.pgpass.
             """,
         subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Schedules.self, Alerts.self,
-                      Demo.self, BenchSQL.self]
+                      Observers.self, Demo.self, BenchSQL.self]
     )
 }

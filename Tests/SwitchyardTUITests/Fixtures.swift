@@ -33,7 +33,7 @@ enum Fixture {
         rates: ProcessingRates(minutes: (0..<60).map {
             ProcessingRates.Minute(start: ago(Double(60 - $0) * 60), succeeded: 0, failed: 0)
         }, currentPerSecond: 0),
-        recentLogs: [], failedTasks: [], deadTasks: [], heldTasks: [], routers: [],
+        recentLogs: [], failedTasks: [], deadTasks: [], heldTasks: [], accounts: [], routers: [],
         control: ControlState(globalPaused: false, pausedEventTypes: [], changedBy: nil, changedAt: nil, reason: nil))
 
     static func failedTask(_ id: Int, trade: String, type: EventType = .entry, error: String,
@@ -98,6 +98,7 @@ enum Fixture {
         snapshot.heldTasks = [failedTask(1002, trade: "ES-20261122-0031", error: "held by ops", age: 4000,
                                          status: .held)]
         snapshot.routers = routers
+        snapshot.accounts = accounts
         return snapshot
     }
 
@@ -174,6 +175,42 @@ enum Fixture {
                                   account: nil, value: nil, detail: "failed-over 0 → https://hooks.slack.com/…", actor: "ops@bastion"),
             ])
     }
+
+    /// Four accounts: two busy (one refusing now and then), one disabled, one only seen in the data.
+    static var accounts: [AccountFigures] {
+        func account(_ name: String, enabled: Bool?, accepted: (Int) -> Int, refused: (Int) -> Int, latency: Double?,
+                     refusal: AccountFigures.Refusal?, open: Int) -> AccountFigures {
+            AccountFigures(name: name, enabled: enabled, minutes: (0..<60).map { minute in
+                AccountFigures.Minute(start: ago(Double(60 - minute) * 60), accepted: accepted(minute), refused: refused(minute))
+            }, averageLatencyMilliseconds: latency, lastRefusal: refusal, openPositions: open)
+        }
+        return [
+            account("apex-eval-1", enabled: true, accepted: { 20 + ($0 * 7) % 15 }, refused: { _ in 0 }, latency: 14.2,
+                    refusal: AccountFigures.Refusal(taskID: TaskID(640), message: "margin check failed", at: ago(5400)), open: 3),
+            account("apex-eval-2", enabled: true, accepted: { 10 + ($0 * 5) % 12 }, refused: { $0 % 9 == 0 ? 2 : 0 },
+                    latency: 3.5, refusal: AccountFigures.Refusal(taskID: TaskID(1042), message: "order rejected (code 503)",
+                                                                   at: ago(95)), open: 2),
+            account("paper-disabled", enabled: false, accepted: { _ in 0 }, refused: { _ in 0 }, latency: nil, refusal: nil,
+                    open: 0),
+            account("legacy-7", enabled: nil, accepted: { $0 > 50 ? 1 : 0 }, refused: { _ in 0 }, latency: 120, refusal: nil,
+                    open: 1),
+        ]
+    }
+
+    static let accountDetail = AccountDetail(
+        name: "apex-eval-2",
+        positions: [
+            OpenPosition(account: "apex-eval-2", tradeID: "ES-20261123-0009", entryTaskID: TaskID(1050), direction: "LONG",
+                         contracts: 2, openedAt: ago(2)),
+            OpenPosition(account: "apex-eval-2", tradeID: "NQ-20261122-0040", entryTaskID: TaskID(990), direction: "SHORT",
+                         contracts: nil, openedAt: ago(40_000)),
+        ],
+        recentAttempts: [
+            log(9119, task: 1050, trade: "ES-20261123-0009", account: "apex-eval-2", status: "SUCCESS", code: 200,
+                message: "filled 1 @ 4156.25", age: 2),
+            log(9117, task: 1042, trade: "ES-20261123-0007", account: "apex-eval-2", status: "FAILED", code: 503,
+                message: "order rejected", age: 95),
+        ])
 
     static let detail = TaskDetail(
         summary: failedTasks[0],

@@ -92,6 +92,79 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: "alerts-read-only-80x24")
     }
 
+    @Test(arguments: sizes) func accountsPanel(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.tab))
+        _ = update(&model, .key(.tab))
+        _ = update(&model, .key(.down))
+        try assertSnapshot(render(model).plainText, named: name("accounts-panel", size))
+        try assertSnapshot(render(model, glyphs: .ascii).plainText, named: name("accounts-panel-ascii", size))
+        try assertSnapshot(roleMap(render(model)), named: name("accounts-panel-roles", size))
+    }
+
+    @Test(arguments: sizes) func accountsView(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.character("4")))
+        _ = update(&model, .key(.down))
+        try assertSnapshot(render(model).plainText, named: name("accounts", size))
+        let ascii = render(model, glyphs: .ascii).plainText
+        #expect(ascii.unicodeScalars.allSatisfy { $0.isASCII })
+        try assertSnapshot(ascii, named: name("accounts-ascii", size))
+        try assertSnapshot(roleMap(render(model)), named: name("accounts-roles", size))
+    }
+
+    @Test(arguments: sizes) func accountDetail(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot, size: size)
+        _ = update(&model, .key(.character("4")))
+        _ = update(&model, .key(.down))
+        _ = update(&model, .key(.enter))
+        _ = update(&model, .accountDetailLoaded(Fixture.accountDetail))
+        try assertSnapshot(render(model).plainText, named: name("account-detail", size))
+        try assertSnapshot(render(model, glyphs: .ascii).plainText, named: name("account-detail-ascii", size))
+    }
+
+    @Test(arguments: sizes) func perAccountObserver(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.observedAccounts = ["apex-eval-2"]
+        snapshot.accounts = snapshot.accounts?.filter { $0.name == "apex-eval-2" }
+        var model = Fixture.loaded(snapshot, readOnly: true, size: size)
+        _ = update(&model, .key(.character("r")))
+        try assertSnapshot(render(model).plainText, named: name("observer-accounts", size))
+    }
+
+    /// The frame's colours as text: one letter per cell for its style role (see `roleLetter`).
+    func roleMap(_ frame: CellBuffer) -> String {
+        (0..<frame.size.rows).map { row in
+            String((0..<frame.size.columns).map { Self.roleLetter(frame[$0, row].role) })
+        }.joined(separator: "\n")
+    }
+
+    /// "." normal, "m" muted, "H" header, "B" badge, "T" title, "|" border, "#" focused border,
+    /// "S" selected, "*" marked, "g" good, "w" warning, "f" failed, "o" chart succeeded,
+    /// "x" chart failed, "D" dialog, "s" status line, "E" error, "k" key.
+    static func roleLetter(_ role: StyleRole) -> Character {
+        switch role {
+        case .normal: "."
+        case .muted: "m"
+        case .header: "H"
+        case .badge: "B"
+        case .title: "T"
+        case .border: "|"
+        case .focusedBorder: "#"
+        case .selected: "S"
+        case .marked: "*"
+        case .good: "g"
+        case .warning: "w"
+        case .failed: "f"
+        case .chartSucceeded: "o"
+        case .chartFailed: "x"
+        case .dialog: "D"
+        case .statusLine: "s"
+        case .error: "E"
+        case .key: "k"
+        }
+    }
+
     @Test(arguments: sizes) func help(size: TerminalSize) throws {
         var model = Fixture.loaded(Fixture.busySnapshot, size: size)
         _ = update(&model, .key(.character("?")))

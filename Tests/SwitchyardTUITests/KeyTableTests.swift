@@ -24,7 +24,7 @@ struct KeyTableTests {
 
     @Test func everyNumberKeyOpensItsView() {
         let numbers = KeyTable.bindings.filter { if case .show = $0.command { true } else { false } }
-        #expect(numbers.map(\.label) == ["1", "2", "3", "5", "6"])
+        #expect(numbers.map(\.label) == ["1", "2", "3", "4", "5", "6"])
         for binding in numbers {
             guard case .show(let view) = binding.command else { continue }
             var model = Fixture.loaded(Fixture.busySnapshot)
@@ -33,8 +33,8 @@ struct KeyTableTests {
             #expect(model.view == view)
         }
         // The number keys share one help line, in table order.
-        let line = KeyTable.helpLines(readOnly: false).first { $0.key == "1 2 3 5 6" }
-        #expect(line?.text == "dashboard, task list, routers, alerts, schedules")
+        let line = KeyTable.helpLines(readOnly: false).first { $0.key == "1 2 3 4 5 6" }
+        #expect(line?.text == "dashboard, task list, routers, accounts, alerts, schedules")
     }
 
     @Test func helpListsEveryLabelledBinding() {

@@ -31,6 +31,7 @@ actor FakeBackend: DashboardBackend {
         return snapshots.count > 1 ? snapshots.removeFirst() : snapshots[0]
     }
     func loadTaskDetail(id: TaskID) async throws -> TaskDetail { Fixture.detail }
+    func loadAccountDetail(account: String) async throws -> AccountDetail { Fixture.accountDetail }
     func listTasks(filter: TaskFilter, limit: Int) async throws -> [TaskSummary] { Fixture.failedTasks }
     func preview(_ action: OperatorAction) async throws -> ActionPreview {
         previews.append(action)

@@ -324,9 +324,36 @@ struct UpdateTests {
         #expect(model.focus == .recentLogs)
         #expect(keys(&model, .enter) == [.loadTaskDetail(TaskID(1049))])
         model = Fixture.loaded(Fixture.busySnapshot)
-        _ = keys(&model, .tab, .tab)
-        #expect(model.focus == .routers)
-        #expect(keys(&model, .enter) == [] && model.view == .routers)
+        _ = keys(&model, .tab, .tab, .down)
+        #expect(model.focus == .accounts)
+        #expect(keys(&model, .enter) == [.loadAccountDetail("apex-eval-2")] && model.view == .accountDetail("apex-eval-2"))
+    }
+
+    @Test func fourOpensTheAccountsViewAndEnterAnAccount() {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        #expect(keys(&model, .character("4")) == [] && model.view == .accounts)
+        _ = keys(&model, .down, .down, .down, .down)
+        #expect(model.accountSelection == 3)
+        #expect(keys(&model, .enter) == [.loadAccountDetail("legacy-7")])
+        // A refresh reads the open account again; a detail of another account is not shown.
+        #expect(update(&model, .tick(Fixture.now)) == [.loadSnapshot(TaskFilter()), .loadAccountDetail("legacy-7")])
+        _ = update(&model, .accountDetailLoaded(Fixture.accountDetail))
+        #expect(model.accountDetail == nil)
+        _ = keys(&model, .escape)
+        #expect(model.view == .accounts)
+        _ = keys(&model, .up, .up, .enter)
+        _ = update(&model, .accountDetailLoaded(Fixture.accountDetail))
+        #expect(model.view == .accountDetail("apex-eval-2") && model.accountDetail == Fixture.accountDetail)
+        // No task is under the cursor here: r says so rather than acting on something else.
+        #expect(model.currentTask == nil)
+    }
+
+    @Test func aPerAccountObserverIsToldWhyChangesAreDisabled() {
+        var snapshot = Fixture.busySnapshot
+        snapshot.observedAccounts = ["apex-eval-2"]
+        var model = Fixture.loaded(snapshot, readOnly: true)
+        #expect(keys(&model, .character("d")) == [])
+        #expect(model.status?.text == "Read-only: dead-letter (d) is disabled; this role may only read apex-eval-2.")
     }
 
     @Test func selectionStopsAtTheEnds() {

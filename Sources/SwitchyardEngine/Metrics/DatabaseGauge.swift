@@ -1,11 +1,8 @@
 import Foundation
 
 /// A gauge read from the database when metrics are scraped, not counted by this process: what
-/// the whole cluster holds (tasks by status, the lag, live routers). Adding one is one entry in
-/// `DatabaseGauge.standard`:
-///
-///     DatabaseGauge(name: "switchyard_alerts_firing", help: "Alert rules firing now.") { reading in
-///         [.init(value: Double(try reading.firingAlerts()))] },
+/// the whole cluster holds (tasks by status, the lag, live routers, alerts firing). Adding one is
+/// one `DatabaseGauge` (see `alertsFiring`) and its entry in `DatabaseGauge.standard`.
 public struct DatabaseGauge: Sendable {
     /// One series: its labels and value.
     public struct Sample: Sendable, Equatable {
@@ -37,7 +34,7 @@ public struct DatabaseGauge: Sendable {
     }
 
     /// What `/metrics` reads from the database on each (cached) scrape.
-    public static let standard: [DatabaseGauge] = [.tasks, .queueLag, .liveRouters]
+    public static let standard: [DatabaseGauge] = [.tasks, .queueLag, .liveRouters, .alertsFiring]
 
     /// Tasks by status, counted as the dashboard counts them: exact below
     /// `MonitorQueries.Config.exactCountLimit` a status, from the planner's statistics above
@@ -58,6 +55,12 @@ public struct DatabaseGauge: Sendable {
             let oldest = try context.queries.oldestEligible(on: context.connection, features: context.features, now: context.now)
             return [Sample(value: oldest.map { max(0, context.now.timeIntervalSince($0)) } ?? 0)]
         })
+
+    /// Alert episodes firing now (`switchyard alerts list`), across the cluster; 0 before migration 9.
+    public static let alertsFiring = DatabaseGauge(
+        name: "switchyard_alerts_firing",
+        help: "Alert rules firing now (one per rule, or per account for account rules), across the cluster.",
+        read: { context in [Sample(value: Double(try AlertQueries.firingCount(on: context.connection)))] })
 
     /// Routers live by the one rule (`RouterLiveness`), across every machine.
     public static let liveRouters = DatabaseGauge(

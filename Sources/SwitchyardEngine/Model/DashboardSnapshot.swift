@@ -13,12 +13,17 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public var failedTasks: [TaskSummary]?
     public var deadTasks: [TaskSummary]?
     public var heldTasks: [TaskSummary]?
+    /// One row per configured or seen account, by name.
+    public var accounts: [AccountFigures]?
     public var routers: [RouterInfo]?
     public var control: ControlState?
     /// Every schedule that is not removed, next runs first, with its figures.
     public var schedules: [Schedule]?
     /// Alert rules, what is firing and the latest history (migration 9).
     public var alerts: AlertsState?
+    /// The accounts a per-account observer role sees (row-level security hides the rest); nil
+    /// for every other role.
+    public var observedAccounts: [String]?
     /// Part name ("rates", "routers", ...) to why it is missing or stale.
     public var unavailable: [String: String]
     /// The filter the failed, dead and held lists were read with.
@@ -27,9 +32,10 @@ public struct DashboardSnapshot: Equatable, Sendable {
     public init(takenAt: Date, queue: QueueDepth? = nil, rates: ProcessingRates? = nil,
                 recentLogs: [LogEntry]? = nil, failedTasks: [TaskSummary]? = nil,
                 deadTasks: [TaskSummary]? = nil, heldTasks: [TaskSummary]? = nil,
-                routers: [RouterInfo]? = nil, control: ControlState? = nil, schedules: [Schedule]? = nil,
-                alerts: AlertsState? = nil,
+                accounts: [AccountFigures]? = nil, routers: [RouterInfo]? = nil, control: ControlState? = nil,
+                schedules: [Schedule]? = nil, alerts: AlertsState? = nil,
                 unavailable: [String: String] = [:], filter: TaskFilter = TaskFilter()) {
+        self.accounts = accounts
         self.takenAt = takenAt
         self.queue = queue
         self.rates = rates

@@ -1,6 +1,6 @@
 /// The parts of a `DashboardSnapshot`, named as `DashboardSnapshot.unavailable` names them.
 public enum SnapshotPart: String, CaseIterable, Sendable {
-    case queue, rates, recentLogs, failedTasks, deadTasks, heldTasks, routers, control, schedules, alerts
+    case queue, rates, recentLogs, failedTasks, deadTasks, heldTasks, accounts, routers, control, schedules, alerts
 
     /// The key in `switchyard stats --json` ("recent_logs").
     public var jsonKey: String {

@@ -18,6 +18,7 @@ extension DashboardSnapshot {
         keep(.queue, \.queue)
         keep(.rates, \.rates)
         keep(.recentLogs, \.recentLogs)
+        keep(.accounts, \.accounts)
         keep(.routers, \.routers)
         keep(.control, \.control)
         keep(.schedules, \.schedules)
@@ -44,6 +45,7 @@ extension DashboardSnapshot {
         case .failedTasks: failedTasks != nil
         case .deadTasks: deadTasks != nil
         case .heldTasks: heldTasks != nil
+        case .accounts: accounts != nil
         case .routers: routers != nil
         case .control: control != nil
         case .schedules: schedules != nil

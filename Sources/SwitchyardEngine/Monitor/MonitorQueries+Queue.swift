@@ -7,7 +7,7 @@ extension MonitorQueries {
     func queueDepth(on connection: PGConnection, features: SchemaFeatures, now: Date) throws -> QueueDepth {
         guard features.hasTasksTable else { throw PartUnavailable(reason: SchemaFeatures.needsMigration("execution_tasks")) }
         let statistics = try StatusStatistics(row: connection.execute(Self.statusStatisticsQuery).first)
-        let limit = config.exactCountLimit
+        let limit = features.observedAccounts == nil ? config.exactCountLimit : config.observerCountLimit
         // Counting stops at limit + 1: that is how "more than the limit" is known.
         let toCount = TaskStatus.known.filter { statistics.estimate($0) <= limit * 4 }
         var counts: [TaskStatus: Int] = [:]
@@ -27,7 +27,10 @@ extension MonitorQueries {
         for status in large {
             estimated.insert(status)
             var estimate = statistics.estimate(status)
-            if large.count == 1, let total = statistics.totalRows {
+            // Not for a per-account observer: the table's size counts every account's tasks, and
+            // row-level security hides the status statistics from it, so it sees the count capped
+            // at the limit (`observerCountLimit`), marked estimated.
+            if large.count == 1, features.observedAccounts == nil, let total = statistics.totalRows {
                 // The others are exact, so the rest of the table is this status.
                 estimate = total - exactTotal
             }

@@ -27,13 +27,20 @@ extension MonitorQueries {
         let attempts = features.hasAuditColumns ? "event = 'ATTEMPT' AND " : ""
         // Audit rows are counted from this minute on; the settled minutes before it, from the
         // per-minute table when there is one.
-        let countFrom = features.hasAttemptMinutes ? max(readFrom, settled) : readFrom
+        // A per-account observer adds up its accounts' minutes (migration 11): the whole-queue
+        // table holds no row of its own.
+        let observerMinutes = features.observedAccounts != nil && features.hasAccountFigures
+        let countFrom = features.hasAttemptMinutes || observerMinutes ? max(readFrom, settled) : readFrom
+        let minutesTable = observerMinutes
+            ? "(SELECT minute, accepted AS succeeded, refused AS failed FROM switchyard_account_minutes) AS m"
+            : "switchyard_attempt_minutes"
         let perMinute: Query = """
             SELECT date_trunc('minute', created_at)::timestamptz AS minute,
                    count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
                    count(*) FILTER (WHERE status = 'FAILED') AS failed
             FROM execution_logs
-            WHERE \(unescaped: attempts)created_at >= \(Self.minuteStart(countFrom))::timestamptz AND created_at <= \(now)::timestamptz
+            WHERE \(unescaped: attempts)created_at >= \(Self.minuteStart(countFrom))::timestamptz::timestamp
+              AND created_at <= \(now)::timestamptz::timestamp
             GROUP BY date_trunc('minute', created_at)
             """
         var read: [Int: MinuteCounts] = [:]
@@ -41,8 +48,9 @@ extension MonitorQueries {
         if countFrom > readFrom {
             let settledMinutes: Query = """
                 SELECT minute::timestamptz AS minute, sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed
-                FROM switchyard_attempt_minutes
-                WHERE minute >= \(Self.minuteStart(readFrom))::timestamptz AND minute < \(Self.minuteStart(countFrom))::timestamptz
+                FROM \(unescaped: minutesTable)
+                WHERE minute >= \(Self.minuteStart(readFrom))::timestamptz::timestamp
+                  AND minute < \(Self.minuteStart(countFrom))::timestamptz::timestamp
                 GROUP BY minute
                 """
             for row in try connection.execute(settledMinutes.named("settledAttemptsPerMinute")).rows {
@@ -64,13 +72,18 @@ extension MonitorQueries {
         }
         let recent: Query = """
             SELECT count(*) AS n FROM execution_logs
-            WHERE \(unescaped: attempts)created_at > \(now.addingTimeInterval(-config.currentRateWindow))::timestamptz
-              AND created_at <= \(now)::timestamptz AND status IN ('SUCCESS', 'FAILED')
+            WHERE \(unescaped: attempts)created_at > \(now.addingTimeInterval(-config.currentRateWindow))::timestamptz::timestamp
+              AND created_at <= \(now)::timestamptz::timestamp AND status IN ('SUCCESS', 'FAILED')
             """
         let finished: Int = try connection.execute(recent.named("attemptsJustNow")).first!.decode("n")
         return ProcessingRates(minutes: minutes, currentPerSecond: Double(finished) / config.currentRateWindow)
     }
 
+    // The audit rows' times are server-local TIMESTAMPs: bounds are converted to that type (in
+    // the session's time zone, as comparing with a TIMESTAMPTZ would convert the column), so
+    // the comparison is the type's own, leakproof operator. Row-level security lets only
+    // leakproof operators into an index scan: compared as TIMESTAMPTZ, a per-account
+    // observer's hour of rates was a scan of the whole audit trail.
     static func minuteStart(_ minute: Int) -> Date { Date(timeIntervalSince1970: Double(minute) * 60) }
 }
 

@@ -23,8 +23,15 @@ public struct MonitorQueries: Sendable {
         /// A status with more tasks than this is not counted row by row: its count is an
         /// estimate from the planner's statistics, marked in `QueueDepth.estimated`.
         public var exactCountLimit = 10_000
+        /// The same for a per-account observer: row-level security checks each task it counts
+        /// (one index probe in a function, 20 to 40 µs), tasks of other accounts included, and it
+        /// cannot see the statistics an estimate needs (docs/performance.md).
+        public var observerCountLimit = 100
         /// With a `RatesCache`, the whole hour of attempts is read again this often.
         public var ratesFullReadInterval: TimeInterval = 300
+        /// The accounts this process is configured with (its accounts file): the accounts part
+        /// lists them, enabled or not, beside the accounts seen in the data.
+        public var configuredAccounts: [Account] = []
 
         public init() {}
     }
@@ -72,6 +79,7 @@ public struct MonitorQueries: Sendable {
             let takenAt = now ?? serverNow
             let features = try detect(on: connection)
             var snapshot = DashboardSnapshot(takenAt: takenAt, filter: filter)
+            snapshot.observedAccounts = features.observedAccounts
             func read<T>(_ part: SnapshotPart, _ body: () throws -> T) throws -> T? {
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -92,6 +100,7 @@ public struct MonitorQueries: Sendable {
             snapshot.heldTasks = try read(.heldTasks) {
                 try tasks(on: connection, features: features, status: .held, filter: filter)
             }
+            snapshot.accounts = try read(.accounts) { try accountFigures(on: connection, features: features, now: takenAt) }
             snapshot.routers = try read(.routers) { try routers(on: connection, features: features, now: takenAt) }
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
             snapshot.schedules = try read(.schedules) { try schedules(on: connection, features: features) }

@@ -15,10 +15,19 @@ public struct SchemaFeatures: Equatable, Sendable {
     public var hasRouterLiveUntil: Bool
     /// Schedules and their runs (migration 10).
     public var hasSchedules: Bool
+    /// Per-account minutes and open positions kept by a trigger (migration 11), readable by this role.
+    public var hasAccountFigures: Bool
+    /// The accounts this role observes when it is a per-account observer (migration 12,
+    /// `switchyard observers grant`): row-level security shows it only their rows. nil for
+    /// every other role.
+    public var observedAccounts: [String]?
 
     public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
-                hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false, hasSchedules: Bool = false) {
+                hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false, hasSchedules: Bool = false,
+                hasAccountFigures: Bool = false, observedAccounts: [String]? = nil) {
         self.hasSchedules = hasSchedules
+        self.hasAccountFigures = hasAccountFigures
+        self.observedAccounts = observedAccounts
         self.taskColumns = taskColumns
         self.logColumns = logColumns
         self.hasRoutersTable = hasRoutersTable
@@ -50,7 +59,9 @@ public struct SchemaFeatures: Equatable, Sendable {
     static let detectQuery: Query = """
         SELECT c.relname AS table_name, a.attname AS column_name, has_table_privilege(c.oid, 'SELECT') AS readable
         FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
-                          'switchyard_attempt_minutes', 'switchyard_schedules']) AS n(name)
+                          'switchyard_attempt_minutes', 'switchyard_schedules', 'switchyard_account_minutes',
+                          'switchyard_open_positions', 'switchyard_account_positions',
+                          'switchyard_observers']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         """
@@ -64,12 +75,27 @@ public struct SchemaFeatures: Equatable, Sendable {
             columns[table, default: []].formUnion(column.map { [$0] } ?? [])
             if try row.decode("readable", as: Bool.self) { readable.insert(table) }
         }
+        var observed: [String]?
+        if readable.contains("switchyard_observers") {
+            // Row-level security shows each role its own rows only.
+            let accounts = try connection.execute(observedAccountsQuery.named("observedAccounts")).first?.decodeIfPresent("accounts", as: String.self)
+            observed = accounts.map { PostgresArray.parse($0).compactMap { $0 } }
+        }
+        let accountTables = ["switchyard_account_minutes", "switchyard_open_positions", "switchyard_account_positions"]
         return SchemaFeatures(taskColumns: columns["execution_tasks"] ?? [], logColumns: columns["execution_logs"] ?? [],
                               hasRoutersTable: columns["switchyard_routers"] != nil,
                               hasControlTable: columns["switchyard_control"] != nil,
-                              hasAttemptMinutes: readable.contains("switchyard_attempt_minutes")
+                              // An observer may read the table, but none of its rows are its own.
+                              hasAttemptMinutes: observed == nil && readable.contains("switchyard_attempt_minutes")
                                   && (columns["switchyard_attempt_minutes"] ?? []).isSuperset(of: ["minute", "succeeded", "failed"]),
                               hasRouterLiveUntil: (columns["switchyard_routers"] ?? []).contains("live_until"),
-                              hasSchedules: readable.contains("switchyard_schedules") && (columns["execution_tasks"] ?? []).contains("schedule_id"))
+                              hasSchedules: readable.contains("switchyard_schedules") && (columns["execution_tasks"] ?? []).contains("schedule_id"),
+                              hasAccountFigures: accountTables.allSatisfy(readable.contains),
+                              observedAccounts: observed)
     }
+
+    /// This role's observed accounts, or NULL when it observes none (is no per-account observer).
+    static let observedAccountsQuery: Query = """
+        SELECT array_agg(account ORDER BY account)::text AS accounts FROM switchyard_observers WHERE role_name = current_user
+        """
 }

@@ -33,10 +33,12 @@ public enum SnapshotJSON {
             "failed_tasks": tasks(snapshot.failedTasks),
             "dead_tasks": tasks(snapshot.deadTasks),
             "held_tasks": tasks(snapshot.heldTasks),
+            "accounts": snapshot.accounts.map { .array($0.map { account($0, now: now) }) } ?? .null,
             "routers": snapshot.routers.map { .array($0.map { router($0, now: now) }) } ?? .null,
             "control": snapshot.control.map(control) ?? .null,
             "schedules": snapshot.schedules.map { .array($0.map(schedule)) } ?? .null,
             "alerts": snapshot.alerts.map(alerts) ?? .null,
+            "observed_accounts": snapshot.observedAccounts.map { .array($0.map(JSONValue.string)) } ?? .null,
             "unavailable": .object(unavailable),
         ])
     }
@@ -106,6 +108,23 @@ public enum SnapshotJSON {
             "max_attempts": task.maxAttempts.map(JSONValue.int) ?? .null, "last_error": optional(task.lastError),
             "created_at": time(task.createdAt), "updated_at": task.updatedAt.map(time) ?? .null,
             "age_seconds": seconds(now.timeIntervalSince(task.createdAt)),
+        ])
+    }
+
+    static func account(_ account: AccountFigures, now: Date) -> JSONValue {
+        .object([
+            "name": .string(account.name), "configured": .bool(account.isConfigured),
+            "enabled": account.enabled.map(JSONValue.bool) ?? .null,
+            "last_hour": .object(["accepted": .int(account.acceptedLastHour), "refused": .int(account.refusedLastHour)]),
+            "average_latency_ms": account.averageLatencyMilliseconds.map { .double(($0 * 10).rounded() / 10) } ?? .null,
+            "last_refusal": account.lastRefusal.map { refusal in
+                .object(["task_id": .int(refusal.taskID.rawValue), "message": optional(refusal.message), "at": time(refusal.at),
+                         "age_seconds": seconds(now.timeIntervalSince(refusal.at))])
+            } ?? .null,
+            "open_positions": .int(account.openPositions),
+            "minutes": .array(account.minutes.map {
+                .object(["start": time($0.start), "accepted": .int($0.accepted), "refused": .int($0.refused)])
+            }),
         ])
     }
 

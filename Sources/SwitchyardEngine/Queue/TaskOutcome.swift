@@ -9,10 +9,13 @@ public struct AttemptLog: Sendable, Equatable {
     public var responseCode: Int?
     public var message: String
     public var durationMilliseconds: Int?
+    /// The order's size when an account accepted an ENTRY; nil otherwise (an EXIT closes the whole position).
+    public var contracts: Int?
     public init(taskID: TaskID, account: String?, status: Status, responseCode: Int?, message: String,
-                durationMilliseconds: Int? = nil) {
+                durationMilliseconds: Int? = nil, contracts: Int? = nil) {
         (self.taskID, self.account, self.status, self.responseCode, self.message, self.durationMilliseconds) =
             (taskID, account, status, responseCode, message, durationMilliseconds)
+        self.contracts = contracts
     }
 }
 

@@ -163,7 +163,8 @@ public struct TaskQueue {
         let rows = CompletionRows(
             taskIDs: ids, attempts: attempts, statuses: statuses, errors: errors, delays: delays,
             logTaskIDs: logs.map(\.taskID), logStatuses: logs.map(\.status.rawValue), logCodes: logs.map(\.responseCode),
-            logMessages: logs.map(\.message), logAccounts: logs.map(\.account), logDurations: logs.map(\.durationMilliseconds))
+            logMessages: logs.map(\.message), logAccounts: logs.map(\.account), logDurations: logs.map(\.durationMilliseconds),
+            logContracts: logs.map(\.contracts))
         let query = Self.completionQuery(rows, routerID: routerID)
         let row = try connection.execute(query).first
         let logged = try row?.decode("logged", as: Int.self) ?? 0
@@ -230,18 +231,20 @@ public struct TaskQueue {
     package struct CompletionRows {
         var taskIDs: [TaskID], attempts: [Int], statuses: [String], errors: [String?], delays: [Int?]
         var logTaskIDs: [TaskID], logStatuses: [String], logCodes: [Int?], logMessages: [String], logAccounts: [String?]
-        var logDurations: [Int?]
+        var logDurations: [Int?], logContracts: [Int?]
     }
 
     /// The completion statement, as `complete` runs it (and `RouterBenchmarkSQL` hands it to pgbench).
     package static func completionQuery(_ rows: CompletionRows, routerID: String) -> Query {
         let query: Query = """
             WITH logged AS (
-                INSERT INTO execution_logs (task_id, status, response_code, response_body, event, account, router_id, actor, duration_ms)
-                SELECT u.task_id, u.status, u.code, u.body, 'ATTEMPT', u.account, \(routerID), \(routerID), u.duration
+                INSERT INTO execution_logs (task_id, status, response_code, response_body, event, account, router_id, actor, duration_ms,
+                                            contracts)
+                SELECT u.task_id, u.status, u.code, u.body, 'ATTEMPT', u.account, \(routerID), \(routerID), u.duration, u.contracts
                 FROM unnest(\(rows.logTaskIDs)::int[], \(rows.logStatuses)::text[], \(rows.logCodes)::int[],
-                            \(rows.logMessages)::text[], \(rows.logAccounts)::text[], \(rows.logDurations)::int[])
-                     AS u(task_id, status, code, body, account, duration)
+                            \(rows.logMessages)::text[], \(rows.logAccounts)::text[], \(rows.logDurations)::int[],
+                            \(rows.logContracts)::int[])
+                     AS u(task_id, status, code, body, account, duration, contracts)
                 ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING
                 RETURNING 1),
             written AS (

@@ -23,14 +23,15 @@ package enum RouterBenchmarkSQL {
             taskIDs: [TaskID(900_000_001)], attempts: [900_000_002], statuses: ["\u{1}statuses"], errors: ["\u{1}errors"],
             delays: [900_000_003], logTaskIDs: [TaskID(900_000_004)], logStatuses: ["\u{1}log_statuses"],
             logCodes: [900_000_005], logMessages: ["\u{1}log_messages"], logAccounts: ["\u{1}log_accounts"],
-            logDurations: [900_000_006])
+            logDurations: [900_000_006], logContracts: [900_000_007])
         let roles: [String?: String] = [
             sample.taskIDs.postgresText: "task_ids", sample.attempts.postgresText: "attempts",
             sample.statuses.postgresText: "statuses", sample.errors.postgresText: "errors",
             sample.delays.postgresText: "delays", sample.logTaskIDs.postgresText: "log_task_ids",
             sample.logStatuses.postgresText: "log_statuses", sample.logCodes.postgresText: "log_codes",
             sample.logMessages.postgresText: "log_messages", sample.logAccounts.postgresText: "log_accounts",
-            sample.logDurations.postgresText: "log_durations", router: "router",
+            sample.logDurations.postgresText: "log_durations", sample.logContracts.postgresText: "log_contracts",
+            router: "router",
         ]
         let completion = TaskQueue.completionQuery(sample, routerID: router)
         let completionSQL = try substitute(completion) { value in roles[value].map { ":" + $0 } }
@@ -55,6 +56,7 @@ package enum RouterBenchmarkSQL {
                                               ORDER BY id, account) FROM attempts), '{}')::text AS log_messages,
                    coalesce((SELECT array_agg(account ORDER BY id, account) FROM attempts), '{}')::text AS log_accounts,
                    coalesce((SELECT array_agg(0) FROM attempts), '{}')::text AS log_durations,
+                   coalesce((SELECT array_agg(1) FROM attempts), '{}')::text AS log_contracts,
                    coalesce((SELECT array_agg(id ORDER BY id) FROM claimed WHERE attempts > 1 OR event_type = 'EXIT'), '{}')::text
                        AS lookup_ids,
                    (SELECT count(*) FROM claimed WHERE attempts > 1 OR event_type = 'EXIT') AS lookups

@@ -86,7 +86,8 @@ public struct TaskRouting: Sendable {
         metrics.sent(to: order.account, in: elapsed)
         let milliseconds = elapsed.milliseconds
         logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
-                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds))
+                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds,
+                               contracts: result.accepted ? order.contracts : nil))
         if !result.accepted { failures.append("\(order.account): \(result.message)") }
     }
 

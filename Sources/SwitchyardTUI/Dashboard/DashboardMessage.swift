@@ -10,6 +10,7 @@ public enum DashboardMessage: Equatable, Sendable {
     case snapshotFailed(String, at: Date)
     case taskListLoaded([TaskSummary])
     case taskDetailLoaded(TaskDetail)
+    case accountDetailLoaded(AccountDetail)
     /// A task list or task detail read failed.
     case loadFailed(String)
     case previewLoaded(ActionPreview)
@@ -26,6 +27,8 @@ public enum DashboardEffect: Equatable, Sendable {
     case loadSnapshot(TaskFilter)
     case listTasks(TaskFilter, limit: Int)
     case loadTaskDetail(TaskID)
+    /// One account's open positions and recent attempts; answered by `accountDetailLoaded`.
+    case loadAccountDetail(String)
     /// Ask what an action would touch; answered by `previewLoaded` or `actionFailed`.
     case preview(OperatorAction)
     /// Carry out a confirmed action; answered by `actionCompleted` or `actionFailed`.

@@ -3,12 +3,13 @@ import SwitchyardEngine
 
 /// Which screen is showing.
 public enum DashboardView: Hashable, Sendable {
-    case dashboard, taskList, taskDetail(TaskID), routers, alerts, schedules, help
+    case dashboard, taskList, taskDetail(TaskID), routers, accounts, accountDetail(String), alerts, schedules, help
 }
 
-/// The dashboard panels Tab moves between (the others are display only).
+/// The dashboard panels Tab moves between (the others are display only). The routers have a
+/// view of their own (key 3) and the header's router count.
 public enum DashboardPanel: Hashable, Sendable, CaseIterable {
-    case failedTasks, recentLogs, routers
+    case failedTasks, recentLogs, accounts
 }
 
 /// Whether the last read reached the database.
@@ -86,6 +87,8 @@ public struct DashboardModel: Equatable, Sendable {
     public var taskListSelection = 0
     /// Selected row in the schedules view.
     public var scheduleSelection = 0
+    /// The account under the cursor in the accounts view.
+    public var accountSelection = 0
     /// First line shown in the task detail and help views.
     public var scroll = 0
     /// Tasks marked with Space to act on together.
@@ -111,6 +114,7 @@ public struct DashboardModel: Equatable, Sendable {
     public var snapshotReceivedAt: Date?
     public var taskList: [TaskSummary]?
     public var taskDetail: TaskDetail?
+    public var accountDetail: AccountDetail?
     public var connection: ConnectionState = .connecting
     public var refreshInterval: Duration
     public var routerStatus: RouterStatusLine?

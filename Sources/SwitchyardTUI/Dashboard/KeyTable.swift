@@ -123,6 +123,7 @@ enum KeyTable {
         .view("1", .dashboard, "dashboard"),
         .view("2", .taskList, "task list"),
         .view("3", .routers, "routers"),
+        .view("4", .accounts, "accounts"),
         .view("5", .alerts, "alerts"),
         .view("6", .schedules, "schedules"),
         KeyBinding([.tab], "Tab", help: "next panel (" + DashboardPanel.allCases.map(\.title).joined(separator: ", ") + ")",
@@ -135,8 +136,8 @@ enum KeyTable {
         KeyBinding([.character("G"), .end], "", help: "", command: .move(.last)),
         KeyBinding([.pageUp], "PgUp PgDn", help: "a page up or down", command: .move(.pageUp)),
         KeyBinding([.pageDown], "", help: "", command: .move(.pageDown)),
-        KeyBinding([.enter], "Enter", help: "open the selected task (or the routers view)",
-                   hint: { $0 == .dashboard || $0 == .taskList ? "open" : nil }, command: .open),
+        KeyBinding([.enter], "Enter", help: "open the selected task, or the selected account",
+                   hint: { $0 == .dashboard || $0 == .taskList || $0 == .accounts ? "open" : nil }, command: .open),
         KeyBinding([.character("/")], "/", help: "filter the task list: status, entry/exit, trade id",
                    hint: { $0 == .dashboard || $0 == .taskList ? "filter" : nil }, command: .editFilter),
         KeyBinding([.character(" ")], "Space", help: "mark the task under the cursor",
@@ -236,8 +237,8 @@ extension DashboardView {
     /// Views whose text j and k scroll rather than select.
     var scrolls: Bool {
         switch self {
-        case .taskDetail, .alerts, .help: true
-        case .dashboard, .taskList, .routers, .schedules: false
+        case .taskDetail, .accountDetail, .alerts, .help: true
+        case .dashboard, .taskList, .routers, .accounts, .schedules: false
         }
     }
 
@@ -245,7 +246,7 @@ extension DashboardView {
     var showsTasks: Bool {
         switch self {
         case .dashboard, .taskList, .taskDetail: true
-        case .routers, .alerts, .schedules, .help: false
+        case .routers, .accounts, .accountDetail, .alerts, .schedules, .help: false
         }
     }
 }
@@ -256,7 +257,7 @@ extension DashboardPanel {
         switch self {
         case .failedTasks: "failed tasks"
         case .recentLogs: "logs"
-        case .routers: "routers"
+        case .accounts: "accounts"
         }
     }
 }

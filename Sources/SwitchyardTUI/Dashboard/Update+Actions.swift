@@ -111,6 +111,11 @@ private func requestScheduleChange(_ model: inout DashboardModel, _ command: Cha
 /// False, with the reason on the status line, when no change may be asked for now: an observer,
 /// or a preview still on its way.
 private func mayAskForChange(_ model: inout DashboardModel, _ name: String) -> Bool {
+    if let accounts = model.snapshot?.observedAccounts {
+        model.status = StatusMessage("Read-only: \(name) is disabled; this role may only read "
+                                     + "\(accounts.joined(separator: ", ")).")
+        return false
+    }
     if model.settings.readOnly {
         model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
         return false

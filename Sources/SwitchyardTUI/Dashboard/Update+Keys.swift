@@ -60,7 +60,7 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
         model.filterEditor = filterText(model.filter)
         return effects
     case .mark:
-        guard model.view == .taskList || (model.view == .dashboard && model.focus != .routers),
+        guard model.view == .taskList || (model.view == .dashboard && model.focus != .accounts),
               let task = model.currentTask else { return [] }
         if model.marked.contains(task) { model.marked.remove(task) } else { model.marked.insert(task) }
         model.status = StatusMessage("\(model.marked.count) marked; r, d or h act on all of them, Esc clears.")
@@ -94,7 +94,10 @@ private func open(_ model: inout DashboardModel, _ view: DashboardView) -> [Dash
     case .taskDetail(let id):
         if model.taskDetail?.summary.id != id { model.taskDetail = nil }
         return [.loadTaskDetail(id)]
-    case .dashboard, .routers, .alerts, .schedules, .help:
+    case .accountDetail(let name):
+        if model.accountDetail?.name != name { model.accountDetail = nil }
+        return [.loadAccountDetail(name)]
+    case .dashboard, .routers, .accounts, .alerts, .schedules, .help:
         return []
     }
 }
@@ -125,6 +128,11 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
     case .taskDetail:
         let lines = taskDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
+    case .accountDetail:
+        let lines = accountDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
+        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
+    case .accounts:
+        model.accountSelection = clamp(model.accountSelection + delta, model.rowCount(.accounts))
     case .help:
         let lines = KeyTable.helpLines(readOnly: model.settings.readOnly).count
         model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
@@ -139,7 +147,10 @@ private func move(_ model: inout DashboardModel, by delta: Int) {
 }
 
 private func enter(_ model: inout DashboardModel) -> [DashboardEffect] {
-    if model.view == .dashboard && model.focus == .routers { return open(&model, .routers) }
+    if model.view == .accounts || (model.view == .dashboard && model.focus == .accounts) {
+        guard let account = model.currentAccount else { return [] }
+        return open(&model, .accountDetail(account))
+    }
     guard model.view == .dashboard || model.view == .taskList, let task = model.currentTask else { return [] }
     return open(&model, .taskDetail(task))
 }

@@ -32,6 +32,10 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         if case .taskDetail(let id) = model.view, id == detail.summary.id {
             model.taskDetail = detail
         }
+    case .accountDetailLoaded(let detail):
+        if case .accountDetail(let name) = model.view, name == detail.name {
+            model.accountDetail = detail
+        }
     case .loadFailed(let reason):
         showError(&model, ErrorReport(reason, context: "Could not read from the database: ", at: model.now))
     case .previewLoaded(let preview):
@@ -69,7 +73,8 @@ func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
     case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
     case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .dashboard, .routers, .alerts, .schedules, .help: break
+    case .accountDetail(let name): effects.append(.loadAccountDetail(name))
+    case .dashboard, .routers, .accounts, .alerts, .schedules, .help: break
     }
     return effects
 }
@@ -80,6 +85,7 @@ private func clampSelections(_ model: inout DashboardModel) {
         model.selection[panel] = min(model.selection[panel] ?? 0, max(0, count - 1))
     }
     model.scheduleSelection = min(model.scheduleSelection, max(0, (model.snapshot?.schedules?.count ?? 0) - 1))
+    model.accountSelection = min(model.accountSelection, max(0, model.rowCount(.accounts) - 1))
 }
 
 extension DashboardModel {
@@ -88,8 +94,15 @@ extension DashboardModel {
         switch panel {
         case .failedTasks: snapshot?.failedTasks?.count ?? 0
         case .recentLogs: snapshot?.recentLogs?.count ?? 0
-        case .routers: snapshot?.routers?.count ?? 0
+        case .accounts: snapshot?.accounts?.count ?? 0
         }
+    }
+
+    /// The account under the cursor: in the accounts view, or the dashboard's accounts panel.
+    var currentAccount: String? {
+        let index = view == .accounts ? accountSelection : (selection[.accounts] ?? 0)
+        guard let accounts = snapshot?.accounts, accounts.indices.contains(index) else { return nil }
+        return accounts[index].name
     }
 
     /// The task the cursor is on, in whichever view shows tasks.
@@ -109,10 +122,10 @@ extension DashboardModel {
             case .recentLogs:
                 guard let logs = snapshot?.recentLogs, logs.indices.contains(index) else { return nil }
                 return logs[index].taskID
-            case .routers:
+            case .accounts:
                 return nil
             }
-        case .routers, .alerts, .schedules, .help:
+        case .routers, .accounts, .accountDetail, .alerts, .schedules, .help:
             return nil
         }
     }

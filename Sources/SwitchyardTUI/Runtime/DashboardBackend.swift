@@ -9,6 +9,8 @@ public protocol DashboardBackend: Sendable {
     /// One dashboard snapshot. `filter` is the task list's filter; the failed-tasks panel may honour it.
     func loadSnapshot(filter: TaskFilter) async throws -> DashboardSnapshot
     func loadTaskDetail(id: TaskID) async throws -> TaskDetail
+    /// One account's open positions and newest attempts.
+    func loadAccountDetail(account: String) async throws -> AccountDetail
     func listTasks(filter: TaskFilter, limit: Int) async throws -> [TaskSummary]
     /// What `action` would touch now, and the question to ask ("retry 37 FAILED ENTRY tasks?").
     func preview(_ action: OperatorAction) async throws -> ActionPreview

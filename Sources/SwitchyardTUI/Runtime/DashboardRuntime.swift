@@ -96,6 +96,11 @@ public final class DashboardRuntime: Sendable {
                     do { return [.taskDetailLoaded(try await backend.loadTaskDetail(id: id))] }
                     catch { return [.loadFailed(describe(error))] }
                 }
+            case .loadAccountDetail(let account):
+                spawn(mailbox) { backend, _ in
+                    do { return [.accountDetailLoaded(try await backend.loadAccountDetail(account: account))] }
+                    catch { return [.loadFailed(describe(error))] }
+                }
             case .preview(let action), .perform(let action):
                 let isPreview = if case .preview = effect { true } else { false }
                 spawn(mailbox) { backend, _ in

@@ -21,13 +21,14 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
     /// `router` is the embedded router, if this process runs one; `notifier` the process's
     /// LISTEN connection, started by the caller (without one the backend runs its own).
     public init(settings: ConnectionSettings, router: ExecutionRouter? = nil, notifier: TaskNotifier? = nil,
-                actor: String = OperatorIdentity.current(), recentLogLimit: Int = 50) {
+                actor: String = OperatorIdentity.current(), recentLogLimit: Int = 50, configuredAccounts: [Account] = []) {
         client = DatabaseClient(settings: settings)
         ownsNotifier = notifier == nil
         self.notifier = notifier ?? TaskNotifier(settings: settings)
         if ownsNotifier { self.notifier.start() }
         var config = MonitorQueries.Config()
         config.recentLogLimit = recentLogLimit
+        config.configuredAccounts = configuredAccounts
         // The per-minute buckets of finished minutes never change: a dashboard keeps them.
         queries = MonitorQueries(config: config, ratesCache: RatesCache())
         self.router = router
@@ -44,6 +45,10 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
             throw TaskNotFound(id)
         }
         return detail
+    }
+
+    public func loadAccountDetail(account: String) async throws -> AccountDetail {
+        try await client.withConnection { [queries] in try queries.accountDetail(on: $0, account: account) }
     }
 
     public func listTasks(filter: TaskFilter, limit: Int) async throws -> [TaskSummary] {

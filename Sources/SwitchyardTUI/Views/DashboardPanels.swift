@@ -16,11 +16,11 @@ struct DashboardPanels {
         let middleHeight = rest.height / 2
         let (middle, logs, _) = rest.splitVertically(top: middleHeight)
         let (queue, rates) = top.splitHorizontally(left: body.width >= 110 ? 36 : 32)
-        let (failed, routers) = middle.splitHorizontally(left: middle.width - (body.width >= 110 ? 44 : 28))
+        let (failed, accounts) = middle.splitHorizontally(left: middle.width - (body.width >= 110 ? 44 : 30))
         drawQueue(queue, into: &buffer)
         drawRates(rates, into: &buffer)
         drawFailed(failed, into: &buffer)
-        drawRouters(routers, into: &buffer)
+        drawAccounts(accounts, into: &buffer)
         drawLogs(logs, into: &buffer)
     }
 
@@ -185,40 +185,26 @@ struct DashboardPanels {
         }
     }
 
-    // MARK: Routers
+    // MARK: Accounts
 
-    private func drawRouters(_ area: Rect, into buffer: inout CellBuffer) {
-        let focused = model.focus == .routers
-        let live = snapshot.map { s in s.routers?.filter(\.isLive).count ?? 0 } ?? 0
-        let inner = buffer.box(area, title: "Routers (\(live) live)"
-                                + staleNote(.routers), glyphs: glyphs, focused: focused)
-        if drawMissing(.routers, inner: inner, into: &buffer) { return }
-        var row = 0
-        if let control = snapshot?.control, control.globalPaused {
-            let who = control.changedBy.map { " by \($0)" } ?? ""
-            buffer.line(" ALL PAUSED\(who)", in: inner, row: row, role: .warning, glyphs: glyphs)
-            row += 1
-        }
-        guard let routers = snapshot?.routers, let snapshot else { return }
-        guard !routers.isEmpty else {
-            buffer.line(" no router seen recently", in: inner, row: row, role: .muted, glyphs: glyphs)
+    private func drawAccounts(_ area: Rect, into buffer: inout CellBuffer) {
+        let focused = model.focus == .accounts
+        let inner = buffer.box(area, title: "Accounts, last hour" + staleNote(.accounts), glyphs: glyphs, focused: focused)
+        if drawMissing(.accounts, inner: inner, into: &buffer) { return }
+        guard let accounts = snapshot?.accounts, let snapshot else { return }
+        guard !accounts.isEmpty else {
+            buffer.line(" no account configured or seen", in: inner, row: 0, role: .muted, glyphs: glyphs)
             return
         }
-        let layout = TableLayout(width: inner.width - 1, [.rest(minimum: 6), .fixed(6), .fixed(4), .fixed(4)])
-        buffer.line(" " + layout.row(["host", "state", "busy", "beat"], ellipsis: glyphs.ellipsis),
-                    in: inner, row: row, role: .muted, glyphs: glyphs)
-        row += 1
-        let selected = model.selection[.routers] ?? 0
-        let visible = inner.height - row
+        let layout = AccountColumns(width: inner.width - 1)
+        buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
+        let visible = inner.height - 1
+        let selected = model.selection[.accounts] ?? 0
         let first = max(0, selected - visible + 1)
-        for (offset, router) in routers.dropFirst(first).prefix(visible).enumerated() {
-            let state = router.stateWord(at: snapshot.takenAt)
-            let text = layout.row([router.host, state, "\(router.inFlight)".leftPadded(to: 4),
-                                   Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt))],
-                                  ellipsis: glyphs.ellipsis)
-            let role: StyleRole = focused && first + offset == selected ? .selected
-                : (state == "run" ? .good : (state == "paused" ? .warning : .muted))
-            buffer.line(" " + text, in: inner, row: row + offset, role: role, glyphs: glyphs)
+        for (offset, account) in accounts.dropFirst(first).prefix(visible).enumerated() {
+            let role: StyleRole = focused && first + offset == selected ? .selected : account.role
+            buffer.line(account.marker + layout.row(account, now: snapshot.takenAt, glyphs: glyphs), in: inner, row: offset + 1,
+                        role: role, glyphs: glyphs)
         }
     }
 

@@ -48,6 +48,9 @@ struct ScreenDrawer {
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .schedules: SchedulesScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .alerts: AlertsScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .accounts: AccountsScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .accountDetail(let name):
+            AccountDetailScreen(model: model, glyphs: glyphs, name: name).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
         drawStatusLine(status, into: &buffer)
@@ -60,8 +63,13 @@ struct ScreenDrawer {
     private func drawHeader(_ area: Rect, into buffer: inout CellBuffer) {
         buffer.fill(area, role: .header)
         var segments: [(String, StyleRole)] = []
-        segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
-                         model.settings.readOnly ? .badge : .header))
+        if let accounts = snapshot?.observedAccounts {
+            let names = accounts.joined(separator: ",").clipped(to: 24, ellipsis: glyphs.ellipsis)
+            segments.append(("OBSERVER " + names, .badge))
+        } else {
+            segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
+                             model.settings.readOnly ? .badge : .header))
+        }
         let (router, dryRun) = routerText
         segments.append((router, .header))
         if dryRun { segments.append(("DRY-RUN", .badge)) }

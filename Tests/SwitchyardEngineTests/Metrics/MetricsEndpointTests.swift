@@ -162,6 +162,8 @@ import Testing
         #expect(sample(body, "switchyard_queue_lag_seconds") == 0)
         // The router marked itself stopped on its way out.
         #expect(sample(body, "switchyard_routers_live") == 0)
+        // No alert rule in this schema: the gauge is there, at 0.
+        #expect(sample(body, "switchyard_alerts_firing") == 0)
         // Per account: what the audit trail holds, and one duration per order sent.
         let accounts = try connection.execute("""
             SELECT account, status, count(*)::int AS n FROM execution_logs

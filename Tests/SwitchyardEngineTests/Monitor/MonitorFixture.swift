@@ -115,6 +115,7 @@ enum MonitorFixture {
             rates: ProcessingRates(minutes: expectedMinutes, currentPerSecond: 0.2),
             recentLogs: [10, 9, 8, 7].map(entry),
             failedTasks: [7, 6].map(summary), deadTasks: [8].map(summary), heldTasks: [9].map(summary),
+            accounts: expectedAccounts,
             routers: [
                 RouterInfo(id: "r-a", host: "alpha", pid: 42, startedAt: at(-600), heartbeatAt: at(-2), stoppedAt: nil,
                            dryRun: false, paused: true, inFlight: 0, processed: 7, isLive: true),
@@ -124,6 +125,35 @@ enum MonitorFixture {
             control: ControlState(globalPaused: true, pausedEventTypes: ["EXIT"], changedBy: "ops@box", changedAt: at(-45),
                                   reason: "broker maintenance"),
             schedules: [], alerts: AlertsState(rules: [], firing: [], history: []))
+    }
+
+    /// Each audit row has an account of its own ("acct-<id>"): the hour's attempts by account
+    /// (per minute: the one after `now` in the current minute counts), and the positions their
+    /// ENTRY acceptances opened, log 1's before the hour too.
+    static var expectedAccounts: [AccountFigures] {
+        func account(_ id: Int, accepted: Int = 0, refused: Int = 0, minute offset: Int = 0, refusal: Int? = nil,
+                     positions: Int = 0) -> AccountFigures {
+            let minutes = (-59...0).map { bucket in
+                AccountFigures.Minute(start: minute(bucket), accepted: bucket == offset ? accepted : 0,
+                                      refused: bucket == offset ? refused : 0)
+            }
+            let lastRefusal = refusal.map { log in
+                let row = logs.first { $0.id == log }!
+                return AccountFigures.Refusal(taskID: TaskID(row.task), message: row.body, at: at(row.at))
+            }
+            return AccountFigures(name: "acct-\(id)", enabled: nil, minutes: minutes, averageLatencyMilliseconds: nil,
+                                  lastRefusal: lastRefusal, openPositions: positions)
+        }
+        return [
+            account(1, positions: 1),
+            account(10, accepted: 1, positions: 1),
+            account(2, accepted: 1, minute: -59, positions: 1),
+            account(3, refused: 1, minute: -30, refusal: 3),
+            account(4, refused: 1, minute: -1, refusal: 4),
+            account(5, accepted: 1, positions: 1),
+            account(8, accepted: 1, positions: 1),
+            account(9, refused: 1, refusal: 9),
+        ]
     }
 
     /// `expected` with the routers part unavailable for `reasons` (a lock, a missing grant).

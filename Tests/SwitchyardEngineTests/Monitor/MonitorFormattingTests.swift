@@ -93,7 +93,8 @@ struct MonitorFormattingTests {
                                                            estimated: [.success]),
                                          unavailable: ["recentLogs": "timed out after 2 s (statement_timeout)"])
         #expect(try SnapshotJSON.encode(snapshot, prettyPrinted: false) == """
-            {"alerts":null,"control":null,"dead_tasks":null,"failed_tasks":null,"format_version":1,"held_tasks":null,\
+            {"accounts":null,"alerts":null,"control":null,"dead_tasks":null,"failed_tasks":null,"format_version":1,"held_tasks":null,\
+            "observed_accounts":null,\
             "queue":{"counts":{"CANCELLED":1,"DEAD":0,"FAILED":0,"HELD":0,"PENDING":0,"RETRYING":0,"RUNNING":0,"SUCCESS":9},\
             "estimated":["SUCCESS"],"oldest_eligible_age_seconds":null,"scheduled":0},"rates":null,"recent_logs":null,"routers":null,\
             "schedules":null,"taken_at":"2026-11-23T10:00:30.500Z","unavailable":{"recent_logs":"timed out after 2 s (statement_timeout)"}}

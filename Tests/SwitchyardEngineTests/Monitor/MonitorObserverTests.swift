@@ -134,7 +134,8 @@ import Testing
             recentLogs: [log(2, 2, .exit, "FAILED", 500, "broker said no", -3, .failed),
                          log(1, 1, .entry, "SUCCESS", 200, "ok", -100, .success)],
             failedTasks: [task(2, "T-1", .exit, .failed, 3, "broker said no", -3600)], deadTasks: [], heldTasks: [],
-            unavailable: ["routers": "\(needs) (switchyard_routers is missing)",
+            unavailable: ["accounts": "\(needs) (switchyard_account_minutes is missing)",
+                          "routers": "\(needs) (switchyard_routers is missing)",
                           "control": "\(needs) (switchyard_control is missing)",
                           "schedules": "\(needs) (switchyard_schedules is missing)",
                           "alerts": "\(needs) (switchyard_alert_rules is missing)"])

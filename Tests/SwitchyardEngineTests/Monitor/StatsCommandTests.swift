@@ -29,7 +29,8 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(Set(root.keys) == ["format_version", "taken_at", "queue", "rates", "recent_logs", "failed_tasks",
-                                   "dead_tasks", "held_tasks", "routers", "control", "schedules", "alerts", "unavailable"])
+                                   "dead_tasks", "held_tasks", "accounts", "routers", "control", "schedules", "alerts",
+                                   "observed_accounts", "unavailable"])
         let alerts = try object(root["alerts"])
         let firing = try #require(alerts["firing"] as? [[String: Any]])
         #expect(firing.count == 1)
@@ -88,6 +89,7 @@ import Testing
         let root = try object(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)))
         #expect(root["routers"] is NSNull && root["control"] is NSNull)
         #expect(try object(root["unavailable"]) as? [String: String] == [
+            "accounts": "needs `switchyard migrate` (switchyard_account_minutes is missing)",
             "routers": "needs `switchyard migrate` (switchyard_routers is missing)",
             "control": "needs `switchyard migrate` (switchyard_control is missing)",
             "schedules": "needs `switchyard migrate` (switchyard_schedules is missing)",

@@ -40,11 +40,7 @@ import Testing
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
         let attempts: [Int] = try running.map { try $0.decode("attempts") }
-        let rows = TaskQueue.CompletionRows(
-            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
-            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
-            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
-            logDurations: ids.map { _ in 0 })
+        let rows = Self.successRows(ids, attempts: attempts)
         let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
         #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
         // The completion finds its tasks by primary key, not by a scan of what is RUNNING.
@@ -69,6 +65,61 @@ import Testing
         // The claimable index in order, stopping at the limit: no read and sort of every eligible task.
         #expect(claimPlan.contains("idx_execution_tasks_claimable"), "\(claimPlan)")
         #expect(!claimPlan.contains("\"Sort Key\": [\"c.available_at\""), "\(claimPlan)")
+    }
+
+    /// A router connected as a role that is neither the owner nor a superuser goes through the
+    /// row-level security policies of migration 12 ("not a per-account observer"): an
+    /// uncorrelated lookup planned once, which must not change how its statements find rows.
+    @Test func theHotStatementsKeepTheirPlansForARouterRoleUnderRowLevelSecurity() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        let queue = TaskQueue(connection: connection)
+        try queue.enqueue(DemoTraffic.trades(count: 2000))
+        _ = try queue.claim(limit: 500, routerID: "a", lease: .seconds(60))
+        let role = "router_" + schema.name
+        try connection.execute(Query("CREATE ROLE \(role)", parameters: []))
+        defer {
+            _ = try? connection.execute("RESET ROLE")
+            _ = try? connection.execute(Query("DROP OWNED BY \(role)", parameters: []))
+            _ = try? connection.execute(Query("DROP ROLE \(role)", parameters: []))
+        }
+        try connection.execute(Query("GRANT USAGE ON SCHEMA \(schema.name) TO \(role)", parameters: []))
+        try connection.execute(Query("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA \(schema.name) TO \(role)",
+                                     parameters: []))
+        try connection.execute(Query("GRANT USAGE ON ALL SEQUENCES IN SCHEMA \(schema.name) TO \(role)", parameters: []))
+        try connection.execute(Query("SET ROLE \(role)", parameters: []))
+        #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE row_security_active('execution_tasks')") > 0)
+        try queue.prepareSessionForClaims()
+
+        let claimPlan = try plan(of: TaskQueue.claimQuery(limit: 500, routerID: "planner", lease: .seconds(10)), on: connection)
+        #expect(claimPlan.contains("idx_execution_tasks_claimable"), "\(claimPlan)")
+        #expect(nestedLoopsWithABatchInside(claimPlan).isEmpty, "\(claimPlan)")
+        let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
+        let ids: [TaskID] = try running.map { try $0.decode("id") }
+        let attempts: [Int] = try running.map { try $0.decode("attempts") }
+        let rows = Self.successRows(ids, attempts: attempts)
+        let completionPlan = try plan(of: TaskQueue.completionQuery(rows, routerID: "a"), on: connection)
+        #expect(completionPlan.contains("execution_tasks_pkey"), "\(completionPlan)")
+        #expect(nestedLoopsWithABatchInside(completionPlan).isEmpty, "\(completionPlan)")
+        // And the write-back works under the policies: statuses, audit rows and the account figures.
+        let claimed = try queue.claim(limit: 20, routerID: "b", lease: .seconds(60))
+        let outcomes = claimed.map { task in
+            TaskOutcome(taskID: task.id, result: .succeeded, logs: [
+                AttemptLog(taskID: task.id, account: "acct", status: .success, responseCode: 200, message: "ok",
+                           durationMilliseconds: 3, contracts: 1)])
+        }
+        let report = try TaskCompleter(routerID: "b").runOnce(outcomes, of: claimed, on: connection)
+        #expect(report.succeeded.count == claimed.count && !claimed.isEmpty)
+        #expect(try connection.count("SELECT sum(accepted)::int AS n FROM switchyard_account_minutes WHERE account = 'acct'") == claimed.count)
+    }
+
+    /// A write-back of `ids`, each accepted by one account.
+    static func successRows(_ ids: [TaskID], attempts: [Int]) -> TaskQueue.CompletionRows {
+        TaskQueue.CompletionRows(
+            taskIDs: ids, attempts: attempts, statuses: ids.map { _ in "SUCCESS" }, errors: ids.map { _ in nil },
+            delays: ids.map { _ in nil }, logTaskIDs: ids, logStatuses: ids.map { _ in "SUCCESS" },
+            logCodes: ids.map { _ in 200 }, logMessages: ids.map { _ in "accepted" }, logAccounts: ids.map { _ in "acct" },
+            logDurations: ids.map { _ in 0 }, logContracts: ids.map { _ in 1 })
     }
 
     /// The plan of `query` for its values (not run), as JSON text.

@@ -1,0 +1,191 @@
+import Foundation
+import SwitchyardEngine
+
+/// Columns of the dashboard's accounts panel; wider panels add latency and the last refusal's age.
+struct AccountColumns {
+    let width: Int
+    var wide: Bool { width >= 36 }
+    private var nameWidth: Int { max(6, width - (wide ? 32 : 15)) }
+
+    private func parts(_ name: String, _ accepted: String, _ refused: String, _ open: String, _ latency: String,
+                       _ refusal: String) -> [(String, Int)] {
+        var parts: [(String, Int)] = [(name, nameWidth), (accepted, 5), (refused, 4), (open, 3)]
+        if wide { parts += [(latency, 6), (refusal, 9)] }
+        return parts
+    }
+
+    func header(_ glyphs: Glyphs) -> String {
+        Format.columns(parts("account", "   ok", " ref", "pos", " lat", "refused"), ellipsis: glyphs.ellipsis)
+    }
+
+    func row(_ account: AccountFigures, now: Date, glyphs: Glyphs) -> String {
+        Format.columns(parts(account.name, Format.compactCount(account.acceptedLastHour).leftPadded(to: 5),
+                             Format.compactCount(account.refusedLastHour).leftPadded(to: 4),
+                             "\(account.openPositions)".leftPadded(to: 3), account.latencyText.leftPadded(to: 6),
+                             account.lastRefusal.map { Format.age(now.timeIntervalSince($0.at)) + " ago" } ?? "-"),
+                       ellipsis: glyphs.ellipsis)
+    }
+}
+
+extension AccountFigures {
+    /// Before the name in the panel: blank when enabled in the accounts file, "-" when disabled
+    /// there, "?" when not in it (seen in the data only). The accounts view spells it out.
+    var marker: String {
+        switch enabled {
+        case true?: " "
+        case false?: "-"
+        case nil: "?"
+        }
+    }
+
+    var stateWord: String {
+        switch enabled {
+        case true?: "enabled"
+        case false?: "disabled"
+        case nil: "seen"
+        }
+    }
+
+    /// "12ms", "-" without orders in the hour.
+    var latencyText: String {
+        averageLatencyMilliseconds.map { $0 < 10 ? String(format: "%.1fms", $0) : "\(Int($0.rounded()))ms" } ?? "-"
+    }
+
+    var role: StyleRole {
+        if refusedLastHour > 0 { return .warning }
+        return enabled == true ? .normal : .muted
+    }
+}
+
+/// The accounts view (key 4): one line per account with its per-minute chart, and the selected
+/// account's last refusal underneath.
+struct AccountsScreen {
+    let model: DashboardModel
+    let glyphs: Glyphs
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        guard let snapshot = model.snapshot else {
+            let inner = buffer.box(body, title: "Accounts", glyphs: glyphs, focused: true)
+            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            return
+        }
+        let fixed = 16 + 8 + 8 + 7 + 7 + 5 + 7
+        let chartWidth = max(0, min(60, body.width - 2 - fixed))
+        let stale = snapshot.isStale(.accounts) ? " (stale: \(snapshot.unavailable["accounts"] ?? ""))" : ""
+        let inner = buffer.box(body, title: "Accounts: orders in the last hour, per minute over the last \(chartWidth) min"
+                               + stale, glyphs: glyphs, focused: true)
+        guard let accounts = snapshot.accounts else {
+            let reason = snapshot.unavailable[SnapshotPart.accounts.rawValue] ?? "not in this snapshot"
+            for (index, line) in Format.wrap("accounts unavailable: \(reason)", width: inner.width - 1).enumerated() {
+                buffer.line(" " + line, in: inner, row: index, role: .muted, glyphs: glyphs)
+            }
+            return
+        }
+        func columns(_ parts: [String]) -> String {
+            Format.columns(zip(parts, [16, 8, 8, 7, 7, 5]).map { ($0, $1) }, ellipsis: glyphs.ellipsis)
+        }
+        buffer.line(" " + columns(["account", "state", "accepted", "refused", "latency", "open"])
+                    + " " + "per minute (x: refused)".clipped(to: chartWidth, ellipsis: glyphs.ellipsis),
+                    in: inner, row: 0, role: .muted, glyphs: glyphs)
+        guard !accounts.isEmpty else {
+            buffer.line(" no account configured or seen in the last hour", in: inner, row: 1, role: .muted, glyphs: glyphs)
+            return
+        }
+        let footer = 3
+        let visible = max(1, inner.height - 1 - footer)
+        let selected = model.accountSelection
+        let first = max(0, selected - visible + 1)
+        for (offset, account) in accounts.dropFirst(first).prefix(visible).enumerated() {
+            let isSelected = first + offset == selected
+            let row = offset + 1
+            let text = columns([account.name, account.stateWord, Format.count(account.acceptedLastHour).leftPadded(to: 8),
+                                Format.count(account.refusedLastHour).leftPadded(to: 7), account.latencyText.leftPadded(to: 7),
+                                "\(account.openPositions)".leftPadded(to: 5)])
+            buffer.line(" " + text, in: inner, row: row, role: isSelected ? .selected : account.role, glyphs: glyphs)
+            drawChart(account, width: chartWidth, column: inner.column + 1 + DisplayWidth.of(text) + 1,
+                      row: inner.row + row, into: &buffer)
+        }
+        let account = accounts[min(selected, accounts.count - 1)]
+        var lines = [account.name + ": " + (account.lastRefusal.map { refusal in
+            "last refusal \(Format.age(snapshot.takenAt.timeIntervalSince(refusal.at))) ago (task \(refusal.taskID)): "
+                + (refusal.message ?? "")
+        } ?? "no refusal in the audit trail")]
+        lines.append("\(account.openPositions) open position\(account.openPositions == 1 ? "" : "s"); Enter lists them "
+                     + "and the account's recent attempts.")
+        for (index, line) in lines.enumerated() {
+            buffer.line(" " + line, in: inner, row: inner.height - footer + 1 + index,
+                        role: index == 0 && account.lastRefusal != nil ? .warning : .muted, glyphs: glyphs)
+        }
+    }
+
+    /// One cell per minute, newest on the right: a bar scaled to the account's busiest minute,
+    /// or `x` where the account refused an order, so refusals show without colour too.
+    private func drawChart(_ account: AccountFigures, width: Int, column: Int, row: Int, into buffer: inout CellBuffer) {
+        guard width > 0 else { return }
+        let minutes = account.minutes.suffix(width)
+        let peak = max(1, minutes.map(\.accepted).max() ?? 0)
+        for (index, minute) in minutes.enumerated() {
+            if minute.refused > 0 {
+                buffer.write("x", column: column + index, row: row, role: .chartFailed)
+                continue
+            }
+            var eighths = Int((Double(minute.accepted) / Double(peak) * 8).rounded())
+            if minute.accepted > 0 { eighths = max(1, eighths) }
+            buffer.write(String(glyphs.bar(eighths: eighths)), column: column + index, row: row, role: .chartSucceeded)
+        }
+    }
+}
+
+/// One account: its figures, open positions and newest attempts.
+struct AccountDetailScreen {
+    let model: DashboardModel
+    let glyphs: Glyphs
+    let name: String
+
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        drawScrolling(accountDetailLines(model, width: body.width - 3, glyphs: glyphs), title: "Account \(name)", in: body,
+                      scroll: model.scroll, into: &buffer, glyphs: glyphs)
+    }
+}
+
+/// The account detail as lines of text, so scrolling can be clamped without drawing.
+func accountDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text: String, role: StyleRole)] {
+    guard case .accountDetail(let name) = model.view else { return [] }
+    let zone = model.settings.timeZone
+    let now = model.snapshot?.takenAt ?? model.now
+    var lines: [(text: String, role: StyleRole)] = []
+    if let account = model.snapshot?.accounts?.first(where: { $0.name == name }) {
+        lines.append(("\(account.stateWord)   last hour: \(Format.count(account.acceptedLastHour)) accepted, "
+                      + "\(Format.count(account.refusedLastHour)) refused   average latency \(account.latencyText)", account.role))
+        if let refusal = account.lastRefusal {
+            lines += Format.wrap("last refusal \(Format.age(now.timeIntervalSince(refusal.at))) ago, task \(refusal.taskID): "
+                                 + (refusal.message ?? ""), width: width).map { ($0, .warning) }
+        }
+    }
+    guard let detail = model.accountDetail, detail.name == name else { return lines + [("loading\(glyphs.ellipsis)", .muted)] }
+    lines.append(("", .normal))
+    lines.append(("Open positions (\(detail.positions.count)): ENTRY accepted, no EXIT accepted yet", .title))
+    if detail.positions.isEmpty {
+        lines.append(("  none", .muted))
+    } else {
+        func columns(_ parts: [String]) -> String {
+            "  " + Format.columns(zip(parts, [18, 7, 6, 5, 16]).map { ($0, $1) }, ellipsis: glyphs.ellipsis)
+        }
+        lines.append((columns(["trade", "dir", "size", "task", "since"]), .muted))
+        for position in detail.positions {
+            let since = Format.clock(position.openedAt, zone) + " (\(Format.age(now.timeIntervalSince(position.openedAt))))"
+            lines.append((columns([position.tradeID, position.direction ?? "-",
+                                   (position.contracts.map(String.init) ?? "?").leftPadded(to: 6), "\(position.entryTaskID)", since]),
+                          .normal))
+        }
+    }
+    lines.append(("", .normal))
+    lines.append(("Recent attempts, newest first", .title))
+    if detail.recentAttempts.isEmpty { lines.append(("  none", .muted)) }
+    let layout = LogColumns(width: width - 2)
+    if !detail.recentAttempts.isEmpty { lines.append(("  " + layout.header(glyphs), .muted)) }
+    for entry in detail.recentAttempts {
+        lines.append(("  " + layout.row(entry, zone: zone, glyphs: glyphs), entry.statusRole))
+    }
+    return lines
+}
