@@ -103,8 +103,13 @@ public struct MonitorQueries: Sendable {
             snapshot.accounts = try read(.accounts) { try accountFigures(on: connection, features: features, now: takenAt) }
             snapshot.routers = try read(.routers) { try routers(on: connection, features: features, now: takenAt) }
             snapshot.control = try read(.control) { try controlState(on: connection, features: features) }
-            snapshot.schedules = try read(.schedules) { try schedules(on: connection, features: features) }
-            snapshot.alerts = try read(.alerts) { try alertsState(on: connection) }
+            // A per-account observer sees neither: schedules and alert rules are the whole
+            // cluster's settings (a rule's webhook is a secret, an alert may name another account).
+            let observer = features.observedAccounts != nil
+            snapshot.schedules = try read(.schedules) { observer ? [] : try schedules(on: connection, features: features) }
+            snapshot.alerts = try read(.alerts) {
+                observer ? AlertsState(rules: [], firing: [], history: []) : try alertsState(on: connection)
+            }
             return snapshot
         }
         return (snapshot, durations)

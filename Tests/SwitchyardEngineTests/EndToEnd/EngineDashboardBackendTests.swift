@@ -131,7 +131,7 @@ import SwitchyardTUI
         defer { observerBackend.close() }
         var observer = DashboardModel(settings: DashboardSettings(databaseName: "db", readOnly: true), now: Date())
         _ = update(&observer, .snapshotLoaded(try await observerBackend.loadSnapshot(filter: TaskFilter()), at: Date()))
-        try await press(["6", "p", "y", "n", "y", "X", "y"], &observer, observerBackend)
+        try await press(["6", "p", "y", "t", "y", "X", "y"], &observer, observerBackend)
         #expect(observer.status?.text.hasPrefix("Read-only mode:") == true)
         #expect(try connection.count("SELECT count(*) AS n FROM switchyard_schedule_log WHERE action <> 'ADD'") == 0)
         await #expect(throws: ActionError.self) { try await observerBackend.perform(.schedule("desk-check", .pause)) }
@@ -145,7 +145,7 @@ import SwitchyardTUI
         try await press(["y"], &model, backend)
         #expect(model.status?.text.hasPrefix("Schedule desk-check: Paused") == true)
         #expect(try ScheduleBook(connection: connection).show("desk-check").schedule.paused)
-        try await press(["p", "y", "n", "y"], &model, backend)   // resume (it is paused now), then run now
+        try await press(["p", "y", "t", "y"], &model, backend)   // resume (it is paused now), then run now
         #expect(model.status?.text.hasPrefix("Schedule desk-check: Ran now: task") == true)
         try await press(["X", "n"], &model, backend)             // asked, then cancelled: still there
         #expect(try ScheduleBook(connection: connection).list().count == 1)
