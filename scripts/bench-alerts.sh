@@ -23,40 +23,16 @@
 # build. Output goes to stdout and bench-results/alerts-<time>.txt (git-ignored).
 # destroy  stop the cluster and remove its folder.
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
+source "$(dirname "$0")/bench/common.sh"
 dir="$project/.pgbench-alerts"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
 firings=${FIRINGS:-20}
 cost_tasks=${COST_TASKS:-10000000}
-results="$project/bench-results"
-bindir=$(pg_config --bindir 2>/dev/null || true)
-[ -x "$bindir/psql" ] || bindir=/usr/lib/postgresql/15/bin
-bin="$project/.build/release/switchyard"
-
-part=${1:-all}
-case "$part" in all|latency|drain|cost|destroy) ;;
-    *) echo "usage: $0 [all|latency|drain|cost|destroy]" >&2; exit 64 ;; esac
-if [ "$part" = destroy ]; then
-    scripts/pg.sh stop "$dir" || true
-    rm -rf "$dir"
-    exit 0
-fi
-wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 command -v python3 >/dev/null || { echo "bench-alerts needs python3 for its webhook receiver" >&2; exit 1; }
 
-mkdir -p "$results" "$dir"
-out="$results/alerts-$(date -u +%Y%m%dT%H%M%SZ).txt"
-exec > >(tee "$out") 2>&1
-
-say() { echo "bench: $*"; }
-load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) at $(date -u +%H:%M:%SZ)"; }
-sql() { "$bindir/psql" "$1" -v ON_ERROR_STOP=1 -qAt "${@:2}"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# The value at percentile $1 (nearest rank) of the numbers on stdin.
-percentile() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { r = int((p / 100) * NR + 0.999999); if (r < 1) r = 1; print v[r] }'; }
-now() { date +%s.%N; }
+bench_begin alerts "${1:-all}" latency drain cost
+mkdir -p "$dir"
 
 url=$(scripts/pg.sh start "$dir")
 say "building the release binary"

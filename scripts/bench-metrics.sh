@@ -15,20 +15,9 @@
 #         it and a scrape every second (METRICS_RUNS pairs, default 5), medians and the ratio.
 # Output goes to stdout and bench-results/metrics-<time>.txt (git-ignored).
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
-part=${1:-all}
-case "$part" in all|scrape|drain) ;; *) echo "usage: $0 [all|scrape|drain]" >&2; exit 64 ;; esac
+source "$(dirname "$0")/bench/common.sh"
 command -v curl >/dev/null || { echo "bench-metrics needs curl: apt-get install -y curl" >&2; exit 1; }
 scrapes=${SCRAPES:-21}
-results="$project/bench-results"
-mkdir -p "$results"
-out="$results/metrics-$(date -u +%Y%m%dT%H%M%SZ).txt"
-bin="$project/.build/release/switchyard"
-
-say() { echo "bench: $*"; }
-load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) at $(date -u +%H:%M:%SZ)"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # stats: "median X ms (min Y, max Z)" of seconds on stdin.
 stats() {
     sort -g | awk '{ v[NR] = $1 * 1000 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
@@ -76,8 +65,10 @@ scrape() {
     trap - EXIT
 }
 
-exec > >(tee "$out") 2>&1
+# The ten-million-task cluster belongs to bench-monitor.sh: this script has nothing to destroy.
+dir=""
+bench_begin metrics "${1:-all}" scrape drain
 say "switchyard metrics benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores"
-if [ "$part" = all ] || [ "$part" = scrape ]; then scrape; fi
-if [ "$part" = all ] || [ "$part" = drain ]; then scripts/bench-router.sh metrics; fi
+if wants scrape; then scrape; fi
+if wants drain; then scripts/bench-router.sh metrics; fi
 say "saved to ${out#"$project"/}"

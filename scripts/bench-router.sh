@@ -29,8 +29,7 @@
 # bench-results/router-<time>.txt (git-ignored), with the load average before each part.
 # destroy   stop the cluster and remove its folder.
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
+source "$(dirname "$0")/bench/common.sh"
 dir="$project/.pgbench-router"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
@@ -41,30 +40,8 @@ pgbench_batch=${PGBENCH_BATCH:-200}
 # SQL run on each fresh database after migrating, to compare with a feature switched off, e.g.
 # AFTER_MIGRATE="ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts".
 after_migrate=${AFTER_MIGRATE:-}
-results="$project/bench-results"
-bindir=$(pg_config --bindir 2>/dev/null || true)
-[ -x "$bindir/pgbench" ] || bindir=/usr/lib/postgresql/15/bin
-bin="$project/.build/release/switchyard"
 
-part=${1:-all}
-case "$part" in all|drain|steady|pgqueuer|ceiling|pickup|metrics|ab|destroy) ;;
-    *) echo "usage: $0 [all|drain|steady|pgqueuer|ceiling|pickup|metrics|ab|destroy]" >&2; exit 64 ;; esac
-if [ "$part" = destroy ]; then
-    scripts/pg.sh stop "$dir" || true
-    rm -rf "$dir"
-    exit 0
-fi
-wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
-
-mkdir -p "$results"
-out="$results/router-$(date -u +%Y%m%dT%H%M%SZ).txt"
-exec > >(tee "$out") 2>&1
-
-say() { echo "bench: $*"; }
-load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) at $(date -u +%H:%M:%SZ)"; }
-sql() { "$bindir/psql" "$1" -v ON_ERROR_STOP=1 -qAt "${@:2}"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-now() { date +%s.%N; }
+bench_begin router "${1:-all}" drain steady pgqueuer ceiling pickup metrics ab
 declare -A summary
 
 url=$(scripts/pg.sh start "$dir")

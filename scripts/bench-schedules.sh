@@ -16,34 +16,13 @@
 # Output goes to stdout and bench-results/schedules-<time>.txt (git-ignored).
 # destroy   stop the cluster and remove its folder.
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
+source "$(dirname "$0")/bench/common.sh"
 dir="$project/.pgbench-schedules"
 runs=${RUNS:-100}
 count=${COUNT:-1000}
 seconds=${SECONDS_RUN:-120}
-results="$project/bench-results"
-bindir=$(pg_config --bindir 2>/dev/null || true)
-[ -x "$bindir/psql" ] || bindir=/usr/lib/postgresql/15/bin
-bin="$project/.build/release/switchyard"
 
-part=${1:-all}
-case "$part" in all|lateness|cost|destroy) ;;
-    *) echo "usage: $0 [all|lateness|cost|destroy]" >&2; exit 64 ;; esac
-if [ "$part" = destroy ]; then
-    scripts/pg.sh stop "$dir" || true
-    rm -rf "$dir"
-    exit 0
-fi
-wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
-
-mkdir -p "$results"
-out="$results/schedules-$(date -u +%Y%m%dT%H%M%SZ).txt"
-exec > >(tee "$out") 2>&1
-
-say() { echo "bench: $*"; }
-load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) at $(date -u +%H:%M:%SZ)"; }
-sql() { "$bindir/psql" "$1" -v ON_ERROR_STOP=1 -qAt "${@:2}"; }
+bench_begin schedules "${1:-all}" lateness cost
 
 url=$(scripts/pg.sh start "$dir")
 if [ "$(sql "$url" -c "SHOW shared_preload_libraries")" != "pg_stat_statements" ]; then
