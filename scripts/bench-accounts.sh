@@ -2,7 +2,8 @@
 # `make bench-accounts`: what the accounts panel costs at scale, and what row-level security
 # costs a per-account observer. A benchmark, not a test.
 #
-#   scripts/bench-accounts.sh            (TASKS, default 10,000,000; RUNS, default 5)
+#   scripts/bench-accounts.sh            (TASKS, default 10,000,000; RUNS, default 5;
+#                                         BUILD=release for the release binary, default debug)
 #
 # Uses the fill of scripts/bench-monitor.sh (BENCH_DIR, default .pgbench/: TASKS tasks, three
 # audit rows each over 50 accounts, 30 days; migration 11 counts the loaded rows as it would
@@ -25,8 +26,9 @@ say() { echo "bench: $*" >&2; }
 scripts/bench-monitor.sh fill
 url=$(PG_START_TIMEOUT=900 scripts/pg.sh start "$dir")
 sql() { "$bindir/psql" "$url" -v ON_ERROR_STOP=1 -qAt "$@"; }
-swift build --product switchyard >/dev/null
-bin=.build/debug/switchyard
+config=${BUILD:-debug}   # BUILD=release: the release binary (bench-monitor.sh's fill builds the same)
+swift build -c "$config" --product switchyard >/dev/null
+bin=.build/$config/switchyard
 at=$(sql -c "SELECT to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bench_meta")
 
 # The observer: a login role that may only read acct-7 (the test cluster trusts its socket).

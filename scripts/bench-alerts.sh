@@ -14,7 +14,8 @@
 #            defaults, RUNS (default 3) times without alert rules and RUNS times with 5 rules
 #            (failed-over, dead-over, lag-over 1 s — it fires during the drain and its message is
 #            delivered —, failure-rate-over, account-rejections-over), alternating; medians and
-#            the ratio.
+#            the ratio. SCRAPE_EVERY=1: the drains with rules also run with --metrics-listen and
+#            /metrics fetched every second (curl), so they carry both costs.
 #   cost     one evaluation pass (`switchyard alerts evaluate`, timed in-process) with the 6
 #            kinds of rule on COST_TASKS (default 10,000,000) tasks (0.1% FAILED, 0.02% DEAD,
 #            0.05% PENDING, the rest SUCCESS) and a day of per-minute attempt and refusal counts;
@@ -28,6 +29,7 @@ dir="$project/.pgbench-alerts"
 tasks=${TASKS:-100000}
 runs=${RUNS:-3}
 firings=${FIRINGS:-20}
+scrape_every=${SCRAPE_EVERY:-}
 cost_tasks=${COST_TASKS:-10000000}
 command -v python3 >/dev/null || { echo "bench-alerts needs python3 for its webhook receiver" >&2; exit 1; }
 
@@ -61,8 +63,10 @@ port=$((20000 + RANDOM % 20000))
 python3 "$dir/webhook.py" "$port" "$arrivals" &
 webhook_pid=$!
 router_pid=
+scraper_pid=
 cleanup() {
     [ -n "$router_pid" ] && kill "$router_pid" 2>/dev/null || true
+    [ -n "$scraper_pid" ] && kill "$scraper_pid" 2>/dev/null || true
     kill "$webhook_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -116,11 +120,32 @@ if wants latency; then
     grep -h "error:" "$dir/router.log" | sed 's/^/  router: /' || true
 fi
 
+# Fetches the router's /metrics every $scrape_every s (its URL read from the router's log), one
+# time per line into $dir/scrapes.log.
+scrape() {
+    local endpoint=""
+    until [ -n "$endpoint" ]; do
+        sleep 0.02
+        endpoint=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$dir/router.log" 2>/dev/null | head -1 || true)
+    done
+    while true; do
+        curl -sf -o /dev/null -w '%{time_total}\n' "$endpoint" >>"$dir/scrapes.log" || true
+        sleep "$scrape_every"
+    done
+}
+
 if wants drain; then
-    say "drain: $tasks tasks, router defaults, $runs runs without rules and $runs with 5 rules"
+    with_label="with 5 rules"
+    if [ -n "$scrape_every" ]; then
+        command -v curl >/dev/null || { say "SCRAPE_EVERY needs curl"; exit 1; }
+        with_label="with 5 rules and /metrics every $scrape_every s"
+    fi
+    say "drain: $tasks tasks, router defaults, $runs runs without rules and $runs $with_label, alternating (odd pairs without first)"
     without=(); with=()
     for run in $(seq 1 "$runs"); do
-        for mode in without with; do
+        order="without with"
+        [ $((run % 2)) = 1 ] || order="with without"
+        for mode in $order; do
             fresh
             if [ "$mode" = with ]; then
                 for rule in "failed --failed-over 0" "dead --dead-over 0" "lag --lag-over 1" \
@@ -132,9 +157,18 @@ if wants drain; then
             DATABASE_URL=$db "$bin" enqueue --synthetic $((tasks / 2)) >/dev/null
             sql "$db" -c "CHECKPOINT"
             load
+            extra=()
+            rm -f "$dir/router.log" "$dir/scrapes.log"
+            if [ "$mode" = with ] && [ -n "$scrape_every" ]; then
+                extra=(--metrics-listen 127.0.0.1:0)
+                : >"$dir/scrapes.log"
+                scrape &
+                scraper_pid=$!
+            fi
             started=$(now)
-            DATABASE_URL=$db "$bin" router --exit-when-idle --router-id "bench-$mode-$run" 2>"$dir/router.log"
+            DATABASE_URL=$db "$bin" router --exit-when-idle --router-id "bench-$mode-$run" "${extra[@]}" 2>"$dir/router.log"
             elapsed=$(echo "$(now) - $started" | bc -l)
+            if [ -n "$scraper_pid" ]; then kill "$scraper_pid"; wait "$scraper_pid" 2>/dev/null || true; scraper_pid=; fi
             left=$(sql "$db" -c "SELECT count(*) FROM execution_tasks WHERE status <> 'SUCCESS'")
             [ "$left" = 0 ] || { say "$left tasks did not succeed"; exit 1; }
             rate=$(echo "$tasks / $elapsed" | bc -l)
@@ -142,7 +176,12 @@ if wants drain; then
                 with+=("$rate")
                 fired=$(sql "$db" -c "SELECT count(*) FROM switchyard_alert_history WHERE event = 'fired'")
                 delivered=$(sql "$db" -c "SELECT count(*) FROM switchyard_alert_history WHERE event = 'delivered'")
-                printf '  run %d with 5 rules:    %7.0f tasks/s (%s fired, %s delivered during the drain)\n' "$run" "$rate" "$fired" "$delivered"
+                scraped=""
+                if [ -n "$scrape_every" ]; then
+                    scraped=$(printf '; %d scrapes, median %.0f ms' "$(grep -c . "$dir/scrapes.log" || true)" \
+                        "$(awk '{ print $1 * 1000 }' "$dir/scrapes.log" | median)")
+                fi
+                printf '  run %d %s: %7.0f tasks/s (%s fired, %s delivered during the drain%s)\n' "$run" "$with_label" "$rate" "$fired" "$delivered" "$scraped"
             else
                 without+=("$rate")
                 printf '  run %d without rules:   %7.0f tasks/s\n' "$run" "$rate"
@@ -151,8 +190,8 @@ if wants drain; then
     done
     m_without=$(printf '%s\n' "${without[@]}" | median)
     m_with=$(printf '%s\n' "${with[@]}" | median)
-    printf '  median without rules %.0f tasks/s, with 5 rules %.0f tasks/s: %.1f%% of the rate without\n' \
-        "$m_without" "$m_with" "$(echo "$m_with * 100 / $m_without" | bc -l)"
+    printf '  median without rules %.0f tasks/s, %s %.0f tasks/s: %.1f%% of the rate without\n' \
+        "$m_without" "$with_label" "$m_with" "$(echo "$m_with * 100 / $m_without" | bc -l)"
 fi
 if wants cost; then
     load

@@ -12,6 +12,7 @@
 #          bench-results/ (git-ignored).
 # snapshot only the engine's medians (seconds, not minutes), to repeat when the load was unsteady.
 # stop     stop the cluster, keeping its data.
+# BUILD=release builds and runs the release binary (default: the debug one).
 # destroy  stop the cluster and remove its multi-GB data folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +20,9 @@ cd "$project"
 dir=${BENCH_DIR:-$project/.pgbench}   # BENCH_DIR: another folder, for a small trial fill
 tasks=${TASKS:-10000000}
 runs=${RUNS:-5}
+# BUILD=release times (and builds) the release binary instead of the debug one.
+config=${BUILD:-debug}
+bin=.build/$config/switchyard
 results="$project/bench-results"
 bindir=$(pg_config --bindir 2>/dev/null || true)
 [ -x "$bindir/psql" ] || bindir=/usr/lib/postgresql/15/bin
@@ -41,12 +45,12 @@ start() {
 
 fill() {
     start
-    swift build --product switchyard >/dev/null
-    DATABASE_URL="$url" .build/debug/switchyard migrate up >&2
+    swift build -c "$config" --product switchyard >/dev/null
+    DATABASE_URL="$url" "$bin" migrate up >&2
     # The per-account figures (migration 11) are counted from the loaded rows when it is applied
     # after the load, as on a database that grew before it: the load starts below it.
     if [ "$(sql -c "SELECT count(*) FROM pg_tables WHERE tablename = 'bench_meta'")" = 0 ]; then
-        DATABASE_URL="$url" .build/debug/switchyard migrate down --to 10 --yes >&2
+        DATABASE_URL="$url" "$bin" migrate down --to 10 --yes >&2
     fi
     if [ "$(sql -c "SELECT count(*) FROM pg_tables WHERE tablename = 'bench_meta'")" = 1 ]; then
         say "already filled ($(sql -c "SELECT tasks FROM bench_meta") tasks); run '$0 destroy' to start again"
@@ -135,7 +139,7 @@ FROM bench_meta m, generate_series(0, 2) AS r;
 SQL
     say "loaded in $((SECONDS - started)) s; migrating to the latest version (per-account figures from the loaded rows)"
     local migrated=$SECONDS
-    DATABASE_URL="$url" .build/debug/switchyard migrate up >&2
+    DATABASE_URL="$url" "$bin" migrate up >&2
     say "migrated in $((SECONDS - migrated)) s; VACUUM ANALYZE"
     sql -c "VACUUM (ANALYZE) execution_tasks" -c "VACUUM (ANALYZE) execution_logs" -c "VACUUM (ANALYZE) switchyard_attempt_minutes" \
         -c "VACUUM (ANALYZE) switchyard_account_minutes" -c "VACUUM (ANALYZE) switchyard_open_positions"
@@ -144,7 +148,7 @@ SQL
 
 time_all() {
     start
-    swift build --product switchyard >/dev/null
+    swift build -c "$config" --product switchyard >/dev/null
     mkdir -p "$results"
     local at; at=$(sql -c "SELECT to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bench_meta")
     local out="$results/monitor-$(date -u +%Y%m%dT%H%M%SZ).txt"
@@ -153,7 +157,7 @@ time_all() {
         # The machine may be shared: the load travels with the figures.
         echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
         echo "# Dashboard snapshot through the engine (switchyard stats --bench $runs), at the fill time $at"
-        DATABASE_URL="$url" .build/debug/switchyard stats --at "$at" --bench "$runs"
+        DATABASE_URL="$url" "$bin" stats --at "$at" --bench "$runs"
         echo
         echo "# The seed system's monitoring queries (psql, server-side time, median of $runs)"
         seed_queries
@@ -203,7 +207,7 @@ explain_snapshot() {
     log="$home/run/server.log"
     mark=$(wc -l < "$log")
     PGOPTIONS="-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on -c auto_explain.log_timing=on" \
-        DATABASE_URL="$url" .build/debug/switchyard stats --at "$1" --json >/dev/null
+        DATABASE_URL="$url" "$bin" stats --at "$1" --json >/dev/null
     tail -n +"$((mark + 1))" "$log" | sed -e 's/^[0-9-]* [0-9:.]* [A-Z]* \[[0-9]*\] //' \
         | grep -v -e '^LOG:  duration: [0-9.]* ms  statement:' -e 'set_config' 
 }
@@ -213,9 +217,9 @@ case "${1:-all}" in
     time) time_all ;;
     snapshot) # only the engine's figures: quick to repeat when the machine's load was unsteady
         start
-        swift build --product switchyard >/dev/null
+        swift build -c "$config" --product switchyard >/dev/null
         echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
-        DATABASE_URL="$url" .build/debug/switchyard stats --bench "$runs" \
+        DATABASE_URL="$url" "$bin" stats --bench "$runs" \
             --at "$(sql -c "SELECT to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bench_meta")"
         echo "# $(date -u +%FT%TZ), load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg)" ;;
     all) fill; time_all ;;
