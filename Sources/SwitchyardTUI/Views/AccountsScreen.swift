@@ -69,8 +69,10 @@ struct AccountsScreen {
             buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
             return
         }
-        let fixed = 16 + 8 + 8 + 7 + 7 + 5 + 7
-        let chartWidth = max(0, min(60, body.width - 2 - fixed))
+        // The figures' columns, then the per-minute chart in what they leave (an hour at most).
+        let layout = TableLayout(width: body.width - 3, [.fixed(16), .fixed(8), .fixed(8), .fixed(7), .fixed(7), .fixed(5),
+                                                          .rest(minimum: 0, maximum: 60)])
+        let chartWidth = layout.widths[6] ?? 0
         let stale = snapshot.isStale(.accounts) ? " (stale: \(snapshot.unavailable["accounts"] ?? ""))" : ""
         let inner = buffer.box(body, title: "Accounts: orders in the last hour, per minute over the last \(chartWidth) min"
                                + stale, glyphs: glyphs, focused: true)
@@ -81,9 +83,8 @@ struct AccountsScreen {
             }
             return
         }
-        func columns(_ parts: [String]) -> String {
-            Format.columns(zip(parts, [16, 8, 8, 7, 7, 5]).map { ($0, $1) }, ellipsis: glyphs.ellipsis)
-        }
+        // The six figures' columns; the chart is drawn after them.
+        func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
         buffer.line(" " + columns(["account", "state", "accepted", "refused", "latency", "open"])
                     + " " + "per minute (x: refused)".clipped(to: chartWidth, ellipsis: glyphs.ellipsis),
                     in: inner, row: 0, role: .muted, glyphs: glyphs)
