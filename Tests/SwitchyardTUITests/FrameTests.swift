@@ -87,7 +87,7 @@ struct FrameTests {
     @Test func alertsReadOnly() throws {
         var snapshot = Fixture.busySnapshot
         snapshot.alerts = AlertsState(rules: Fixture.alerts.rules, firing: [], history: [])
-        var model = Fixture.loaded(snapshot, readOnly: true, size: .minimum)
+        var model = Fixture.loaded(snapshot, readOnly: true, size: .standard)
         _ = update(&model, .key(.character("5")))
         try assertSnapshot(render(model).plainText, named: "alerts-read-only-80x24")
     }
@@ -258,10 +258,24 @@ struct FrameTests {
         #expect(chart.succeededPeak == 5000 && chart.failedPeak == 10)
     }
 
-    @Test func tooSmall() throws {
-        var model = Fixture.loaded(Fixture.busySnapshot, size: TerminalSize(columns: 70, rows: 20))
-        _ = update(&model, .resized(TerminalSize(columns: 70, rows: 20)))
-        try assertSnapshot(render(model).plainText, named: "too-small-70x20")
+    /// Below 60x16 only the message asking for a larger window shows.
+    @Test(arguments: [TerminalSize(columns: 40, rows: 10), TerminalSize(columns: 59, rows: 24)])
+    func tooSmall(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = update(&model, .resized(size))
+        try assertSnapshot(render(model).plainText, named: name("too-small", size))
+    }
+
+    /// 80x23 (an 80x24 terminal under tmux's status line) shows the whole dashboard; from 60x16
+    /// up the compact layout keeps the queue, its lag, the alerts and the router state.
+    @Test(arguments: [TerminalSize(columns: 80, rows: 23), TerminalSize(columns: 70, rows: 20),
+                      TerminalSize(columns: 60, rows: 16)])
+    func compact(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.alerts = Fixture.alerts
+        var model = Fixture.loaded(snapshot)
+        _ = update(&model, .resized(size))
+        try assertSnapshot(render(model).plainText, named: name("dashboard-busy", size))
     }
 
     @Test func unavailablePartsSayWhyAndTheRestStillShows() throws {

@@ -195,11 +195,11 @@ struct RuntimeTests {
     }
 
     @Test(.timeLimit(.minutes(1))) func aResizeRedrawsAtTheNewSize() async {
-        let small = TerminalSize(columns: 60, rows: 20)
+        let small = TerminalSize(columns: 40, rows: 10)
         let large = TerminalSize(columns: 120, rows: 40)
         let terminal = MemoryTerminal(script: [
             .init(waitingFor: "PENDING", .resized(small)),
-            .init(waitingFor: "The terminal is 60x20", .resized(large)),
+            .init(waitingFor: "The terminal is 40x10", .resized(large)),
             .init(waitingFor: "PENDING", .key(.character("q"))),
         ])
         let exit = await run(FakeBackend(snapshots: [Fixture.busySnapshot]), terminal, options())
