@@ -102,6 +102,17 @@ enum Fixture {
         return snapshot
     }
 
+    /// The busy snapshot whose log rows say each task's status now: `status(task)`.
+    static func busySnapshot(logTasks status: (TaskID) -> TaskStatus) -> DashboardSnapshot {
+        var snapshot = busySnapshot
+        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
+            var entry = entry
+            entry.taskStatus = status(entry.taskID)
+            return entry
+        }
+        return snapshot
+    }
+
     /// Three schedules, next runs first, as the snapshot lists them.
     static var schedules: [Schedule] {
         func schedule(_ id: Int64, _ name: String, _ timing: ScheduleTiming, paused: Bool = false, next: TimeInterval,

@@ -132,6 +132,20 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: name("observer-accounts", size))
     }
 
+    /// A per-account observer reads no alert rules and no schedules (the snapshot brings empty
+    /// ones): the views say it may not read them rather than "nothing is firing" or "add one".
+    @Test(arguments: ["5", "6"]) func perAccountObserverCannotReadClusterSettings(key: Character) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.observedAccounts = ["apex-eval-2"]
+        snapshot.alerts = AlertsState(rules: [], firing: [], history: [])
+        snapshot.schedules = []
+        var model = Fixture.loaded(snapshot, readOnly: true)
+        _ = update(&model, .key(.character(key)))
+        let frame = render(model).plainText
+        #expect(!frame.contains("add one") && !frame.contains("nothing is firing"))
+        try assertSnapshot(frame, named: key == "5" ? "observer-alerts-80x24" : "observer-schedules-80x24")
+    }
+
     /// The frame's colours as text: one letter per cell for its style role (see `roleLetter`).
     func roleMap(_ frame: CellBuffer) -> String {
         (0..<frame.size.rows).map { row in

@@ -195,13 +195,7 @@ struct UpdateTests {
     }
 
     @Test func retryOnALogRowOfASucceededTaskSaysWhyAndAsksNothing() {
-        var snapshot = Fixture.busySnapshot
-        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
-            var entry = entry
-            entry.taskStatus = entry.taskID == TaskID(1042) ? .failed : .success
-            return entry
-        }
-        var model = Fixture.loaded(snapshot)
+        var model = Fixture.loaded(Fixture.busySnapshot(logTasks: { $0 == TaskID(1042) ? .failed : .success }))
         _ = keys(&model, .tab)   // the logs panel; its first row is #1050, SUCCESS
         #expect(model.focus == .recentLogs)
         #expect(keys(&model, .character("r")) == [])
@@ -217,13 +211,7 @@ struct UpdateTests {
     }
 
     @Test func markedTasksAreRefusedOnlyWhenNoneCanChange() {
-        var snapshot = Fixture.busySnapshot
-        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
-            var entry = entry
-            entry.taskStatus = .success
-            return entry
-        }
-        var model = Fixture.loaded(snapshot)
+        var model = Fixture.loaded(Fixture.busySnapshot(logTasks: { _ in .success }))
         _ = keys(&model, .tab, .character(" "), .down, .character(" "))   // #1050, then #1049 two rows down
         #expect(model.marked == [TaskID(1050), TaskID(1049)])
         #expect(keys(&model, .character("r")) == [])
