@@ -132,6 +132,15 @@ struct FrameTests {
         try assertSnapshot(render(model).plainText, named: name("observer-accounts", size))
     }
 
+    /// At 60 columns the schedules' timing gives way; the figures are never cut ("84m…").
+    @Test func schedulesCompact() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot, size: TerminalSize(columns: 60, rows: 16))
+        _ = update(&model, .key(.character("6")))
+        try assertSnapshot(render(model).plainText, named: "schedules-60x16")
+    }
+
     /// A per-account observer reads no alert rules and no schedules (the snapshot brings empty
     /// ones): the views say it may not read them rather than "nothing is firing" or "add one".
     @Test(arguments: ["5", "6"]) func perAccountObserverCannotReadClusterSettings(key: Character) throws {

@@ -13,10 +13,12 @@ struct SchedulesScreen {
         // One leading space, one between columns; the timing takes what the fixed columns leave.
         let available = body.width - 3
         let wide = available + 1 >= 110
+        // Narrower than 66 (the compact layout) the timing gives way, so the figures are never cut.
+        let narrow = available < 66
         let fixed = wide ? [7, 9, 9, 6, 5, 7, 6] : [7, 9, 9, 5, 4, 7]
-        let used = fixed.reduce(0, +) + fixed.count + 1
-        let nameWidth = wide ? max(12, min(24, available - used - 42)) : max(10, available - used - 13)
-        let widths = [nameWidth] + fixed + [max(8, available - used - nameWidth)]
+        let used = fixed.reduce(0, +) + fixed.count + (narrow ? 0 : 1)
+        let nameWidth = wide ? max(12, min(24, available - used - 42)) : max(10, available - used - (narrow ? 0 : 13))
+        let widths = [nameWidth] + fixed + (narrow ? [] : [max(8, available - used - nameWidth)])
         func columns(_ parts: [String]) -> String {
             Format.columns(Array(zip(parts, widths)), ellipsis: glyphs.ellipsis)
         }
