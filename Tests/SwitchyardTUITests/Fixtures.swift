@@ -12,13 +12,13 @@ enum Fixture {
                           timeZone: utc)
     }
 
-    static func model(readOnly: Bool = false, size: TerminalSize = .minimum) -> DashboardModel {
+    static func model(readOnly: Bool = false, size: TerminalSize = .standard) -> DashboardModel {
         DashboardModel(settings: settings(readOnly: readOnly), now: now, size: size)
     }
 
     /// A model that has loaded `snapshot` just now.
     static func loaded(_ snapshot: DashboardSnapshot, readOnly: Bool = false,
-                       size: TerminalSize = .minimum) -> DashboardModel {
+                       size: TerminalSize = .standard) -> DashboardModel {
         var model = model(readOnly: readOnly, size: size)
         _ = update(&model, .snapshotLoaded(snapshot, at: now))
         _ = update(&model, .routerStatusChanged(readOnly ? nil : RouterStatusLine(state: .running, dryRun: true)))
@@ -99,6 +99,17 @@ enum Fixture {
                                          status: .held)]
         snapshot.routers = routers
         snapshot.accounts = accounts
+        return snapshot
+    }
+
+    /// The busy snapshot whose log rows say each task's status now: `status(task)`.
+    static func busySnapshot(logTasks status: (TaskID) -> TaskStatus) -> DashboardSnapshot {
+        var snapshot = busySnapshot
+        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
+            var entry = entry
+            entry.taskStatus = status(entry.taskID)
+            return entry
+        }
         return snapshot
     }
 

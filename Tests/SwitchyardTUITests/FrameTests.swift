@@ -87,7 +87,7 @@ struct FrameTests {
     @Test func alertsReadOnly() throws {
         var snapshot = Fixture.busySnapshot
         snapshot.alerts = AlertsState(rules: Fixture.alerts.rules, firing: [], history: [])
-        var model = Fixture.loaded(snapshot, readOnly: true, size: .minimum)
+        var model = Fixture.loaded(snapshot, readOnly: true, size: .standard)
         _ = update(&model, .key(.character("5")))
         try assertSnapshot(render(model).plainText, named: "alerts-read-only-80x24")
     }
@@ -130,6 +130,29 @@ struct FrameTests {
         var model = Fixture.loaded(snapshot, readOnly: true, size: size)
         _ = update(&model, .key(.character("r")))
         try assertSnapshot(render(model).plainText, named: name("observer-accounts", size))
+    }
+
+    /// At 60 columns the schedules' timing gives way; the figures are never cut ("84m…").
+    @Test func schedulesCompact() throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.schedules = Fixture.schedules
+        var model = Fixture.loaded(snapshot, size: TerminalSize(columns: 60, rows: 16))
+        _ = update(&model, .key(.character("6")))
+        try assertSnapshot(render(model).plainText, named: "schedules-60x16")
+    }
+
+    /// A per-account observer reads no alert rules and no schedules (the snapshot brings empty
+    /// ones): the views say it may not read them rather than "nothing is firing" or "add one".
+    @Test(arguments: ["5", "6"]) func perAccountObserverCannotReadClusterSettings(key: Character) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.observedAccounts = ["apex-eval-2"]
+        snapshot.alerts = AlertsState(rules: [], firing: [], history: [])
+        snapshot.schedules = []
+        var model = Fixture.loaded(snapshot, readOnly: true)
+        _ = update(&model, .key(.character(key)))
+        let frame = render(model).plainText
+        #expect(!frame.contains("add one") && !frame.contains("nothing is firing"))
+        try assertSnapshot(frame, named: key == "5" ? "observer-alerts-80x24" : "observer-schedules-80x24")
     }
 
     /// The frame's colours as text: one letter per cell for its style role (see `roleLetter`).
@@ -258,10 +281,24 @@ struct FrameTests {
         #expect(chart.succeededPeak == 5000 && chart.failedPeak == 10)
     }
 
-    @Test func tooSmall() throws {
-        var model = Fixture.loaded(Fixture.busySnapshot, size: TerminalSize(columns: 70, rows: 20))
-        _ = update(&model, .resized(TerminalSize(columns: 70, rows: 20)))
-        try assertSnapshot(render(model).plainText, named: "too-small-70x20")
+    /// Below 60x16 only the message asking for a larger window shows.
+    @Test(arguments: [TerminalSize(columns: 40, rows: 10), TerminalSize(columns: 59, rows: 24)])
+    func tooSmall(size: TerminalSize) throws {
+        var model = Fixture.loaded(Fixture.busySnapshot)
+        _ = update(&model, .resized(size))
+        try assertSnapshot(render(model).plainText, named: name("too-small", size))
+    }
+
+    /// 80x23 (an 80x24 terminal under tmux's status line) shows the whole dashboard; from 60x16
+    /// up the compact layout keeps the queue, its lag, the alerts and the router state.
+    @Test(arguments: [TerminalSize(columns: 80, rows: 23), TerminalSize(columns: 70, rows: 20),
+                      TerminalSize(columns: 60, rows: 16)])
+    func compact(size: TerminalSize) throws {
+        var snapshot = Fixture.busySnapshot
+        snapshot.alerts = Fixture.alerts
+        var model = Fixture.loaded(snapshot)
+        _ = update(&model, .resized(size))
+        try assertSnapshot(render(model).plainText, named: name("dashboard-busy", size))
     }
 
     @Test func unavailablePartsSayWhyAndTheRestStillShows() throws {

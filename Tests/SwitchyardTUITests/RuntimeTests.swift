@@ -39,7 +39,11 @@ actor FakeBackend: DashboardBackend {
     }
     func perform(_ action: OperatorAction) async throws -> ActionReport {
         performed.append(action)
-        if failActions { throw DatabaseError(message: "could not obtain lock on row") }
+        if failActions {
+            throw DatabaseError(sqlState: SQLState(rawValue: "55P03"), message: "could not obtain lock on row",
+                                detail: "Another session holds task #1042.",
+                                hint: "Try again in a moment, or find the session in pg_stat_activity.")
+        }
         return ActionReport(action: action, changed: [TaskID(1042)], skipped: [:])
     }
     func waitForChange(timeout: Duration) async throws -> Bool {
@@ -194,12 +198,30 @@ struct RuntimeTests {
         #expect(lastLine.contains("Nothing changed"))
     }
 
+    /// The runtime keeps an error's whole text: `e` opens it with the server's detail and hint.
+    @Test(.timeLimit(.minutes(1))) func eOpensAFailedActionsWholeErrorWithItsAdvice() async {
+        let backend = FakeBackend(snapshots: [Fixture.busySnapshot])
+        await backend.setFailingActions(true)
+        let terminal = MemoryTerminal(script: [
+            .init(waitingFor: "#1042", .key(.character("r"))),
+            .init(waitingFor: "retry 1 FAILED ENTRY task?", .key(.character("y"))),
+            .init(waitingFor: "e: what to do", .key(.character("e"))),
+            // Each line the script waits for must reach the screen, or the run never ends.
+            // (a resize of the same size closes nothing; any key would close the dialog.)
+            .init(waitingFor: "Another session holds task #1042.", .resized(.standard)),
+            .init(waitingFor: "find the session in pg_stat_activity", .key(.escape)),
+            .init(.key(.character("q"))),
+        ])
+        let exit = await run(backend, terminal, options())
+        #expect(exit == .quit)
+    }
+
     @Test(.timeLimit(.minutes(1))) func aResizeRedrawsAtTheNewSize() async {
-        let small = TerminalSize(columns: 60, rows: 20)
+        let small = TerminalSize(columns: 40, rows: 10)
         let large = TerminalSize(columns: 120, rows: 40)
         let terminal = MemoryTerminal(script: [
             .init(waitingFor: "PENDING", .resized(small)),
-            .init(waitingFor: "The terminal is 60x20", .resized(large)),
+            .init(waitingFor: "The terminal is 40x10", .resized(large)),
             .init(waitingFor: "PENDING", .key(.character("q"))),
         ])
         let exit = await run(FakeBackend(snapshots: [Fixture.busySnapshot]), terminal, options())

@@ -13,19 +13,19 @@ struct UpdateTests {
         var model = Fixture.loaded(Fixture.busySnapshot)   // failed panel focused, #1042 selected
         let afterR = update(&model, .key(.character("r")))
         #expect(afterR == [.preview(.retry([TaskID(1042)]))])
-        #expect(model.confirmation == nil)
+        #expect(model.modal == .awaitingPreview(.retry([TaskID(1042)])))
 
         let preview = ActionPreview(action: .retry([TaskID(1042)]), matching: 1, question: "retry 1 FAILED ENTRY task?")
         #expect(update(&model, .previewLoaded(preview)) == [])
-        #expect(model.confirmation == preview)
+        #expect(model.modal == .confirm(preview))
 
         let afterY = update(&model, .key(.character("y")))
         #expect(afterY == [.perform(.retry([TaskID(1042)]))])
-        #expect(model.confirmation == nil)
+        #expect(model.modal == nil)
 
         let report = ActionReport(action: .retry([TaskID(1042)]), changed: [TaskID(1042)], skipped: [:])
         let afterReport = update(&model, .actionCompleted(report))
-        #expect(model.status == StatusMessage("Retried 1 task."))
+        #expect(model.status?.text == "Retried 1 task." && model.status?.isError == false)
         #expect(afterReport.first == .loadSnapshot(TaskFilter()))
     }
 
@@ -42,16 +42,16 @@ struct UpdateTests {
         _ = keys(&model, .character("r"))
         _ = update(&model, .previewLoaded(ActionPreview(action: .retry([TaskID(1042)]), matching: 1, question: "?")))
         #expect(keys(&model, .character("x")) == [])
-        #expect(model.confirmation != nil)
+        #expect(model.modal != nil)
         #expect(keys(&model, .character("n")) == [])
-        #expect(model.confirmation == nil && model.status?.text.contains("Cancelled") == true)
+        #expect(model.modal == nil && model.status?.text.contains("Cancelled") == true)
     }
 
     @Test func aStalePreviewForAnotherActionIsIgnored() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("r"))
         _ = update(&model, .previewLoaded(ActionPreview(action: .hold([TaskID(1)]), matching: 1, question: "?")))
-        #expect(model.confirmation == nil)
+        #expect(model.modal == .awaitingPreview(.retry([TaskID(1042)])))
     }
 
     @Test func readOnlyChangeKeysAskNothingAndSayWhy() {
@@ -59,7 +59,7 @@ struct UpdateTests {
         for key in ["r", "d", "h", "P", "R"] {
             #expect(keys(&model, .character(Character(key))) == [])
             #expect(model.status?.text.hasPrefix("Read-only mode:") == true)
-            #expect(model.confirmation == nil && model.reasonPrompt == nil && model.awaitingPreview == nil)
+            #expect(model.modal == nil)
         }
     }
 
@@ -68,7 +68,7 @@ struct UpdateTests {
         snapshot.schedules = Fixture.schedules
         var model = Fixture.loaded(snapshot)
         // Outside the schedules view p and t do nothing.
-        #expect(keys(&model, .character("p")) == [] && model.awaitingPreview == nil)
+        #expect(keys(&model, .character("p")) == [] && model.modal == nil)
         #expect(keys(&model, .character("6")) == [])
         #expect(model.view == .schedules && model.currentSchedule?.name == "es-hourly-entry")
         #expect(keys(&model, .character("p")) == [.preview(.schedule("es-hourly-entry", .pause))])
@@ -80,13 +80,13 @@ struct UpdateTests {
         // The paused one resumes; t runs now; X removes; each only asks first.
         _ = keys(&model, .character("j"), .character("j"))
         #expect(keys(&model, .character("p")) == [.preview(.schedule("nq-scalp-5m", .resume))])
-        model.awaitingPreview = nil
+        model.modal = nil
         #expect(keys(&model, .character("t")) == [.preview(.schedule("nq-scalp-5m", .runNow))])
-        model.awaitingPreview = nil
+        model.modal = nil
         #expect(keys(&model, .character("X")) == [.preview(.schedule("nq-scalp-5m", .remove))])
         // Cancelled at the confirmation: nothing is performed.
         _ = update(&model, .previewLoaded(ActionPreview(action: .schedule("nq-scalp-5m", .remove), matching: 0, question: "Remove?")))
-        #expect(keys(&model, .character("n")) == [] && model.confirmation == nil)
+        #expect(keys(&model, .character("n")) == [] && model.modal == nil)
     }
 
     @Test func anObserversScheduleKeysChangeNothing() {
@@ -97,7 +97,7 @@ struct UpdateTests {
         for key in ["p", "n", "X"] {
             #expect(keys(&model, .character(Character(key))) == [])
             #expect(model.status?.text.hasPrefix("Read-only mode:") == true)
-            #expect(model.confirmation == nil && model.awaitingPreview == nil)
+            #expect(model.modal == nil)
         }
     }
 
@@ -106,7 +106,7 @@ struct UpdateTests {
         _ = keys(&model, .character(" "), .character(" "))   // marks #1042, then #1038
         #expect(model.marked == [TaskID(1042), TaskID(1038)])
         #expect(keys(&model, .character("d")) == [])
-        #expect(model.reasonPrompt == ReasonPrompt(tasks: [TaskID(1038), TaskID(1042)], text: defaultDeadLetterReason))
+        #expect(model.modal == .reason(ReasonPrompt(tasks: [TaskID(1038), TaskID(1042)], text: defaultDeadLetterReason)))
         _ = keys(&model, .backspace, .backspace, .backspace, .backspace, .backspace, .backspace, .backspace,
                  .backspace, .backspace)
         let typed = keys(&model, .character("!"), .enter)
@@ -116,7 +116,7 @@ struct UpdateTests {
     @Test func deadLetterWithAnEmptyReasonUsesTheDefault() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("d"))
-        model.reasonPrompt?.text = "  "
+        model.modal = .reason(ReasonPrompt(tasks: [TaskID(1042)], text: "  "))
         #expect(keys(&model, .enter) == [.preview(.deadLetter([TaskID(1042)], reason: defaultDeadLetterReason))])
     }
 
@@ -132,25 +132,27 @@ struct UpdateTests {
     @Test func pauseOpensADialogOfSwitchesEachOfferingItsOpposite() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         #expect(keys(&model, .character("P")) == [])
-        #expect(model.pauseMenu?.choices == [.pauseRouter(reason: "paused from the dashboard"),
-                                             .pauseEventType(.entry, reason: "paused from the dashboard"),
-                                             .pauseEventType(.exit, reason: "paused from the dashboard")])
+        #expect(model.modal == .pauseMenu(PauseMenu(choices: [.pauseRouter(reason: "paused from the dashboard"),
+                                                              .pauseEventType(.entry, reason: "paused from the dashboard"),
+                                                              .pauseEventType(.exit, reason: "paused from the dashboard")])))
         #expect(keys(&model, .enter) == [.preview(.pauseRouter(reason: "paused from the dashboard"))])
-        #expect(model.pauseMenu == nil)
+        #expect(model.modal == .awaitingPreview(.pauseRouter(reason: "paused from the dashboard")))
 
         var paused = Fixture.busySnapshot
         paused.control?.globalPaused = true
         paused.control?.pausedEventTypes = ["EXIT"]
         var other = Fixture.loaded(paused)
         _ = keys(&other, .character("P"))
-        #expect(other.pauseMenu?.choices == [.resumeRouter, .pauseEventType(.entry, reason: "paused from the dashboard"),
-                                             .resumeEventType(.exit)])
+        #expect(other.modal == .pauseMenu(PauseMenu(choices: [.resumeRouter,
+                                                              .pauseEventType(.entry, reason: "paused from the dashboard"),
+                                                              .resumeEventType(.exit)])))
     }
 
     @Test func pausingOneEventTypeIsChosenWithJAndPreviewedBeforeAnythingChanges() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("P"), .character("j"), .character("j"), .character("j"))
-        #expect(model.pauseMenu?.selected == 2)   // stops at the last choice
+        guard case .pauseMenu(let menu)? = model.modal else { Issue.record("no pause dialog"); return }
+        #expect(menu.selected == 2)   // stops at the last choice
         #expect(keys(&model, .character("x")) == [])
         #expect(model.status?.text == "j/k choose, Enter asks to confirm, Esc cancels.")
         let asked = keys(&model, .character("k"), .enter)
@@ -166,7 +168,7 @@ struct UpdateTests {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("P"))
         #expect(keys(&model, .escape) == [])
-        #expect(model.pauseMenu == nil && model.awaitingPreview == nil)
+        #expect(model.modal == nil)
         #expect(model.status?.text == "Cancelled; nothing changed.")
         #expect(!model.quitRequested)
     }
@@ -193,19 +195,13 @@ struct UpdateTests {
     }
 
     @Test func retryOnALogRowOfASucceededTaskSaysWhyAndAsksNothing() {
-        var snapshot = Fixture.busySnapshot
-        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
-            var entry = entry
-            entry.taskStatus = entry.taskID == TaskID(1042) ? .failed : .success
-            return entry
-        }
-        var model = Fixture.loaded(snapshot)
+        var model = Fixture.loaded(Fixture.busySnapshot(logTasks: { $0 == TaskID(1042) ? .failed : .success }))
         _ = keys(&model, .tab)   // the logs panel; its first row is #1050, SUCCESS
         #expect(model.focus == .recentLogs)
         #expect(keys(&model, .character("r")) == [])
         #expect(model.status?.text == "Cannot retry task #1050: it is SUCCESS; only FAILED, DEAD, RETRYING or HELD tasks can be retried.")
-        #expect(model.awaitingPreview == nil && model.confirmation == nil)
-        #expect(keys(&model, .character("d")) == [] && model.reasonPrompt == nil)
+        #expect(model.modal == nil)
+        #expect(keys(&model, .character("d")) == [] && model.modal == nil)
         #expect(model.status?.text.hasPrefix("Cannot dead-letter task #1050: it is SUCCESS") == true)
         #expect(keys(&model, .character("h")) == [])
         #expect(model.status?.text.hasPrefix("Cannot hold task #1050: it is SUCCESS") == true)
@@ -215,13 +211,7 @@ struct UpdateTests {
     }
 
     @Test func markedTasksAreRefusedOnlyWhenNoneCanChange() {
-        var snapshot = Fixture.busySnapshot
-        snapshot.recentLogs = snapshot.recentLogs?.map { entry in
-            var entry = entry
-            entry.taskStatus = .success
-            return entry
-        }
-        var model = Fixture.loaded(snapshot)
+        var model = Fixture.loaded(Fixture.busySnapshot(logTasks: { _ in .success }))
         _ = keys(&model, .tab, .character(" "), .down, .character(" "))   // #1050, then #1049 two rows down
         #expect(model.marked == [TaskID(1050), TaskID(1049)])
         #expect(keys(&model, .character("r")) == [])
@@ -244,26 +234,26 @@ struct UpdateTests {
         let error = "cannot execute UPDATE in a read-only transaction\n"
             + "The server is read-only (a hot standby?); point --database-url at the primary."
         _ = update(&model, .actionFailed(error))
-        #expect(model.status == StatusMessage("Nothing changed: cannot execute UPDATE in a read-only transaction",
-                                              isError: true))
+        #expect(model.status?.text == "Nothing changed: cannot execute UPDATE in a read-only transaction")
+        #expect(model.status?.isError == true)
         #expect(model.lastError?.advice == ["The server is read-only (a hot standby?); point --database-url at the primary."])
         var frame = CellBuffer(size: model.size)
         view(model, into: &frame, glyphs: .unicode)
         #expect(frame.line(23).hasSuffix(" e: what to do "))
 
         #expect(keys(&model, .character("e")) == [])
-        #expect(model.showsError)
+        #expect(model.modal == model.lastError.map(Modal.message))
         view(model, into: &frame, glyphs: .unicode)
         #expect(frame.plainText.contains("The server is read-only (a hot standby?); point --database-url at the"))
         // Any key closes it, and does nothing else.
         #expect(keys(&model, .character("q")) == [])
-        #expect(!model.showsError && !model.quitRequested)
+        #expect(model.modal == nil && !model.quitRequested)
     }
 
     @Test func eWithNoErrorSaysSo() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .character("e"))
-        #expect(!model.showsError && model.status?.text == "No error so far.")
+        #expect(model.modal == nil && model.status?.text == "No message or error so far.")
     }
 
     @Test func aLostConnectionsAdviceIsKeptForE() {
@@ -333,7 +323,7 @@ struct UpdateTests {
         var model = Fixture.loaded(Fixture.busySnapshot)
         #expect(keys(&model, .character("4")) == [] && model.view == .accounts)
         _ = keys(&model, .down, .down, .down, .down)
-        #expect(model.accountSelection == 3)
+        #expect(model.currentAccount == "legacy-7")
         #expect(keys(&model, .enter) == [.loadAccountDetail("legacy-7")])
         // A refresh reads the open account again; a detail of another account is not shown.
         #expect(update(&model, .tick(Fixture.now)) == [.loadSnapshot(TaskFilter()), .loadAccountDetail("legacy-7")])
@@ -359,7 +349,7 @@ struct UpdateTests {
     @Test func selectionStopsAtTheEnds() {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = keys(&model, .up)
-        #expect(model.selection[.failedTasks] == 0)
+        #expect(model.currentTask == TaskID(1042))
         _ = keys(&model, .end)
         #expect(model.currentTask == TaskID(987))
     }
@@ -368,15 +358,15 @@ struct UpdateTests {
         var model = Fixture.loaded(Fixture.busySnapshot)
         let opened = keys(&model, .character("/"))
         #expect(opened == [.listTasks(TaskFilter(), limit: 500)])
-        #expect(model.filterEditor == "")
+        #expect(model.modal == .filter(""))
         for character in "failed exit NQ-" { _ = keys(&model, .character(character)) }
         let applied = keys(&model, .enter)
         let expected = TaskFilter(statuses: [.failed], eventType: .exit, tradeIDContains: "NQ-")
         #expect(applied == [.listTasks(expected, limit: 500)])
-        #expect(model.filter == expected && model.filterEditor == nil)
+        #expect(model.filter == expected && model.modal == nil)
         // q while typing is text, not quit.
         _ = keys(&model, .character("/"), .character("q"))
-        #expect(model.filterEditor == "FAILED EXIT NQ-q" && !model.quitRequested)
+        #expect(model.modal == .filter("FAILED EXIT NQ-q") && !model.quitRequested)
     }
 
     @Test func theTickRefreshesWhatIsOnScreen() {
@@ -414,7 +404,7 @@ struct UpdateTests {
         _ = keys(&model, .character("r"))
         _ = update(&model, .actionFailed("cannot execute UPDATE in a read-only transaction"))
         #expect(model.status?.isError == true)
-        #expect(model.awaitingPreview == nil)
+        #expect(model.modal == nil)
     }
 
     @Test func interruptQuits() {
@@ -428,7 +418,7 @@ struct UpdateTests {
         #expect(url.displayName(environment: environment) == "ops@db:5432/q")
         let pairs = ConnectionSettings(conninfo: "host=db dbname=q password=s3cret user=ops")
         #expect(pairs.displayName(environment: environment) == "ops@db:5432/q")
-        var frame = CellBuffer(size: .minimum)
+        var frame = CellBuffer(size: .standard)
         let settings = DashboardSettings(databaseName: url.displayName(environment: environment), readOnly: false)
         view(DashboardModel(settings: settings, now: Fixture.now), into: &frame, glyphs: .ascii)
         #expect(frame.line(0).hasPrefix(" ops@db:5432/q ") && !frame.plainText.contains("s3cret"))

@@ -34,47 +34,6 @@ public struct RouterStatusLine: Equatable, Sendable {
     }
 }
 
-/// One line at the bottom: what just happened, or what went wrong.
-public struct StatusMessage: Equatable, Sendable {
-    public var text: String
-    public var isError: Bool
-    public init(_ text: String, isError: Bool = false) {
-        self.text = text
-        self.isError = isError
-    }
-}
-
-/// An error in full: the status line and the banner show its first line, `e` shows all of it.
-public struct ErrorReport: Equatable, Sendable {
-    /// The first line: what happened.
-    public var summary: String
-    /// The lines after it: the server's detail and what to do.
-    public var advice: [String]
-    /// When it happened (the clock of the message that brought it).
-    public var at: Date
-
-    /// Splits an error's description ("what happened\nwhat to do") and puts `context` before it.
-    public init(_ description: String, context: String = "", at: Date) {
-        let lines = description.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
-        summary = context + (lines.first ?? description)
-        advice = Array(lines.dropFirst())
-        self.at = at
-    }
-}
-
-/// The P dialog: the switches to flip, one selected.
-public struct PauseMenu: Equatable, Sendable {
-    /// Pause or resume every router, then ENTRY, then EXIT: each the opposite of its state now.
-    public var choices: [OperatorAction]
-    public var selected = 0
-}
-
-/// A dead-letter reason being typed before the preview is asked for.
-public struct ReasonPrompt: Equatable, Sendable {
-    public var tasks: [TaskID]
-    public var text: String
-}
-
 /// Everything the screen shows, and nothing else: `update` changes it, `view` draws it.
 public struct DashboardModel: Equatable, Sendable {
     public var settings: DashboardSettings
@@ -82,33 +41,19 @@ public struct DashboardModel: Equatable, Sendable {
     /// Views to go back to with Esc or q, most recent last.
     public var backStack: [DashboardView] = []
     public var focus: DashboardPanel = .failedTasks
-    /// Selected row per dashboard panel.
-    public var selection: [DashboardPanel: Int] = [:]
-    public var taskListSelection = 0
-    /// Selected row in the schedules view.
-    public var scheduleSelection = 0
-    /// The account under the cursor in the accounts view.
-    public var accountSelection = 0
-    /// First line shown in the task detail and help views.
+    /// The cursor of every list, each on an item by its id.
+    public var cursors = ListCursors()
+    /// First line shown in the views that scroll: task and account detail, routers, help.
     public var scroll = 0
     /// Tasks marked with Space to act on together.
     public var marked: Set<TaskID> = []
     /// The task list's filter; `R` retries the FAILED tasks it matches.
     public var filter = TaskFilter()
-    /// The filter text while `/` is being typed; nil otherwise.
-    public var filterEditor: String?
-    public var reasonPrompt: ReasonPrompt?
-    /// An action asked for whose preview has not arrived yet.
-    public var awaitingPreview: OperatorAction?
-    /// A previewed action waiting for y or n.
-    public var confirmation: ActionPreview?
-    /// The P dialog, open while the operator picks what to pause or resume.
-    public var pauseMenu: PauseMenu?
+    /// The dialog or text field on top of the screen, or the preview being waited for.
+    public var modal: Modal?
     public var status: StatusMessage?
-    /// The last error in full, for `e`; it stays after the status line moves on.
-    public var lastError: ErrorReport?
-    /// The error dialog (`e`) is open.
-    public var showsError = false
+    /// The last error in full, for `e` once the status line has moved on.
+    public var lastError: StatusMessage?
     public var snapshot: DashboardSnapshot?
     /// Local time the snapshot arrived; the header's refresh age counts from it.
     public var snapshotReceivedAt: Date?
@@ -124,7 +69,7 @@ public struct DashboardModel: Equatable, Sendable {
     public var quitRequested = false
 
     public init(settings: DashboardSettings, refreshInterval: Duration = .seconds(1), now: Date,
-                size: TerminalSize = .minimum) {
+                size: TerminalSize = .standard) {
         self.settings = settings
         self.refreshInterval = refreshInterval
         self.now = now

@@ -3,7 +3,7 @@
 public enum KeyCommand: Equatable, Sendable {
     /// q: back one view; quits from the dashboard.
     case back
-    /// Esc: cancels what is waiting, else back; clears marks on the dashboard.
+    /// Esc: cancels what is waiting, else clears the marks, else back.
     case escape
     case help
     /// A number key: go to a view (the dashboard clears the way back).
@@ -17,8 +17,9 @@ public enum KeyCommand: Equatable, Sendable {
     case refresh(faster: Bool)
     /// A key that changes the database: disabled in observer mode.
     case change(ChangeCommand)
-    /// Open the whole last error: what happened, the server's detail, what to do.
-    case showError
+    /// Open the message on screen in full (else the last error): what happened, the server's
+    /// detail, what to do.
+    case showMessage
     /// y and n in a dialog; outside one they do nothing.
     case confirm, cancel
 
@@ -67,6 +68,13 @@ enum KeySection: Equatable, Sendable, CaseIterable {
     }
 }
 
+/// What the hint line knows when it picks its words.
+struct HintContext: Sendable {
+    var view: DashboardView
+    /// Tasks are marked: Esc clears them before it goes back.
+    var marks: Bool
+}
+
 /// One row of the key table: the keys, what help says, what the hint line says, what they do.
 struct KeyBinding: Sendable {
     var keys: [Key]
@@ -75,12 +83,12 @@ struct KeyBinding: Sendable {
     var section: KeySection
     /// The help screen's line.
     var help: String
-    /// The hint line's word in a view, nil where the hint line leaves the key out.
-    var hint: @Sendable (DashboardView) -> String?
+    /// The hint line's word in a context, nil where the hint line leaves the key out.
+    var hint: @Sendable (HintContext) -> String?
     var command: KeyCommand
 
     init(_ keys: [Key], _ label: String, _ section: KeySection = .moving, help: String,
-         hint: @escaping @Sendable (DashboardView) -> String? = { _ in nil }, command: KeyCommand) {
+         hint: @escaping @Sendable (HintContext) -> String? = { _ in nil }, command: KeyCommand) {
         self.keys = keys
         self.label = label
         self.section = section
@@ -94,16 +102,17 @@ struct KeyBinding: Sendable {
         KeyBinding([.character(number)], String(number), help: name, command: .show(view))
     }
 
-    /// The same word on the hint line of every view.
-    static func everywhere(_ word: String) -> @Sendable (DashboardView) -> String? { { _ in word } }
+    /// The word on the hint line of the views that pass `views`.
+    static func when(_ views: @escaping @Sendable (DashboardView) -> Bool, _ word: String)
+        -> @Sendable (HintContext) -> String? {
+        { context in views(context.view) ? word : nil }
+    }
     /// The word on the hint line of one view only.
-    static func inView(_ only: DashboardView, _ word: String) -> @Sendable (DashboardView) -> String? {
-        { view in view == only ? word : nil }
+    static func inView(_ only: DashboardView, _ word: String) -> @Sendable (HintContext) -> String? {
+        when({ $0 == only }, word)
     }
     /// The word on the hint line of the views that list or show tasks.
-    static func whereTasks(_ word: String) -> @Sendable (DashboardView) -> String? {
-        { view in view.showsTasks ? word : nil }
-    }
+    static func whereTasks(_ word: String) -> @Sendable (HintContext) -> String? { when(\.showsTasks, word) }
 }
 
 /// Every key of the dashboard, in the order help lists them. Key handling, the hint line, the
@@ -116,10 +125,11 @@ struct KeyBinding: Sendable {
 enum KeyTable {
     static let bindings: [KeyBinding] = [
         KeyBinding([.character("q")], "q", help: "back; quit from the dashboard",
-                   hint: { $0 == .dashboard ? "quit" : nil }, command: .back),
-        KeyBinding([.escape], "Esc", help: "back; clears marks on the dashboard; cancels a dialog",
-                   hint: { $0 == .dashboard ? nil : "back" }, command: .escape),
-        KeyBinding([.character("?")], "?", help: "this help", hint: { $0 == .help ? nil : "help" }, command: .help),
+                   hint: KeyBinding.inView(.dashboard, "quit"), command: .back),
+        KeyBinding([.escape], "Esc", help: "cancels a dialog; else clears the marks; else back",
+                   hint: { $0.marks ? "unmark" : ($0.view == .dashboard ? nil : "back") }, command: .escape),
+        KeyBinding([.character("?")], "?", help: "this help", hint: KeyBinding.when({ $0 != .help }, "help"),
+                   command: .help),
         .view("1", .dashboard, "dashboard"),
         .view("2", .taskList, "task list"),
         .view("3", .routers, "routers"),
@@ -127,26 +137,27 @@ enum KeyTable {
         .view("5", .alerts, "alerts"),
         .view("6", .schedules, "schedules"),
         KeyBinding([.tab], "Tab", help: "next panel (" + DashboardPanel.allCases.map(\.title).joined(separator: ", ") + ")",
-                   hint: { $0 == .dashboard ? "panel" : nil }, command: .nextPanel),
+                   hint: KeyBinding.inView(.dashboard, "panel"), command: .nextPanel),
         KeyBinding([.backTab], "Shift-Tab", help: "previous panel", command: .previousPanel),
         KeyBinding([.character("j"), .down], "j k", help: "down, up (arrows too)",
-                   hint: { $0.scrolls ? "scroll" : nil }, command: .move(.down)),
+                   hint: KeyBinding.when(\.scrolls, "scroll"), command: .move(.down)),
         KeyBinding([.character("k"), .up], "", help: "", command: .move(.up)),
         KeyBinding([.character("g"), .home], "g G", help: "first, last (Home, End)", command: .move(.first)),
         KeyBinding([.character("G"), .end], "", help: "", command: .move(.last)),
         KeyBinding([.pageUp], "PgUp PgDn", help: "a page up or down", command: .move(.pageUp)),
         KeyBinding([.pageDown], "", help: "", command: .move(.pageDown)),
         KeyBinding([.enter], "Enter", help: "open the selected task, or the selected account",
-                   hint: { $0 == .dashboard || $0 == .taskList || $0 == .accounts ? "open" : nil }, command: .open),
+                   hint: KeyBinding.when({ $0 == .dashboard || $0 == .taskList || $0 == .accounts }, "open"),
+                   command: .open),
         KeyBinding([.character("/")], "/", help: "filter the task list: status, entry/exit, trade id",
-                   hint: { $0 == .dashboard || $0 == .taskList ? "filter" : nil }, command: .editFilter),
-        KeyBinding([.character(" ")], "Space", help: "mark the task under the cursor",
-                   hint: { $0 == .dashboard || $0 == .taskList ? "mark" : nil }, command: .mark),
+                   hint: KeyBinding.when({ $0 == .dashboard || $0 == .taskList }, "filter"), command: .editFilter),
+        KeyBinding([.character(" ")], "Space", help: "mark the task under the cursor (r, d, h then act on the marked)",
+                   hint: KeyBinding.when({ $0 == .dashboard || $0 == .taskList }, "mark"), command: .mark),
         KeyBinding([.character("+"), .character("=")], "+ -", help: "refresh less or more often (250 ms at least)",
                    command: .refresh(faster: false)),
         KeyBinding([.character("-"), .character("_")], "", help: "", command: .refresh(faster: true)),
-        KeyBinding([.character("e")], "e", help: "the whole last error, with what to do about it",
-                   command: .showError),
+        KeyBinding([.character("e")], "e", help: "the message on screen in full, else the last error",
+                   command: .showMessage),
         KeyBinding([.character("r")], "r", .changes, help: "retry the marked tasks, else the selected one",
                    hint: KeyBinding.whereTasks("retry"), command: .change(.retry)),
         KeyBinding([.character("d")], "d", .changes, help: "dead-letter them (asks a reason)",
@@ -154,7 +165,7 @@ enum KeyTable {
         KeyBinding([.character("h")], "h", .changes, help: "hold them, or resume them when all are held",
                    hint: KeyBinding.whereTasks("hold"), command: .change(.hold)),
         KeyBinding([.character("P")], "P", .changes, help: "pause or resume every router, or ENTRY or EXIT tasks",
-                   hint: { $0 == .help ? nil : "pause" }, command: .change(.pause)),
+                   hint: KeyBinding.when({ $0 != .help }, "pause"), command: .change(.pause)),
         KeyBinding([.character("R")], "R", .changes, help: "retry every FAILED task the task filter matches",
                    hint: KeyBinding.whereTasks("retry all"), command: .change(.retryAll)),
         KeyBinding([.character("p")], "p", .changes, help: "schedules view: pause or resume the selected schedule",
@@ -208,28 +219,42 @@ enum KeyTable {
         return lines
     }
 
+    /// What a hint is for the hint line: read-only mode leaves out the marking key (marks are
+    /// only for the change keys) and says in one notice that the change keys are disabled.
+    enum HintKind: Equatable, Sendable { case plain, marking, change }
+
     /// The hint line's items for `view`: ("r", "retry"), in table order.
-    static func hints(for view: DashboardView) -> [(key: String, word: String, isChange: Bool)] {
-        bindings.compactMap { binding in
-            guard let word = binding.hint(view) else { return nil }
-            let isChange = if case .change = binding.command { true } else { false }
-            return (binding.label, word, isChange)
+    static func hints(for view: DashboardView, marks: Bool = false) -> [(key: String, word: String, kind: HintKind)] {
+        let context = HintContext(view: view, marks: marks)
+        return bindings.compactMap { binding in
+            guard let word = binding.hint(context) else { return nil }
+            let kind: HintKind = switch binding.command {
+            case .change: .change
+            case .mark: .marking
+            default: .plain
+            }
+            return (binding.label, word, kind)
         }
     }
 
-    /// The hint line for `view`, at most `width` columns: change keys fold into "r d h P R act"
-    /// (or the read-only notice) when their words do not fit.
-    static func hintLine(for view: DashboardView, readOnly: Bool, width: Int) -> String {
-        let items = hints(for: view)
-        let plain = items.filter { !$0.isChange }.map { "\($0.key) \($0.word)" }
-        let changes = items.filter(\.isChange)
-        if changes.isEmpty { return plain.joined(separator: "  ") }
-        let (full, folded) = readOnly
-            ? ("read-only: changes disabled", "(read-only)")
-            : (changes.map { "\($0.key) \($0.word)" }.joined(separator: "  "),
-               changes.map(\.key).joined(separator: " ") + " act")
-        let line = (plain + [full]).joined(separator: "  ")
-        return DisplayWidth.of(line) <= width ? line : (plain + [folded]).joined(separator: "  ")
+    /// The hint line for `view`, at most `width` columns. When the words do not fit, the change
+    /// keys fold into "r d h P R act" (or the read-only notice), then the other hints give way
+    /// from the end.
+    static func hintLine(for view: DashboardView, readOnly: Bool, marks: Bool = false, width: Int) -> String {
+        let items = hints(for: view, marks: marks)
+        var plain = items.filter { $0.kind == .plain || ($0.kind == .marking && !readOnly) }.map { "\($0.key) \($0.word)" }
+        let changes = items.filter { $0.kind == .change }
+        var (full, folded): (String?, String?) = (nil, nil)
+        if readOnly && items.contains(where: { $0.kind != .plain }) {
+            (full, folded) = ("read-only: changes disabled", "(read-only)")
+        } else if !readOnly && !changes.isEmpty {
+            (full, folded) = (changes.map { "\($0.key) \($0.word)" }.joined(separator: "  "),
+                              changes.map(\.key).joined(separator: " ") + " act")
+        }
+        func line(_ tail: String?) -> String { (plain + [tail].compactMap { $0 }).joined(separator: "  ") }
+        if DisplayWidth.of(line(full)) <= width { return line(full) }
+        while DisplayWidth.of(line(folded)) > width && plain.count > 1 { plain.removeLast() }
+        return line(folded)
     }
 }
 
@@ -237,8 +262,8 @@ extension DashboardView {
     /// Views whose text j and k scroll rather than select.
     var scrolls: Bool {
         switch self {
-        case .taskDetail, .accountDetail, .alerts, .help: true
-        case .dashboard, .taskList, .routers, .accounts, .schedules: false
+        case .taskDetail, .accountDetail, .help: true
+        case .dashboard, .taskList, .routers, .accounts, .alerts, .schedules: false
         }
     }
 

@@ -7,7 +7,7 @@ func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [D
 
     switch change {
     case .pause:
-        model.pauseMenu = PauseMenu(choices: pauseChoices(model))
+        model.modal = .pauseMenu(PauseMenu(choices: pauseChoices(model)))
         model.status = nil
         return []
     case .retryAll:
@@ -21,14 +21,16 @@ func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [D
     }
 
     guard model.view.showsTasks else {
-        model.status = StatusMessage("\(name) acts on tasks: select one on the dashboard or in the task list.")
+        model.say("\(name) acts on tasks: select one on the dashboard or in the task list.")
         return []
     }
     let tasks = model.targetTasks
     guard !tasks.isEmpty else {
-        model.status = StatusMessage("Select a task first (j/k), or mark several with Space.")
+        model.say("Select a task first (j/k), or mark several with Space.")
         return []
     }
+    // The cursor stays on the task acted on, whatever arrives before the confirmation.
+    if model.marked.isEmpty { chooseCurrent(&model) }
     let action: OperatorAction
     switch change {
     case .retry: action = .retry(tasks)
@@ -38,11 +40,11 @@ func requestChange(_ model: inout DashboardModel, _ change: ChangeCommand) -> [D
         action = allHeld ? .resume(tasks) : .hold(tasks)
     }
     if let refusal = refusal(action, tasks: tasks, model: model) {
-        model.status = StatusMessage(refusal)
+        model.say(refusal)
         return []
     }
     if case .deadLetter = action {
-        model.reasonPrompt = ReasonPrompt(tasks: tasks, text: defaultDeadLetterReason)
+        model.modal = .reason(ReasonPrompt(tasks: tasks, text: defaultDeadLetterReason))
         model.status = nil
         return []
     }
@@ -93,13 +95,15 @@ func pauseChoiceLabel(_ action: OperatorAction) -> String {
 private func requestScheduleChange(_ model: inout DashboardModel, _ command: ChangeCommand,
                                    name: String) -> [DashboardEffect] {
     guard model.view == .schedules else {
-        model.status = StatusMessage("\(name) acts on a schedule: open the schedules view (6) and select one.")
+        model.say("\(name) acts on a schedule: open the schedules view (6) and select one.")
         return []
     }
     guard let schedule = model.currentSchedule else {
-        model.status = StatusMessage("Select a schedule first (j/k).")
+        model.say("Select a schedule first (j/k).")
         return []
     }
+    // The cursor stays on this schedule when the change moves it in the list (paused ones go last).
+    chooseCurrent(&model)
     let change: ScheduleBook.Change = switch command {
     case .pauseSchedule: schedule.paused ? .resume : .pause
     case .runScheduleNow: .runNow
@@ -111,24 +115,25 @@ private func requestScheduleChange(_ model: inout DashboardModel, _ command: Cha
 /// False, with the reason on the status line, when no change may be asked for now: an observer,
 /// or a preview still on its way.
 private func mayAskForChange(_ model: inout DashboardModel, _ name: String) -> Bool {
+    changesAllowed(&model, name) && !isAwaitingPreview(&model)
+}
+
+/// False, with the reason on the status line, in observer mode or for a per-account observer's
+/// role: `name` ("retry (r)") is disabled there.
+func changesAllowed(_ model: inout DashboardModel, _ name: String) -> Bool {
     if let accounts = model.snapshot?.observedAccounts {
-        model.status = StatusMessage("Read-only: \(name) is disabled; this role may only read "
-                                     + "\(accounts.joined(separator: ", ")).")
+        model.say("Read-only: \(name) is disabled; this role may only read \(accounts.joined(separator: ", ")).")
         return false
     }
     if model.settings.readOnly {
-        model.status = StatusMessage("Read-only mode: \(name) is disabled (started with --read-only).")
-        return false
-    }
-    if model.awaitingPreview != nil {
-        model.status = StatusMessage("Still waiting for the previous preview; Esc cancels it.")
+        model.say("Read-only mode: \(name) is disabled (started with --read-only).")
         return false
     }
     return true
 }
 
 func askPreview(_ model: inout DashboardModel, _ action: OperatorAction) -> [DashboardEffect] {
-    model.awaitingPreview = action
-    model.status = StatusMessage("Checking what \(action.verb) would touch…")
+    model.modal = .awaitingPreview(action)
+    model.say("Checking what \(action.verb) would touch\u{2026}", lifetime: .untilReplaced)
     return [.preview(action)]
 }

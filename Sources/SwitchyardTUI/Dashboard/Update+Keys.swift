@@ -1,17 +1,26 @@
 import FoundationEssentials
 import SwitchyardEngine
 
-/// Keys, in order: an open text field or dialog takes them first, then `KeyTable` says what
-/// the key asks for.
+/// Keys, in order: below the smallest size only q acts; an open dialog or text field takes them
+/// next (the `Modal`); then `KeyTable` says what the key asks for.
 func handleKey(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
-    if model.filterEditor != nil { return editFilter(&model, key) }
-    if model.reasonPrompt != nil { return editReason(&model, key) }
-    if model.confirmation != nil { return answerConfirmation(&model, key) }
-    if model.showsError {
-        model.showsError = false   // any key closes it
-        return []
+    guard model.size.isLargeEnough else {
+        // Nothing on screen says what a key would do: only q (and Ctrl-C, a signal) acts.
+        guard key == .character("q") else { return [] }
+        model.quitRequested = true
+        return [.quit]
     }
-    if model.pauseMenu != nil { return choosePause(&model, key) }
+    switch model.modal {
+    case .filter(let text)?: return editFilter(&model, text, key)
+    case .reason(let prompt)?: return editReason(&model, prompt, key)
+    case .confirm(let preview)?: return answerConfirmation(&model, preview, key)
+    case .pauseMenu(let menu)?: return choosePause(&model, menu, key)
+    case .message?:
+        model.modal = nil   // any key closes it
+        return []
+    case .awaitingPreview?, nil:
+        break
+    }
     guard let command = KeyTable.command(for: key) else { return [] }
     return run(&model, command)
 }
@@ -23,12 +32,15 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
         model.quitRequested = true
         return [.quit]
     case .escape:
-        if model.awaitingPreview != nil {
-            model.awaitingPreview = nil
-            model.status = StatusMessage("Cancelled.")
-            return []
+        if case .awaitingPreview? = model.modal {
+            model.modal = nil
+            model.say("Cancelled; nothing changed.")
+        } else if !model.marked.isEmpty {
+            model.say("Cleared \(model.marked.count) mark\(model.marked.count == 1 ? "" : "s"); nothing changed.")
+            model.marked = []
+        } else if !goBack(&model) {
+            model.status = nil
         }
-        if !goBack(&model) { model.marked = []; model.status = nil }
     case .help:
         return open(&model, .help)
     case .show(.dashboard):
@@ -38,47 +50,58 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
     case .show(let view):
         return open(&model, view)
     case .move(let movement):
-        switch movement {
-        case .up: move(&model, by: -1)
-        case .down: move(&model, by: 1)
-        case .pageUp: move(&model, by: -pageSize(model))
-        case .pageDown: move(&model, by: pageSize(model))
-        case .first: move(&model, by: -1_000_000)
-        case .last: move(&model, by: 1_000_000)
-        }
+        move(&model, movement)
     case .nextPanel, .previousPanel:
         guard model.view == .dashboard else { return [] }
-        let panels = DashboardPanel.allCases
+        let panels = ScreenLayout(model: model).panels.panels
         let index = panels.firstIndex(of: model.focus) ?? 0
         let step = command == .nextPanel ? 1 : panels.count - 1
         model.focus = panels[(index + step) % panels.count]
     case .open:
         return enter(&model)
     case .editFilter:
+        guard !isAwaitingPreview(&model) else { return [] }
         var effects: [DashboardEffect] = []
         if model.view != .taskList { effects = open(&model, .taskList) }
-        model.filterEditor = filterText(model.filter)
+        model.modal = .filter(filterText(model.filter))
         return effects
     case .mark:
-        guard model.view == .taskList || (model.view == .dashboard && model.focus != .accounts),
-              let task = model.currentTask else { return [] }
-        if model.marked.contains(task) { model.marked.remove(task) } else { model.marked.insert(task) }
-        model.status = StatusMessage("\(model.marked.count) marked; r, d or h act on all of them, Esc clears.")
-        move(&model, by: 1)
+        mark(&model)
     case .refresh(let faster):
         return changeRefresh(&model, faster: faster)
     case .change(let change):
         return requestChange(&model, change)
-    case .showError:
-        if model.lastError == nil {
-            model.status = StatusMessage("No error so far.")
+    case .showMessage:
+        guard !isAwaitingPreview(&model) else { return [] }
+        if let message = model.messageToOpen {
+            model.modal = .message(message)
         } else {
-            model.showsError = true
+            model.say("No message or error so far.")
         }
     case .confirm, .cancel:
         break   // only a dialog answers these
     }
     return []
+}
+
+/// True, with the reason on the status line, while a preview is on its way: a dialog opened now
+/// would be closed by its confirmation.
+func isAwaitingPreview(_ model: inout DashboardModel) -> Bool {
+    guard case .awaitingPreview(let action)? = model.modal else { return false }
+    model.say("Still waiting for what \(action.verb) would touch; Esc cancels it.")
+    return true
+}
+
+/// Space: marks the task under the cursor (or unmarks it) and moves down.
+private func mark(_ model: inout DashboardModel) {
+    guard model.view == .taskList || (model.view == .dashboard && model.focus != .accounts),
+          let task = model.currentTask else { return }
+    guard changesAllowed(&model, "marking tasks for r, d and h (\(KeyTable.key(of: .mark)))") else { return }
+    if model.marked.contains(task) { model.marked.remove(task) } else { model.marked.insert(task) }
+    let count = model.marked.count
+    model.say(count == 0 ? "No task marked."
+              : "\(count) marked; r, d or h act on all of them, \(KeyTable.key(of: .escape)) clears the marks.")
+    move(&model, .down)
 }
 
 /// Opens a view, remembering where Esc goes back to.
@@ -89,7 +112,7 @@ private func open(_ model: inout DashboardModel, _ view: DashboardView) -> [Dash
     model.scroll = 0
     switch view {
     case .taskList:
-        model.taskListSelection = 0
+        model.cursors.taskList = ListCursor()
         return [.listTasks(model.filter, limit: model.settings.taskListLimit)]
     case .taskDetail(let id):
         if model.taskDetail?.summary.id != id { model.taskDetail = nil }
@@ -115,43 +138,14 @@ private func goBack(_ model: inout DashboardModel) -> Bool {
     return true
 }
 
-private func pageSize(_ model: DashboardModel) -> Int { max(1, model.size.rows - 6) }
-
-private func move(_ model: inout DashboardModel, by delta: Int) {
-    func clamp(_ value: Int, _ count: Int) -> Int { max(0, min(value, count - 1)) }
-    switch model.view {
-    case .dashboard:
-        let count = model.rowCount(model.focus)
-        model.selection[model.focus] = clamp((model.selection[model.focus] ?? 0) + delta, count)
-    case .taskList:
-        model.taskListSelection = clamp(model.taskListSelection + delta, model.taskList?.count ?? 0)
-    case .taskDetail:
-        let lines = taskDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
-        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
-    case .accountDetail:
-        let lines = accountDetailLines(model, width: model.size.columns - 3, glyphs: .ascii).count
-        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
-    case .accounts:
-        model.accountSelection = clamp(model.accountSelection + delta, model.rowCount(.accounts))
-    case .help:
-        let lines = KeyTable.helpLines(readOnly: model.settings.readOnly).count
-        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
-    case .routers:
-        model.scroll = clamp(model.scroll + delta, model.snapshot?.routers?.count ?? 0)
-    case .schedules:
-        model.scheduleSelection = clamp(model.scheduleSelection + delta, model.snapshot?.schedules?.count ?? 0)
-    case .alerts:
-        let lines = alertsLines(model, width: model.size.columns - 3, glyphs: .ascii).count
-        model.scroll = clamp(model.scroll + delta, max(1, lines - (model.size.rows - 4) + 1))
-    }
-}
-
+/// Enter: the account or the task under the cursor, which the cursor then stays on.
 private func enter(_ model: inout DashboardModel) -> [DashboardEffect] {
-    if model.view == .accounts || (model.view == .dashboard && model.focus == .accounts) {
-        guard let account = model.currentAccount else { return [] }
+    if let account = model.currentAccount {
+        chooseCurrent(&model)
         return open(&model, .accountDetail(account))
     }
     guard model.view == .dashboard || model.view == .taskList, let task = model.currentTask else { return [] }
+    chooseCurrent(&model)
     return open(&model, .taskDetail(task))
 }
 
@@ -165,7 +159,7 @@ private func changeRefresh(_ model: inout DashboardModel, faster: Bool) -> [Dash
         next = steps.first(where: { $0 > current }) ?? steps.last!
     }
     model.refreshInterval = max(next, DashboardModel.refreshFloor)
-    model.status = StatusMessage("Refreshing every \(formatInterval(model.refreshInterval)).")
+    model.say("Refreshing every \(formatInterval(model.refreshInterval)).")
     return [.scheduleRefresh(after: model.refreshInterval)]
 }
 
@@ -175,121 +169,4 @@ func formatInterval(_ duration: Duration) -> String {
     if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
     if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
     return Format.oneDecimal(seconds) + " s"
-}
-
-// MARK: - Text fields and the confirm dialog
-
-private func editFilter(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
-    switch key {
-    case .escape:
-        model.filterEditor = nil
-    case .enter:
-        model.filter = parseFilter(model.filterEditor ?? "")
-        model.filterEditor = nil
-        model.taskListSelection = 0
-        model.marked = []
-        model.status = StatusMessage("Showing \(model.filter.summary).")
-        return [.listTasks(model.filter, limit: model.settings.taskListLimit)]
-    case .backspace:
-        if model.filterEditor?.isEmpty == false { model.filterEditor?.removeLast() }
-    case .character(let character):
-        model.filterEditor?.append(character)
-    default:
-        break
-    }
-    return []
-}
-
-private func editReason(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
-    guard let prompt = model.reasonPrompt else { return [] }
-    switch key {
-    case .escape:
-        model.reasonPrompt = nil
-        model.status = StatusMessage("Cancelled.")
-    case .enter:
-        let reason = prompt.text.trimmed
-        model.reasonPrompt = nil
-        let action = OperatorAction.deadLetter(prompt.tasks, reason: reason.isEmpty ? defaultDeadLetterReason : reason)
-        return askPreview(&model, action)
-    case .backspace:
-        if !prompt.text.isEmpty { model.reasonPrompt?.text.removeLast() }
-    case .character(let character):
-        model.reasonPrompt?.text.append(character)
-    default:
-        break
-    }
-    return []
-}
-
-private func answerConfirmation(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
-    guard let preview = model.confirmation else { return [] }
-    switch KeyTable.command(for: key) {
-    case .confirm?:
-        model.confirmation = nil
-        model.status = StatusMessage("Asked to \(preview.action.verb); waiting for the database…")
-        return [.perform(preview.action)]
-    case .cancel?, .escape?, .back?:
-        model.confirmation = nil
-        model.status = StatusMessage("Cancelled; nothing changed.")
-    default:
-        model.status = StatusMessage("Press \(KeyTable.key(of: .confirm)) to confirm or \(KeyTable.key(of: .cancel)) to cancel.")
-    }
-    return []
-}
-
-/// The P dialog: j and k choose a switch, Enter (or y) asks for its preview, Esc (or n, q) cancels.
-private func choosePause(_ model: inout DashboardModel, _ key: Key) -> [DashboardEffect] {
-    guard let menu = model.pauseMenu else { return [] }
-    switch KeyTable.command(for: key) {
-    case .move(let movement)?:
-        let step = switch movement {
-        case .up, .pageUp: -1
-        case .down, .pageDown: 1
-        case .first: -menu.choices.count
-        case .last: menu.choices.count
-        }
-        model.pauseMenu?.selected = max(0, min(menu.choices.count - 1, menu.selected + step))
-    case .open?, .confirm?:
-        model.pauseMenu = nil
-        return askPreview(&model, menu.choices[menu.selected])
-    case .escape?, .back?, .cancel?:
-        model.pauseMenu = nil
-        model.status = StatusMessage("Cancelled; nothing changed.")
-    default:
-        model.status = StatusMessage("\(KeyTable.key(of: .move(.down)))/\(KeyTable.key(of: .move(.up))) choose, "
-                                     + "\(KeyTable.key(of: .open)) asks to confirm, \(KeyTable.key(of: .escape)) cancels.")
-    }
-    return []
-}
-
-/// The reason a dead-letter gets when the operator just presses Enter.
-let defaultDeadLetterReason = "dead-lettered from the dashboard"
-
-// MARK: - Filters
-
-/// Filter words: a status name, ENTRY or EXIT, anything else is trade id text.
-/// "failed entry ES-" is FAILED ENTRY tasks whose trade id contains "ES-".
-public func parseFilter(_ text: String) -> TaskFilter {
-    var filter = TaskFilter()
-    var rest: [String] = []
-    for word in text.split(separator: " ").map(String.init) {
-        let upper = word.uppercased()
-        if let status = TaskStatus.known.first(where: { $0.rawValue == upper }) {
-            if !filter.statuses.contains(status) { filter.statuses.append(status) }
-        } else if upper == "ENTRY" || upper == "EXIT" {
-            filter.eventType = EventType(rawValue: upper)
-        } else {
-            rest.append(word)
-        }
-    }
-    filter.tradeIDContains = rest.isEmpty ? nil : rest.joined(separator: " ")
-    return filter
-}
-
-/// The text that parses back to `filter`.
-func filterText(_ filter: TaskFilter) -> String {
-    var words = filter.statuses.map(\.rawValue)
-    if let type = filter.eventType { words.append(type.rawValue) }
-    if let text = filter.tradeIDContains { words.append(text) }
-    return words.joined(separator: " ")
 }

@@ -9,25 +9,33 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         return handleKey(&model, key)
     case .tick(let now):
         model.now = now
+        if let status = model.status, !status.isCurrent(at: now) { model.status = nil }
         return refreshEffects(model)
     case .snapshotLoaded(let snapshot, let at):
-        model.snapshot = snapshot.keepingEarlierParts(from: model.snapshot)
+        let previous = model.snapshot
+        let merged = snapshot.keepingEarlierParts(from: previous)
+        model.snapshot = merged
         model.snapshotReceivedAt = at
         model.now = max(model.now, at)
         model.connection = .connected
-        clampSelections(&model)
+        model.status = model.status.flatMap { $0.after(merged) }
+        keepFocusShown(&model)
+        reconcile(&model, [.failedTasks, .recentLogs, .accountsPanel, .accounts, .alerts, .schedules], previous: previous)
     case .snapshotFailed(let reason, let at):
         model.now = max(model.now, at)
-        let error = ErrorReport(reason, at: at)
+        let error = StatusMessage(reason, isError: true, at: at, lifetime: .untilConnected)
         model.lastError = error
         if case .disconnected(let since, _) = model.connection {
-            model.connection = .disconnected(since: since, lastError: error.summary)
+            model.connection = .disconnected(since: since, lastError: error.text)
         } else {
-            model.connection = .disconnected(since: at, lastError: error.summary)
+            model.connection = .disconnected(since: at, lastError: error.text)
         }
+        // An error on the status line now is about the database not answering, as far as the
+        // screen can tell: it goes when the database answers again.
+        if model.status?.isError == true { model.status?.lifetime = .untilConnected }
     case .taskListLoaded(let tasks):
         model.taskList = tasks
-        model.taskListSelection = min(model.taskListSelection, max(0, tasks.count - 1))
+        reconcile(&model, [.taskList])
     case .taskDetailLoaded(let detail):
         if case .taskDetail(let id) = model.view, id == detail.summary.id {
             model.taskDetail = detail
@@ -37,23 +45,26 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
             model.accountDetail = detail
         }
     case .loadFailed(let reason):
-        showError(&model, ErrorReport(reason, context: "Could not read from the database: ", at: model.now))
+        model.showError(reason, context: "Could not read from the database: ")
     case .previewLoaded(let preview):
-        guard model.awaitingPreview == preview.action else { break }
-        model.awaitingPreview = nil
-        model.confirmation = preview
+        guard model.modal == .awaitingPreview(preview.action) else { break }
+        model.modal = .confirm(preview)
         model.status = nil
     case .actionCompleted(let report):
-        model.status = StatusMessage(report.summary)
+        // A switch's message stays while the switch is as it says; a task action's is a plain confirmation.
+        let lifetime = StateClaim(after: report.action).map { StatusMessage.Lifetime.whileTrue($0, seen: false) } ?? .brief
+        model.say(report.summary, lifetime: lifetime)
         model.marked.subtract(report.changed)
         return refreshEffects(model)
     case .actionFailed(let reason):
-        model.awaitingPreview = nil
-        showError(&model, ErrorReport(reason, context: "Nothing changed: ", at: model.now))
+        if case .awaitingPreview? = model.modal { model.modal = nil }
+        model.showError(reason, context: "Nothing changed: ")
     case .routerStatusChanged(let status):
         model.routerStatus = status
     case .resized(let size):
         model.size = size
+        keepFocusShown(&model)
+        reconcile(&model, DashboardList.allCases)
     case .interrupted:
         model.quitRequested = true
         return [.quit]
@@ -61,10 +72,10 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     return []
 }
 
-/// Puts an error's first line on the status line and keeps all of it for `e`.
-private func showError(_ model: inout DashboardModel, _ error: ErrorReport) {
-    model.lastError = error
-    model.status = StatusMessage(error.summary, isError: true)
+/// Moves the focus off a panel the layout no longer shows (a smaller terminal).
+private func keepFocusShown(_ model: inout DashboardModel) {
+    let shown = ScreenLayout(model: model).panels.panels
+    if !shown.contains(model.focus) { model.focus = shown.first ?? .failedTasks }
 }
 
 /// What one refresh reads: the snapshot, plus the list or detail being looked at.
@@ -77,80 +88,4 @@ func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
     case .dashboard, .routers, .accounts, .alerts, .schedules, .help: break
     }
     return effects
-}
-
-private func clampSelections(_ model: inout DashboardModel) {
-    for panel in DashboardPanel.allCases {
-        let count = model.rowCount(panel)
-        model.selection[panel] = min(model.selection[panel] ?? 0, max(0, count - 1))
-    }
-    model.scheduleSelection = min(model.scheduleSelection, max(0, (model.snapshot?.schedules?.count ?? 0) - 1))
-    model.accountSelection = min(model.accountSelection, max(0, model.rowCount(.accounts) - 1))
-}
-
-extension DashboardModel {
-    /// Rows a dashboard panel lists.
-    func rowCount(_ panel: DashboardPanel) -> Int {
-        switch panel {
-        case .failedTasks: snapshot?.failedTasks?.count ?? 0
-        case .recentLogs: snapshot?.recentLogs?.count ?? 0
-        case .accounts: snapshot?.accounts?.count ?? 0
-        }
-    }
-
-    /// The account under the cursor: in the accounts view, or the dashboard's accounts panel.
-    var currentAccount: String? {
-        let index = view == .accounts ? accountSelection : (selection[.accounts] ?? 0)
-        guard let accounts = snapshot?.accounts, accounts.indices.contains(index) else { return nil }
-        return accounts[index].name
-    }
-
-    /// The task the cursor is on, in whichever view shows tasks.
-    public var currentTask: TaskID? {
-        switch view {
-        case .taskDetail(let id):
-            return id
-        case .taskList:
-            guard let tasks = taskList, tasks.indices.contains(taskListSelection) else { return nil }
-            return tasks[taskListSelection].id
-        case .dashboard:
-            let index = selection[focus] ?? 0
-            switch focus {
-            case .failedTasks:
-                guard let tasks = snapshot?.failedTasks, tasks.indices.contains(index) else { return nil }
-                return tasks[index].id
-            case .recentLogs:
-                guard let logs = snapshot?.recentLogs, logs.indices.contains(index) else { return nil }
-                return logs[index].taskID
-            case .accounts:
-                return nil
-            }
-        case .routers, .accounts, .accountDetail, .alerts, .schedules, .help:
-            return nil
-        }
-    }
-
-    /// The schedule the cursor is on in the schedules view.
-    public var currentSchedule: Schedule? {
-        guard view == .schedules, let schedules = snapshot?.schedules, schedules.indices.contains(scheduleSelection) else {
-            return nil
-        }
-        return schedules[scheduleSelection]
-    }
-
-    /// Marked tasks when any, else the task under the cursor.
-    public var targetTasks: [TaskID] {
-        if !marked.isEmpty { return marked.sorted() }
-        return currentTask.map { [$0] } ?? []
-    }
-
-    /// The status of a task as far as the screen knows it.
-    func knownStatus(of id: TaskID) -> TaskStatus? {
-        if taskDetail?.summary.id == id { return taskDetail?.summary.status }
-        let lists = [taskList, snapshot?.failedTasks, snapshot?.heldTasks, snapshot?.deadTasks]
-        for list in lists {
-            if let task = list?.first(where: { $0.id == id }) { return task.status }
-        }
-        return snapshot?.recentLogs?.first { $0.taskID == id && $0.taskStatus != nil }?.taskStatus
-    }
 }

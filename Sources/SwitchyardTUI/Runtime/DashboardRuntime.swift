@@ -183,10 +183,10 @@ public final class DashboardRuntime: Sendable {
     }
 }
 
-/// The first line of an error's description, for the status line.
+/// An error's whole description: its first line says what happened, the lines after it the
+/// server's detail and what to do. The status line shows the first, `e` all of them.
 func describe(_ error: any Error) -> String {
-    let text = String(describing: error)
-    return text.split(separator: "\n").first.map(String.init) ?? text
+    String(describing: error)
 }
 
 /// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop. Each

@@ -26,7 +26,7 @@ public final class MemoryTerminal: Terminal, @unchecked Sendable {
     private var wasRestored = false
     public let supportsUnicode: Bool
 
-    public init(size: TerminalSize = .minimum, supportsUnicode: Bool = true, script: [Step] = []) {
+    public init(size: TerminalSize = .standard, supportsUnicode: Bool = true, script: [Step] = []) {
         currentSize = size
         self.supportsUnicode = supportsUnicode
         self.script = script

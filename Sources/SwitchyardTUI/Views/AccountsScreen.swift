@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// Columns of the dashboard's accounts panel; wider panels add latency and the last refusal's age.
@@ -48,7 +48,7 @@ extension AccountFigures {
 
     /// "12ms", "-" without orders in the hour.
     var latencyText: String {
-        averageLatencyMilliseconds.map { $0 < 10 ? String(format: "%.1fms", $0) : "\(Int($0.rounded()))ms" } ?? "-"
+        averageLatencyMilliseconds.map { $0 < 10 ? Format.oneDecimal($0) + "ms" : "\(Int($0.rounded()))ms" } ?? "-"
     }
 
     var role: StyleRole {
@@ -63,58 +63,48 @@ struct AccountsScreen {
     let model: DashboardModel
     let glyphs: Glyphs
 
+    /// Lines under the list: the selected account's last refusal and open positions.
+    static let footer = 3
+
     func draw(in body: Rect, into buffer: inout CellBuffer) {
-        guard let snapshot = model.snapshot else {
-            let inner = buffer.box(body, title: "Accounts", glyphs: glyphs, focused: true)
-            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
-            return
-        }
+        let accounts = model.snapshot?.accounts ?? []
+        let now = model.snapshot?.takenAt ?? model.now
         // The figures' columns, then the per-minute chart in what they leave (an hour at most).
         let layout = TableLayout(width: body.width - 3, [.fixed(16), .fixed(8), .fixed(8), .fixed(7), .fixed(7), .fixed(5),
                                                           .rest(minimum: 0, maximum: 60)])
         let chartWidth = layout.widths[6] ?? 0
-        let stale = snapshot.isStale(.accounts) ? " (stale: \(snapshot.unavailable["accounts"] ?? ""))" : ""
-        let inner = buffer.box(body, title: "Accounts: orders in the last hour, per minute over the last \(chartWidth) min"
-                               + stale, glyphs: glyphs, focused: true)
-        guard let accounts = snapshot.accounts else {
-            let reason = snapshot.unavailable[SnapshotPart.accounts.rawValue] ?? "not in this snapshot"
-            for (index, line) in Format.wrap("accounts unavailable: \(reason)", width: inner.width - 1).enumerated() {
-                buffer.line(" " + line, in: inner, row: index, role: .muted, glyphs: glyphs)
-            }
-            return
-        }
+        let figuresWidth = layout.widths.prefix(6).compactMap { $0 }.reduce(0, +) + 5
+        let stale = model.snapshot?.isStale(.accounts) == true
+            ? " (stale: \(model.snapshot?.unavailable["accounts"] ?? ""))" : ""
         // The six figures' columns; the chart is drawn after them.
         func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
-        buffer.line(" " + columns(["account", "state", "accepted", "refused", "latency", "open"])
-                    + " " + "per minute (x: refused)".clipped(to: chartWidth, ellipsis: glyphs.ellipsis),
-                    in: inner, row: 0, role: .muted, glyphs: glyphs)
-        guard !accounts.isEmpty else {
-            buffer.line(" no account configured or seen in the last hour", in: inner, row: 1, role: .muted, glyphs: glyphs)
-            return
-        }
-        let footer = 3
-        let visible = max(1, inner.height - 1 - footer)
-        let selected = model.accountSelection
-        let first = max(0, selected - visible + 1)
-        for (offset, account) in accounts.dropFirst(first).prefix(visible).enumerated() {
-            let isSelected = first + offset == selected
-            let row = offset + 1
-            let text = columns([account.name, account.stateWord, Format.count(account.acceptedLastHour).leftPadded(to: 8),
-                                Format.count(account.refusedLastHour).leftPadded(to: 7), account.latencyText.leftPadded(to: 7),
-                                "\(account.openPositions)".leftPadded(to: 5)])
-            buffer.line(" " + text, in: inner, row: row, role: isSelected ? .selected : account.role, glyphs: glyphs)
-            drawChart(account, width: chartWidth, column: inner.column + 1 + DisplayWidth.of(text) + 1,
-                      row: inner.row + row, into: &buffer)
-        }
-        let account = accounts[min(selected, accounts.count - 1)]
+        let list = SelectableListBox(
+            title: "Accounts: orders in the last hour, per minute over the last \(chartWidth) min" + stale, focused: true,
+            header: columns(["account", "state", "accepted", "refused", "latency", "open"]) + " "
+                + "per minute (x: refused)".clipped(to: chartWidth, ellipsis: glyphs.ellipsis),
+            empty: "no account configured or seen in the last hour", footer: Self.footer)
+        let inner = list.draw(accounts.map(\.name), cursor: model.cursors.accounts, in: body,
+                              missing: model.missingReason(.accounts, glyphs: glyphs), into: &buffer, glyphs: glyphs,
+                              row: { index in
+            let account = accounts[index]
+            return (columns([account.name, account.stateWord, Format.count(account.acceptedLastHour).leftPadded(to: 8),
+                             Format.count(account.refusedLastHour).leftPadded(to: 7), account.latencyText.leftPadded(to: 7),
+                             "\(account.openPositions)".leftPadded(to: 5)]), account.role)
+        }, decorate: { index, line, buffer in
+            drawChart(accounts[index], width: chartWidth, column: line.column + 1 + figuresWidth + 1, row: line.row,
+                      into: &buffer)
+        })
+        guard model.missingReason(.accounts, glyphs: glyphs) == nil,
+              let name = model.cursors.accounts.current(in: accounts.map(\.name)),
+              let account = accounts.first(where: { $0.name == name }) else { return }
         var lines = [account.name + ": " + (account.lastRefusal.map { refusal in
-            "last refusal \(Format.age(snapshot.takenAt.timeIntervalSince(refusal.at))) ago (task \(refusal.taskID)): "
+            "last refusal \(Format.age(now.timeIntervalSince(refusal.at))) ago (task \(refusal.taskID)): "
                 + (refusal.message ?? "")
         } ?? "no refusal in the audit trail")]
         lines.append("\(account.openPositions) open position\(account.openPositions == 1 ? "" : "s"); Enter lists them "
                      + "and the account's recent attempts.")
         for (index, line) in lines.enumerated() {
-            buffer.line(" " + line, in: inner, row: inner.height - footer + 1 + index,
+            buffer.line(" " + line, in: inner, row: inner.height - Self.footer + 1 + index,
                         role: index == 0 && account.lastRefusal != nil ? .warning : .muted, glyphs: glyphs)
         }
     }

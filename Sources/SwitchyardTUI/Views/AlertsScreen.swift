@@ -1,70 +1,77 @@
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
-/// Key 5: what is firing now, the rules, and the latest alert history. The same for observers:
-/// rules are changed with `switchyard alerts`, never from here.
+/// Key 5: the alert rules, those firing first in colour, and the selected rule's firing and
+/// latest history underneath. Rules are changed with `switchyard alerts`, never from here; a
+/// per-account observer is told it may not read them.
 struct AlertsScreen {
     let model: DashboardModel
     let glyphs: Glyphs
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
-        let firing = model.snapshot?.alerts?.firing.count ?? 0
-        drawScrolling(alertsLines(model, width: body.width - 3, glyphs: glyphs), title: "Alerts (\(firing) firing)", in: body,
-                      scroll: model.scroll, into: &buffer, glyphs: glyphs)
+        let missing = model.missingReason(.alerts, glyphs: glyphs)
+        let alerts = missing == nil ? model.snapshot?.alerts : nil
+        let rules = alerts?.rules ?? []
+        let firing = alerts?.firing ?? []
+        let now = model.snapshot?.takenAt ?? model.now
+        let layout = AlertsLayout(body: body, rules: rules.count)
+        let table = TableLayout(width: body.width - 3, [.fixed(10), .fixed(8), .fixed(20), .rest(minimum: 10)])
+        let list = SelectableListBox(title: alerts.map { "Alert rules (\($0.firing.count) firing)" } ?? "Alerts",
+                                     focused: true,
+                                     header: table.row(["state", "severity", "rule", "condition"], ellipsis: glyphs.ellipsis),
+                                     empty: "no rules: add one with `switchyard alerts add`")
+        list.draw(rules.map(\.id), cursor: model.cursors.alerts, in: rules.isEmpty ? body : layout.list,
+                  missing: missing, into: &buffer, glyphs: glyphs) { index in
+            let rule = rules[index]
+            let since = firing.filter { $0.rule == rule.name }.map(\.since).min()
+            let state = since.map { "FIRING " + Format.age(now.timeIntervalSince($0)) } ?? "ok"
+            let role: StyleRole = since == nil ? .normal : (rule.severity == .critical ? .failed : .warning)
+            return (table.row([state, rule.severity.rawValue, rule.name, rule.condition.summary], ellipsis: glyphs.ellipsis),
+                    role)
+        }
+        guard let alerts, let rule = model.currentAlertRule else { return }
+        let inner = buffer.box(layout.detail, title: "Rule \(rule.name)", glyphs: glyphs)
+        for (index, line) in detailLines(rule, alerts, width: inner.width - 1, now: now).prefix(inner.height).enumerated() {
+            buffer.line(" " + line.text, in: inner, row: index, role: line.role, glyphs: glyphs)
+        }
     }
-}
 
-/// The alerts view as lines of text, so scrolling can be clamped without drawing.
-func alertsLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text: String, role: StyleRole)] {
-    guard let snapshot = model.snapshot else { return [("loading\(glyphs.ellipsis)", .muted)] }
-    guard let alerts = snapshot.alerts else {
-        let reason = snapshot.unavailable[SnapshotPart.alerts.rawValue] ?? "not in this snapshot"
-        return [("alerts unavailable: \(reason)", .muted)]
-    }
-    let zone = model.settings.timeZone
-    let now = snapshot.takenAt
-    var lines: [(text: String, role: StyleRole)] = []
-    lines.append(("Firing now", .title))
-    if alerts.firing.isEmpty { lines.append(("  nothing is firing", .good)) }
-    for alert in alerts.firing {
-        let what = alert.condition.describe(value: alert.value) + (alert.account.map { " by \($0)" } ?? "")
-        lines.append(("  " + Format.columns([(alert.severity.rawValue.uppercased(), 9), (alert.rule, 20),
-                                             ("for " + Format.age(now.timeIntervalSince(alert.since)), 8),
-                                             (what, max(10, width - 43))], ellipsis: glyphs.ellipsis),
-                      alert.severity == .critical ? .failed : .warning))
-        if let held = alert.heldReason { lines.append(("    held: \(held)", .muted)) }
-        if alert.failingDeliveries > 0 {
-            lines.append(("    \(alert.failingDeliveries) message(s) not delivered: \(alert.deliveryError ?? "retrying")", .failed))
+    /// The selected rule: what it watches and where it sends, whether it fires now, its latest history.
+    private func detailLines(_ rule: AlertRuleSummary, _ alerts: AlertsState, width: Int, now: Date)
+        -> [(text: String, role: StyleRole)]
+    {
+        let zone = model.settings.timeZone
+        let quiet = rule.quietHours.map { ", quiet \($0.summary)" } ?? ""
+        var lines: [(text: String, role: StyleRole)] = Format.wrap(
+            "\(rule.severity.rawValue): \(rule.condition.summary)\(quiet), to \(rule.target)", width: width).map { ($0, .normal) }
+        let firing = alerts.firing.filter { $0.rule == rule.name }
+        if firing.isEmpty { lines.append(("not firing", .good)) }
+        for alert in firing {
+            let what = alert.condition.describe(value: alert.value) + (alert.account.map { " by \($0)" } ?? "")
+            lines.append(("FIRING for \(Format.age(now.timeIntervalSince(alert.since))): \(what)",
+                          alert.severity == .critical ? .failed : .warning))
+            if let held = alert.heldReason { lines.append(("  held: \(held)", .muted)) }
+            if alert.failingDeliveries > 0 {
+                lines.append(("  \(alert.failingDeliveries) message(s) not delivered: \(alert.deliveryError ?? "retrying")",
+                              .failed))
+            }
         }
-    }
-    lines.append(("", .normal))
-    lines.append(("Rules (\(alerts.rules.count))", .title))
-    if alerts.rules.isEmpty { lines.append(("  none: add one with `switchyard alerts add`", .muted)) }
-    for rule in alerts.rules {
-        let quiet = rule.quietHours.map { "  quiet \($0.summary)" } ?? ""
-        let head = Format.columns([(rule.name, 20), (rule.severity.rawValue, 8), (rule.condition.summary, 36)],
-                                  ellipsis: glyphs.ellipsis)
-        // Wide enough: one line a rule; else where it goes on a second line.
-        if width >= 100 {
-            lines.append(("  " + head + " " + "→ \(rule.target)\(quiet)".clipped(to: width - 70, ellipsis: glyphs.ellipsis), .normal))
-        } else {
-            lines.append(("  " + head, .normal))
-            lines.append(("      → \(rule.target)\(quiet)", .muted))
+        let history = alerts.history.filter { $0.rule == rule.name }
+        lines.append(("", .normal))
+        lines.append(("History, newest first (of the latest \(alerts.history.count) of all rules)", .title))
+        if history.isEmpty { lines.append(("  none", .muted)) }
+        for entry in history {
+            let role: StyleRole = switch entry.event {
+            case "delivery_failed", "delivery_abandoned", "test_failed": .failed
+            case "fired": .warning
+            case "resolved", "delivered": .good
+            default: .normal
+            }
+            let subject = entry.account ?? ""
+            lines.append(("  " + Format.columns([(Format.clock(entry.at, zone), 8), (entry.event, 18), (subject, 12),
+                                                 (entry.detail ?? "", max(10, width - 43))], ellipsis: glyphs.ellipsis),
+                          role))
         }
+        return lines
     }
-    lines.append(("", .normal))
-    lines.append(("History (latest \(alerts.history.count), newest first)", .title))
-    if alerts.history.isEmpty { lines.append(("  none yet", .muted)) }
-    for entry in alerts.history {
-        let role: StyleRole = switch entry.event {
-        case "delivery_failed", "delivery_abandoned", "test_failed": .failed
-        case "fired": .warning
-        case "resolved", "delivered": .good
-        default: .normal
-        }
-        let subject = entry.account.map { "/\($0)" } ?? ""
-        lines.append(("  " + Format.columns([(Format.clock(entry.at, zone), 8), (entry.rule + subject, 20), (entry.event, 18),
-                                             (entry.detail ?? "", max(10, width - 52))], ellipsis: glyphs.ellipsis), role))
-    }
-    return lines
 }

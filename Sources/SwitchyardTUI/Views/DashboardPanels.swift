@@ -1,27 +1,23 @@
 import FoundationEssentials
 import SwitchyardEngine
 
-/// The dashboard view: queue and rates on top, failed tasks and routers, then recent logs.
+/// The dashboard view: queue and rates on top, failed tasks and accounts, then recent logs,
+/// where `DashboardPanelsLayout` puts them.
 struct DashboardPanels {
     let model: DashboardModel
     let glyphs: Glyphs
+    let layout: DashboardPanelsLayout
 
     var snapshot: DashboardSnapshot? { model.snapshot }
     var zone: ClockZone { model.settings.timeZone }
-    var large: Bool { model.size.rows >= 34 }
+    var large: Bool { layout.large }
 
-    func draw(in body: Rect, into buffer: inout CellBuffer) {
-        let topHeight = large ? 9 : 7
-        let (top, rest, _) = body.splitVertically(top: topHeight)
-        let middleHeight = rest.height / 2
-        let (middle, logs, _) = rest.splitVertically(top: middleHeight)
-        let (queue, rates) = top.splitHorizontally(left: body.width >= 110 ? 36 : 32)
-        let (failed, accounts) = middle.splitHorizontally(left: middle.width - (body.width >= 110 ? 44 : 30))
-        drawQueue(queue, into: &buffer)
-        drawRates(rates, into: &buffer)
-        drawFailed(failed, into: &buffer)
-        drawAccounts(accounts, into: &buffer)
-        drawLogs(logs, into: &buffer)
+    func draw(into buffer: inout CellBuffer) {
+        drawQueue(layout.queue, into: &buffer)
+        drawRates(layout.rates, into: &buffer)
+        drawFailed(layout.failed, into: &buffer)
+        if let accounts = layout.accounts { drawAccounts(accounts, into: &buffer) }
+        if let logs = layout.logs { drawLogs(logs, into: &buffer) }
     }
 
     /// " (stale: reason)" for a part the snapshot kept from an earlier read.
@@ -32,16 +28,8 @@ struct DashboardPanels {
 
     /// Draws why a part is missing in place of its content; false when there is content to draw.
     private func drawMissing(_ part: SnapshotPart, inner: Rect, into buffer: inout CellBuffer) -> Bool {
-        guard snapshot?.isPresent(part) != true else { return false }
-        let reason: String
-        if let snapshot {
-            reason = "unavailable: " + (snapshot.unavailable[part.rawValue] ?? "not in this snapshot")
-        } else {
-            reason = model.connection == .connecting ? "loading\(glyphs.ellipsis)" : "no data yet"
-        }
-        for (index, line) in Format.wrap(reason, width: inner.width - 1).prefix(inner.height).enumerated() {
-            buffer.line(" " + line, in: inner, row: index, role: .muted, glyphs: glyphs)
-        }
+        guard let reason = model.missingReason(part, glyphs: glyphs) else { return false }
+        buffer.explain(reason, in: inner, glyphs: glyphs)
         return true
     }
 
@@ -149,86 +137,53 @@ struct DashboardPanels {
                      row: legend.row, role: .muted, clip: legend)
     }
 
-    // MARK: Failed tasks
+    // MARK: Failed tasks, accounts, logs: lists
 
     private func drawFailed(_ area: Rect, into buffer: inout CellBuffer) {
         let count = snapshot?.queue?.count(.failed)
-        let focused = model.focus == .failedTasks
-        let inner = buffer.box(area, title: "Failed tasks" + (count.map { " (\($0))" } ?? "")
-                                + staleNote(.failedTasks), glyphs: glyphs,
-                               focused: focused)
-        if drawMissing(.failedTasks, inner: inner, into: &buffer) { return }
-        guard let tasks = snapshot?.failedTasks else { return }
-        guard !tasks.isEmpty else {
-            buffer.line(" no failed tasks", in: inner, row: 0, role: .muted, glyphs: glyphs)
-            return
-        }
-        let layout = TableLayout(width: inner.width - 2, [.fixed(6), .fixed(16), .fixed(5),
-                                                          .fixed(5, shown: inner.width >= 70), .fixed(4),
-                                                          .rest(minimum: 4)])
-        buffer.line("  " + layout.row(["id", "trade", "type", "tries", "age", "last error"], ellipsis: glyphs.ellipsis),
-                    in: inner, row: 0, role: .muted, glyphs: glyphs)
-        let visible = inner.height - 1
-        let selected = model.selection[.failedTasks] ?? 0
-        let first = max(0, selected - visible + 1)
+        let tasks = snapshot?.failedTasks ?? []
+        let layout = TableLayout(width: area.width - 4, [.fixed(6), .fixed(16), .fixed(5),
+                                                         .fixed(5, shown: area.width - 2 >= 70), .fixed(4),
+                                                         .rest(minimum: 4)])
+        let list = SelectableListBox(title: "Failed tasks" + (count.map { " (\($0))" } ?? "") + staleNote(.failedTasks),
+                                     focused: model.focus == .failedTasks,
+                                     header: layout.row(["id", "trade", "type", "tries", "age", "last error"],
+                                                        ellipsis: glyphs.ellipsis),
+                                     empty: "no failed tasks")
         let now = snapshot?.takenAt ?? model.now
-        for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
-            let index = first + offset
+        list.draw(tasks.map(\.id), cursor: model.cursors.failedTasks, marked: model.marked, in: area,
+                  missing: model.missingReason(.failedTasks, glyphs: glyphs), into: &buffer, glyphs: glyphs) { index in
+            let task = tasks[index]
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
-                                   Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
-                                   task.lastError ?? ""], ellipsis: glyphs.ellipsis)
-            let isMarked = model.marked.contains(task.id)
-            let role: StyleRole = focused && index == selected ? .selected : (isMarked ? .marked : .normal)
-            buffer.line((isMarked ? String(glyphs.mark) : " ") + " " + text, in: inner, row: offset + 1, role: role,
-                        glyphs: glyphs)
+            return (layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
+                                Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                                task.lastError ?? ""], ellipsis: glyphs.ellipsis), .normal)
         }
     }
-
-    // MARK: Accounts
 
     private func drawAccounts(_ area: Rect, into buffer: inout CellBuffer) {
-        let focused = model.focus == .accounts
-        let inner = buffer.box(area, title: "Accounts, last hour" + staleNote(.accounts), glyphs: glyphs, focused: focused)
-        if drawMissing(.accounts, inner: inner, into: &buffer) { return }
-        guard let accounts = snapshot?.accounts, let snapshot else { return }
-        guard !accounts.isEmpty else {
-            buffer.line(" no account configured or seen", in: inner, row: 0, role: .muted, glyphs: glyphs)
-            return
-        }
-        let layout = AccountColumns(width: inner.width - 1)
-        buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
-        let visible = inner.height - 1
-        let selected = model.selection[.accounts] ?? 0
-        let first = max(0, selected - visible + 1)
-        for (offset, account) in accounts.dropFirst(first).prefix(visible).enumerated() {
-            let role: StyleRole = focused && first + offset == selected ? .selected : account.role
-            buffer.line(account.marker + layout.row(account, now: snapshot.takenAt, glyphs: glyphs), in: inner, row: offset + 1,
-                        role: role, glyphs: glyphs)
+        let accounts = snapshot?.accounts ?? []
+        let layout = AccountColumns(width: area.width - 3)
+        let list = SelectableListBox(title: "Accounts, last hour" + staleNote(.accounts), focused: model.focus == .accounts,
+                                     header: layout.header(glyphs), empty: "no account configured or seen")
+        let now = snapshot?.takenAt ?? model.now
+        list.draw(accounts.map(\.name), cursor: model.cursors.accountsPanel, in: area,
+                  missing: model.missingReason(.accounts, glyphs: glyphs), into: &buffer, glyphs: glyphs,
+                  marker: { accounts[$0].marker }) { index in
+            let account = accounts[index]
+            return (layout.row(account, now: now, glyphs: glyphs), account.role)
         }
     }
 
-    // MARK: Logs
-
     private func drawLogs(_ area: Rect, into buffer: inout CellBuffer) {
-        let focused = model.focus == .recentLogs
-        let inner = buffer.box(area, title: "Recent execution logs"
-                                + staleNote(.recentLogs), glyphs: glyphs, focused: focused)
-        if drawMissing(.recentLogs, inner: inner, into: &buffer) { return }
-        guard let logs = snapshot?.recentLogs else { return }
-        guard !logs.isEmpty else {
-            buffer.line(" no execution logs yet", in: inner, row: 0, role: .muted, glyphs: glyphs)
-            return
-        }
-        let layout = LogColumns(width: inner.width - 1)
-        buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
-        let visible = inner.height - 1
-        let selected = model.selection[.recentLogs] ?? 0
-        let first = max(0, selected - visible + 1)
-        for (offset, entry) in logs.dropFirst(first).prefix(visible).enumerated() {
-            let role: StyleRole = focused && first + offset == selected ? .selected : entry.statusRole
-            buffer.line(" " + layout.row(entry, zone: zone, glyphs: glyphs), in: inner, row: offset + 1, role: role,
-                        glyphs: glyphs)
+        let logs = snapshot?.recentLogs ?? []
+        let layout = LogColumns(width: area.width - 3)
+        let list = SelectableListBox(title: "Recent execution logs" + staleNote(.recentLogs),
+                                     focused: model.focus == .recentLogs, header: layout.header(glyphs),
+                                     empty: "no execution logs yet")
+        list.draw(logs.map(\.id), cursor: model.cursors.recentLogs, in: area,
+                  missing: model.missingReason(.recentLogs, glyphs: glyphs), into: &buffer, glyphs: glyphs) { index in
+            (layout.row(logs[index], zone: zone, glyphs: glyphs), logs[index].statusRole)
         }
     }
 }

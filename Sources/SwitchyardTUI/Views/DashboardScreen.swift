@@ -12,6 +12,7 @@ public func view(_ model: DashboardModel, into buffer: inout CellBuffer, glyphs:
     screen.draw(into: &buffer)
 }
 
+/// Below the smallest size: what is wrong and what to do, and no key but q acts (see `handleKey`).
 private func drawTooSmall(_ size: TerminalSize, into buffer: inout CellBuffer, glyphs: Glyphs) {
     let lines = Format.wrap("The terminal is \(size.columns)x\(size.rows); the dashboard needs at least "
                             + "\(TerminalSize.minimum.columns)x\(TerminalSize.minimum.rows).", width: size.columns)
@@ -23,7 +24,8 @@ private func drawTooSmall(_ size: TerminalSize, into buffer: inout CellBuffer, g
     }
 }
 
-/// Draws one frame at a legal size: header, optional banner, the current view, status line, dialogs.
+/// Draws one frame at a legal size into the places `ScreenLayout` gives: header, the offline
+/// banner, the current view, the status line, and the dialog on top.
 struct ScreenDrawer {
     let model: DashboardModel
     let glyphs: Glyphs
@@ -32,17 +34,14 @@ struct ScreenDrawer {
     var zone: ClockZone { model.settings.timeZone }
 
     mutating func draw(into buffer: inout CellBuffer) {
-        let banner = bannerText
-        let (header, rest, status) = buffer.bounds.splitVertically(top: 1, bottom: 1)
-        drawHeader(header, into: &buffer)
-        var body = rest
-        if let banner {
-            let (line, remainder, _) = rest.splitVertically(top: 1)
+        let layout = ScreenLayout(model: model)
+        drawHeader(layout.header, into: &buffer)
+        if let line = layout.banner, let banner = Self.banner(for: model, glyphs: glyphs) {
             drawError(banner, in: line, into: &buffer)
-            body = remainder
         }
+        let body = layout.body
         switch model.view {
-        case .dashboard: DashboardPanels(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
+        case .dashboard: DashboardPanels(model: model, glyphs: glyphs, layout: layout.panels).draw(into: &buffer)
         case .taskList: TaskListScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         case .taskDetail(let id): TaskDetailScreen(model: model, glyphs: glyphs, id: id).draw(in: body, into: &buffer)
         case .routers: RoutersScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
@@ -53,34 +52,24 @@ struct ScreenDrawer {
             AccountDetailScreen(model: model, glyphs: glyphs, name: name).draw(in: body, into: &buffer)
         case .help: HelpScreen(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
         }
-        drawStatusLine(status, into: &buffer)
-        var dialogs = Dialogs(model: model, glyphs: glyphs)
-        dialogs.draw(in: body, into: &buffer)
+        drawStatusLine(layout.status, into: &buffer)
+        Dialogs(model: model, glyphs: glyphs).draw(in: body, into: &buffer)
     }
 
     // MARK: Header
 
     private func drawHeader(_ area: Rect, into buffer: inout CellBuffer) {
         buffer.fill(area, role: .header)
-        var segments: [(String, StyleRole)] = []
-        if let accounts = snapshot?.observedAccounts {
-            let names = accounts.joined(separator: ",").clipped(to: 24, ellipsis: glyphs.ellipsis)
-            segments.append(("OBSERVER " + names, .badge))
-        } else {
-            segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
-                             model.settings.readOnly ? .badge : .header))
-        }
-        let (router, dryRun) = routerText
-        segments.append((router, .header))
-        if dryRun { segments.append(("DRY-RUN", .badge)) }
-        if let firing = snapshot?.alerts?.firing.count, firing > 0 {
-            segments.append(("\(firing) ALERT\(firing == 1 ? "" : "S") FIRING", .error))
-        }
-        segments.append(connectionText)
-
-        let right = segments.map { DisplayWidth.of($0.0) + 2 }.reduce(0, +)
+        // Narrow terminals get the short words, so the mode, router state, alerts and connection
+        // always fit; the database name takes what is left.
+        var segments = headerSegments(short: false)
         let product = area.width >= 110 ? "Switchyard  " : ""
-        let nameWidth = max(8, area.width - right - DisplayWidth.of(product) - 2)
+        func room(_ segments: [(String, StyleRole)]) -> Int {
+            area.width - segments.map { DisplayWidth.of($0.0) + 2 }.reduce(0, +) - DisplayWidth.of(product) - 2
+        }
+        if room(segments) < 8 { segments = headerSegments(short: true) }
+        let right = segments.map { DisplayWidth.of($0.0) + 2 }.reduce(0, +)
+        let nameWidth = max(8, room(segments))
         var column = area.column + 1
         column += buffer.write(product, column: column, row: area.row, role: .header)
         let name = model.settings.databaseName.clipped(to: nameWidth, ellipsis: glyphs.ellipsis)
@@ -90,6 +79,27 @@ struct ScreenDrawer {
             column += buffer.write(text, column: column, row: area.row, role: role, clip: area)
             column += 2
         }
+    }
+
+    /// The header's right side: mode, router state, alerts firing, connection; `short` words for
+    /// narrow terminals ("DRY", "2 FIRING").
+    private func headerSegments(short: Bool) -> [(String, StyleRole)] {
+        var segments: [(String, StyleRole)] = []
+        if let accounts = snapshot?.observedAccounts {
+            let names = accounts.joined(separator: ",").clipped(to: short ? 12 : 24, ellipsis: glyphs.ellipsis)
+            segments.append(("OBSERVER " + names, .badge))
+        } else {
+            segments.append((model.settings.readOnly ? "OBSERVER" : "OPERATOR",
+                             model.settings.readOnly ? .badge : .header))
+        }
+        let (router, dryRun) = routerText
+        segments.append((router, .header))
+        if dryRun { segments.append((short ? "DRY" : "DRY-RUN", .badge)) }
+        if let firing = snapshot?.alerts?.firing.count, firing > 0 {
+            segments.append((short ? "\(firing) FIRING" : "\(firing) ALERT\(firing == 1 ? "" : "S") FIRING", .error))
+        }
+        segments.append(connectionText)
+        return segments
     }
 
     /// ("router running", dry-run?) for the embedded router, else what the routers table says.
@@ -120,43 +130,56 @@ struct ScreenDrawer {
         }
     }
 
-    private var bannerText: String? {
+    /// The offline banner's text; nil while the database answers. `ScreenLayout` gives it a line.
+    static func banner(for model: DashboardModel, glyphs: Glyphs) -> String? {
         guard case .disconnected(let since, let error) = model.connection else { return nil }
         let data = model.snapshot == nil ? "no data yet" : "showing last data"
-        return "database unreachable since \(Format.clock(since, zone)) (\(error)) \(glyphs.emDash) retrying; \(data)"
+        return "database unreachable since \(Format.clock(since, model.settings.timeZone)) (\(error)) \(glyphs.emDash) "
+            + "retrying; \(data)"
     }
 
     // MARK: Status line and dialogs
 
-    /// An error's first line, with the key that opens all of it (its advice) kept in view at the right.
+    /// A message's first line, with the key that opens all of it kept in view at the right: "what
+    /// to do" for an error, "more" for a message longer than the line.
+    private func drawMessage(_ text: String, more: String, role: StyleRole, in line: Rect,
+                             into buffer: inout CellBuffer) {
+        let label = " \(KeyTable.key(of: .showMessage)): \(more) "
+        let (left, right) = line.splitHorizontally(left: line.width - DisplayWidth.of(label))
+        buffer.line(" " + text, in: left, row: 0, role: role, glyphs: glyphs)
+        buffer.line(label, in: right, row: 0, role: role, glyphs: glyphs)
+    }
+
     private func drawError(_ text: String, in line: Rect, into buffer: inout CellBuffer) {
-        let more = " \(KeyTable.key(of: .showError)): what to do "
-        let (left, right) = line.splitHorizontally(left: line.width - DisplayWidth.of(more))
-        buffer.line(" " + text, in: left, row: 0, role: .error, glyphs: glyphs)
-        buffer.line(more, in: right, row: 0, role: .error, glyphs: glyphs)
+        drawMessage(text, more: "what to do", role: .error, in: line, into: &buffer)
     }
 
     private func drawStatusLine(_ area: Rect, into buffer: inout CellBuffer) {
-        if let text = model.filterEditor {
+        switch model.modal {
+        case .filter(let text)?:
             buffer.line(" Filter: \(text)_   words: status (failed, held, ...), entry/exit, trade id text; "
                         + "Enter apply, Esc cancel", in: area, row: 0, role: .dialog, glyphs: glyphs)
             return
-        }
-        if let prompt = model.reasonPrompt {
+        case .reason(let prompt)?:
             let tasks = prompt.tasks.count == 1 ? "\(prompt.tasks[0])" : "\(prompt.tasks.count) tasks"
             buffer.line(" Dead-letter \(tasks), reason: \(prompt.text)_   Enter continue, Esc cancel",
                         in: area, row: 0, role: .dialog, glyphs: glyphs)
             return
+        default:
+            break
         }
         if let status = model.status {
             if status.isError {
                 drawError(status.text, in: area, into: &buffer)
+            } else if DisplayWidth.of(status.fullText) > area.width - 2 {
+                drawMessage(status.text, more: "more", role: .statusLine, in: area, into: &buffer)
             } else {
                 buffer.line(" " + status.text, in: area, row: 0, role: .statusLine, glyphs: glyphs)
             }
             return
         }
-        let hints = KeyTable.hintLine(for: model.view, readOnly: model.settings.readOnly, width: area.width - 1)
+        let hints = KeyTable.hintLine(for: model.view, readOnly: !model.mayChange, marks: !model.marked.isEmpty,
+                                      width: area.width - 1)
         buffer.line(" " + hints, in: area, row: 0, role: .statusLine, glyphs: glyphs)
     }
 }

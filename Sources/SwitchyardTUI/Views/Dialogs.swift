@@ -1,16 +1,19 @@
 import FoundationEssentials
 import SwitchyardEngine
 
-/// The boxes drawn over the current view: the P dialog, the confirmation of a previewed change,
-/// and the whole last error.
+/// The box drawn over the current view for the modal that has one: the P dialog, the
+/// confirmation of a previewed change, or a message in full.
 struct Dialogs {
     let model: DashboardModel
     let glyphs: Glyphs
 
-    mutating func draw(in body: Rect, into buffer: inout CellBuffer) {
-        if let menu = model.pauseMenu { drawPauseMenu(menu, in: body, into: &buffer) }
-        if let preview = model.confirmation { drawConfirmation(preview, in: body, into: &buffer) }
-        if model.showsError, let error = model.lastError { drawError(error, in: body, into: &buffer) }
+    func draw(in body: Rect, into buffer: inout CellBuffer) {
+        switch model.modal {
+        case .pauseMenu(let menu)?: drawPauseMenu(menu, in: body, into: &buffer)
+        case .confirm(let preview)?: drawConfirmation(preview, in: body, into: &buffer)
+        case .message(let message)?: drawMessage(message, in: body, into: &buffer)
+        case .filter?, .reason?, .awaitingPreview?, nil: break   // on the status line, if anywhere
+        }
     }
 
     private func drawConfirmation(_ preview: ActionPreview, in body: Rect, into buffer: inout CellBuffer) {
@@ -18,6 +21,12 @@ struct Dialogs {
         var lines = Format.wrap(preview.question, width: width - 4)
         if case .deadLetter(_, let reason) = preview.action {
             lines += Format.wrap("reason: \(reason)", width: width - 4)
+        }
+        if let tasks = preview.action.namedTasks {
+            // The ids y acts on, whatever the cursor or the rows do meanwhile.
+            let shown = tasks.prefix(8).map(\.description).joined(separator: ", ")
+            lines += Format.wrap("Acts on \(tasks.count == 1 ? "task" : "tasks") \(shown)"
+                                 + (tasks.count > 8 ? " and \(tasks.count - 8) more" : "") + " only.", width: width - 4)
         }
         for consequence in preview.consequences { lines += Format.wrap(consequence, width: width - 4) }
         if preview.action.actsOnTasks && preview.matching == 0 {
@@ -47,13 +56,15 @@ struct Dialogs {
         box("Pause", lines: lines, width: width, in: body, into: &buffer)
     }
 
-    private func drawError(_ error: ErrorReport, in body: Rect, into buffer: inout CellBuffer) {
+    /// A message in full: its first line, then the server's detail and what to do.
+    private func drawMessage(_ message: StatusMessage, in body: Rect, into buffer: inout CellBuffer) {
         let width = min(76, body.width - 2)
-        var lines: [(String, StyleRole)] = Format.wrap(error.summary, width: width - 4).map { ($0, .dialog) }
-        for line in error.advice { lines += Format.wrap(line, width: width - 4).map { ($0, .dialog) } }
-        if error.advice.isEmpty { lines.append(("(the error said nothing more)", .dialog)) }
-        lines += [("", .dialog), ("at \(Format.clock(error.at, model.settings.timeZone)); any key closes", .dialog)]
-        box("Error", lines: Array(lines.prefix(max(1, body.height - 2))), width: width, in: body, into: &buffer)
+        var lines: [(String, StyleRole)] = Format.wrap(message.text, width: width - 4).map { ($0, .dialog) }
+        for line in message.advice { lines += Format.wrap(line, width: width - 4).map { ($0, .dialog) } }
+        if message.isError && message.advice.isEmpty { lines.append(("(the error said nothing more)", .dialog)) }
+        lines += [("", .dialog), ("at \(Format.clock(message.at, model.settings.timeZone)); any key closes", .dialog)]
+        box(message.isError ? "Error" : "Message", lines: Array(lines.prefix(max(1, body.height - 2))), width: width,
+            in: body, into: &buffer)
     }
 
     /// A framed box centred in `body`, filled with the dialog style.

@@ -9,38 +9,24 @@ struct TaskListScreen {
     func draw(in body: Rect, into buffer: inout CellBuffer) {
         let count = model.taskList.map { " (\($0.count) shown)" } ?? ""
         let what = model.filter == TaskFilter() ? "all tasks" : model.filter.summary
-        let inner = buffer.box(body, title: "Tasks: " + what + count, glyphs: glyphs, focused: true)
-        guard let tasks = model.taskList else {
-            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
-            return
-        }
-        guard !tasks.isEmpty else {
-            buffer.line(" no \(model.filter.summary); / changes the filter", in: inner, row: 0, role: .muted,
-                        glyphs: glyphs)
-            return
-        }
-        let wide = inner.width >= 100
-        let layout = TableLayout(width: inner.width - 2, [.fixed(6), .fixed(wide ? 20 : 16), .fixed(5), .fixed(8),
-                                                          .fixed(5), .fixed(8, shown: wide), .fixed(4),
-                                                          .rest(minimum: 4)])
-        buffer.line("  " + layout.row(["id", "trade", "type", "status", "tries", "created", "upd", "last error"],
-                                      ellipsis: glyphs.ellipsis),
-                    in: inner, row: 0, role: .muted, glyphs: glyphs)
-        let visible = inner.height - 1
-        let selected = model.taskListSelection
-        let first = max(0, selected - visible + 1)
+        let tasks = model.taskList ?? []
+        let wide = body.width - 2 >= 100
+        let layout = TableLayout(width: body.width - 4, [.fixed(6), .fixed(wide ? 20 : 16), .fixed(5), .fixed(8),
+                                                         .fixed(5), .fixed(8, shown: wide), .fixed(4),
+                                                         .rest(minimum: 4)])
+        let list = SelectableListBox(title: "Tasks: " + what + count, focused: true,
+                                     header: layout.row(["id", "trade", "type", "status", "tries", "created", "upd",
+                                                         "last error"], ellipsis: glyphs.ellipsis),
+                                     empty: "no \(model.filter.summary); / changes the filter")
         let now = model.snapshot?.takenAt ?? model.now
-        for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
+        list.draw(tasks.map(\.id), cursor: model.cursors.taskList, marked: model.marked, in: body,
+                  missing: model.taskList == nil ? "loading\(glyphs.ellipsis)" : nil, into: &buffer, glyphs: glyphs) { index in
+            let task = tasks[index]
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
-                                   Format.clock(task.createdAt, model.settings.timeZone),
-                                   Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
-                                   task.lastError ?? ""], ellipsis: glyphs.ellipsis)
-            let isMarked = model.marked.contains(task.id)
-            let role: StyleRole = first + offset == selected ? .selected
-                : (isMarked ? .marked : task.status.role)
-            buffer.line((isMarked ? String(glyphs.mark) : " ") + " " + text, in: inner, row: offset + 1, role: role,
-                        glyphs: glyphs)
+            return (layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
+                                Format.clock(task.createdAt, model.settings.timeZone),
+                                Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
+                                task.lastError ?? ""], ellipsis: glyphs.ellipsis), task.status.role)
         }
     }
 }
@@ -135,7 +121,7 @@ struct RoutersScreen {
     func draw(in body: Rect, into buffer: inout CellBuffer) {
         let inner = buffer.box(body, title: "Routers", glyphs: glyphs, focused: true)
         guard let snapshot = model.snapshot else {
-            buffer.line(" loading\(glyphs.ellipsis)", in: inner, row: 0, role: .muted, glyphs: glyphs)
+            buffer.explain(model.missingReason(.routers, glyphs: glyphs) ?? "", in: inner, glyphs: glyphs)
             return
         }
         let zone = model.settings.timeZone
@@ -157,14 +143,14 @@ struct RoutersScreen {
                             row: row, role: .warning, glyphs: glyphs)
                 row += 1
             }
-        } else if let reason = snapshot.unavailable[SnapshotPart.control.rawValue] {
-            buffer.line(" pause switches unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
+        } else if let reason = model.missingReason(.control, glyphs: glyphs) {
+            buffer.line(" pause switches " + reason, in: inner, row: row, role: .muted, glyphs: glyphs)
             row += 1
         }
         row += 1
         guard let routers = snapshot.routers else {
-            let reason = snapshot.unavailable[SnapshotPart.routers.rawValue] ?? "not in this snapshot"
-            buffer.line(" routers unavailable: \(reason)", in: inner, row: row, role: .muted, glyphs: glyphs)
+            let (_, rest, _) = inner.splitVertically(top: row)
+            buffer.explain("routers " + (model.missingReason(.routers, glyphs: glyphs) ?? ""), in: rest, glyphs: glyphs)
             return
         }
         let layout = TableLayout(width: inner.width - 1, [.rest(minimum: 10, maximum: 24), .fixed(10), .fixed(7),

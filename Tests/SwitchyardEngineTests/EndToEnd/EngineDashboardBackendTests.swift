@@ -141,7 +141,11 @@ import SwitchyardTUI
         var model = DashboardModel(settings: DashboardSettings(databaseName: "db", readOnly: false), now: Date())
         _ = update(&model, .snapshotLoaded(try await backend.loadSnapshot(filter: TaskFilter()), at: Date()))
         try await press(["6", "p"], &model, backend)
-        #expect(model.confirmation?.question.hasPrefix("Pause schedule desk-check") == true)
+        guard case .confirm(let preview)? = model.modal else {
+            Issue.record("p asked for no confirmation: \(String(describing: model.modal))")
+            return
+        }
+        #expect(preview.question.hasPrefix("Pause schedule desk-check"))
         try await press(["y"], &model, backend)
         #expect(model.status?.text.hasPrefix("Schedule desk-check: Paused") == true)
         #expect(try ScheduleBook(connection: connection).show("desk-check").schedule.paused)
