@@ -24,13 +24,18 @@ func alertsLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text:
     let zone = model.settings.timeZone
     let now = snapshot.takenAt
     var lines: [(text: String, role: StyleRole)] = []
+    // Account names are shortened among every account the screen knows, so they stay different.
+    let accounts = model.knownAccounts + alerts.firing.compactMap(\.account) + alerts.history.compactMap(\.account)
     lines.append(("Firing now", .title))
     if alerts.firing.isEmpty { lines.append(("  nothing is firing", .good)) }
+    let whatWidth = max(10, width - 43)
+    // The account first, in at most half the column: a long description is cut, never the name.
+    let firingAccounts = DistinctNames(accounts, width: max(6, whatWidth / 2), ellipsis: glyphs.ellipsis)
     for alert in alerts.firing {
-        let what = alert.condition.describe(value: alert.value) + (alert.account.map { " by \($0)" } ?? "")
+        let what = (alert.account.map { firingAccounts[$0] + ": " } ?? "") + alert.condition.describe(value: alert.value)
         lines.append(("  " + Format.columns([(alert.severity.rawValue.uppercased(), 9), (alert.rule, 20),
                                              ("for " + Format.age(now.timeIntervalSince(alert.since)), 8),
-                                             (what, max(10, width - 43))], ellipsis: glyphs.ellipsis),
+                                             (what, whatWidth)], ellipsis: glyphs.ellipsis),
                       alert.severity == .critical ? .failed : .warning))
         if let held = alert.heldReason { lines.append(("    held: \(held)", .muted)) }
         if alert.failingDeliveries > 0 {
@@ -55,6 +60,17 @@ func alertsLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text:
     lines.append(("", .normal))
     lines.append(("History (latest \(alerts.history.count), newest first)", .title))
     if alerts.history.isEmpty { lines.append(("  none yet", .muted)) }
+    // "rule/account": the account in at most half the column, the rule in what it leaves.
+    let subjectWidth = width >= 100 ? 28 : 20
+    let subjectAccounts = DistinctNames(accounts, width: subjectWidth / 2 - 1, ellipsis: glyphs.ellipsis)
+    let rules = alerts.rules.map(\.name) + alerts.history.map(\.rule)
+    func subject(_ entry: AlertHistoryEntry) -> String {
+        guard let account = entry.account else { return entry.rule }
+        if DisplayWidth.of(entry.rule) + 1 + DisplayWidth.of(account) <= subjectWidth { return entry.rule + "/" + account }
+        let short = subjectAccounts[account]
+        let rule = DistinctNames(rules, width: subjectWidth - 1 - DisplayWidth.of(short), ellipsis: glyphs.ellipsis)
+        return rule[entry.rule] + "/" + short
+    }
     for entry in alerts.history {
         let role: StyleRole = switch entry.event {
         case "delivery_failed", "delivery_abandoned", "test_failed": .failed
@@ -62,9 +78,9 @@ func alertsLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(text:
         case "resolved", "delivered": .good
         default: .normal
         }
-        let subject = entry.account.map { "/\($0)" } ?? ""
-        lines.append(("  " + Format.columns([(Format.clock(entry.at, zone), 8), (entry.rule + subject, 20), (entry.event, 18),
-                                             (entry.detail ?? "", max(10, width - 52))], ellipsis: glyphs.ellipsis), role))
+        lines.append(("  " + Format.columns([(Format.clock(entry.at, zone), 8), (subject(entry), subjectWidth), (entry.event, 18),
+                                             (entry.detail ?? "", max(10, width - 32 - subjectWidth))],
+                                            ellipsis: glyphs.ellipsis), role))
     }
     return lines
 }

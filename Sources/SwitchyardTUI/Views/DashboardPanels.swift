@@ -172,10 +172,11 @@ struct DashboardPanels {
         let selected = model.selection[.failedTasks] ?? 0
         let first = max(0, selected - visible + 1)
         let now = snapshot?.takenAt ?? model.now
+        let trades = DistinctNames(tasks.map(\.tradeID), width: layout.widths[1] ?? 0, ellipsis: glyphs.ellipsis)
         for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
             let index = first + offset
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
+            let text = layout.row(["\(task.id)", trades[task.tradeID], task.eventType.rawValue, attempts,
                                    Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
                                    task.lastError ?? ""], ellipsis: glyphs.ellipsis)
             let isMarked = model.marked.contains(task.id)
@@ -196,7 +197,7 @@ struct DashboardPanels {
             buffer.line(" no account configured or seen", in: inner, row: 0, role: .muted, glyphs: glyphs)
             return
         }
-        let layout = AccountColumns(width: inner.width - 1)
+        let layout = AccountColumns(width: inner.width - 1, names: accounts.map(\.name), ellipsis: glyphs.ellipsis)
         buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
         let visible = inner.height - 1
         let selected = model.selection[.accounts] ?? 0
@@ -220,7 +221,8 @@ struct DashboardPanels {
             buffer.line(" no execution logs yet", in: inner, row: 0, role: .muted, glyphs: glyphs)
             return
         }
-        let layout = LogColumns(width: inner.width - 1)
+        let layout = LogColumns(width: inner.width - 1, entries: logs, knownAccounts: model.knownAccounts,
+                                ellipsis: glyphs.ellipsis)
         buffer.line(" " + layout.header(glyphs), in: inner, row: 0, role: .muted, glyphs: glyphs)
         let visible = inner.height - 1
         let selected = model.selection[.recentLogs] ?? 0
@@ -233,13 +235,26 @@ struct DashboardPanels {
     }
 }
 
-/// Columns of an audit row, wider terminals get an event column of their own.
+/// Columns of an audit row, wider terminals get an event column of their own. Trade ids and
+/// account names are shortened so that different ones stay different (`DistinctNames`).
 struct LogColumns {
     let width: Int
     var showsEvent: Bool { width >= 100 }
-    private var layout: TableLayout {
-        TableLayout(width: width, [.fixed(8), .fixed(6), .fixed(width >= 100 ? 18 : 16), .fixed(5),
-                                   .fixed(15, shown: showsEvent), .fixed(6), .fixed(7), .fixed(4), .rest(minimum: 4)])
+    private let layout: TableLayout
+    private let trades: DistinctNames
+    private let accounts: DistinctNames
+
+    /// `entries` are the rows the table shows; `knownAccounts`, accounts a reader knows of besides.
+    init(width: Int, entries: [LogEntry], knownAccounts: [String], ellipsis: Character) {
+        self.width = width
+        // The account column takes the longest name shown, up to 8 columns (16 on wide terminals).
+        let longest = entries.compactMap { $0.account.map(DisplayWidth.of) }.max() ?? 0
+        let account = min(width >= 100 ? 16 : 8, max(6, longest))
+        layout = TableLayout(width: width, [.fixed(8), .fixed(6), .fixed(width >= 100 ? 18 : 16), .fixed(5),
+                                            .fixed(15, shown: width >= 100), .fixed(account), .fixed(7), .fixed(4),
+                                            .rest(minimum: 4)])
+        trades = DistinctNames(entries.map(\.tradeID), width: layout.widths[2] ?? 0, ellipsis: ellipsis)
+        accounts = DistinctNames(entries.compactMap(\.account) + knownAccounts, width: account, ellipsis: ellipsis)
     }
 
     func header(_ glyphs: Glyphs) -> String {
@@ -251,8 +266,8 @@ struct LogColumns {
         var message = entry.message ?? ""
         let event = entry.event ?? ""
         if !showsEvent, !event.isEmpty, event != "ATTEMPT" { message = event + " " + message }
-        return layout.row([Format.clock(entry.createdAt, zone), "\(entry.taskID)", entry.tradeID,
-                           entry.eventType.rawValue, event, entry.account ?? "-", entry.status,
+        return layout.row([Format.clock(entry.createdAt, zone), "\(entry.taskID)", trades[entry.tradeID],
+                           entry.eventType.rawValue, event, entry.account.map { accounts[$0] } ?? "-", entry.status,
                            entry.responseCode.map(String.init) ?? "-", message], ellipsis: glyphs.ellipsis)
     }
 }

@@ -30,9 +30,10 @@ struct TaskListScreen {
         let selected = model.taskListSelection
         let first = max(0, selected - visible + 1)
         let now = model.snapshot?.takenAt ?? model.now
+        let trades = DistinctNames(tasks.map(\.tradeID), width: layout.widths[1] ?? 0, ellipsis: glyphs.ellipsis)
         for (offset, task) in tasks.dropFirst(first).prefix(visible).enumerated() {
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            let text = layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
+            let text = layout.row(["\(task.id)", trades[task.tradeID], task.eventType.rawValue, task.status.rawValue, attempts,
                                    Format.clock(task.createdAt, model.settings.timeZone),
                                    Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
                                    task.lastError ?? ""], ellipsis: glyphs.ellipsis)
@@ -115,8 +116,11 @@ func taskDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(t
                                                 .rest(minimum: 10)])
     func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
     lines.append(("  " + columns(["time", "event", "account", "status", "code", "ms", "message"]), .muted))
+    let accounts = DistinctNames(detail.auditTrail.compactMap(\.account) + model.knownAccounts, width: layout.widths[2] ?? 0,
+                                 ellipsis: glyphs.ellipsis)
     for entry in detail.auditTrail {
-        let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account ?? "-", entry.status,
+        let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account.map { accounts[$0] } ?? "-",
+                            entry.status,
                             entry.responseCode.map(String.init) ?? "-",
                             entry.durationMilliseconds.map { String($0).leftPadded(to: 5) } ?? "-", entry.message ?? ""])
         lines.append(("  " + text, entry.statusRole))
