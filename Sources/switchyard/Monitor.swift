@@ -118,7 +118,7 @@ extension Switchyard {
             let backend = EngineDashboardBackend(settings: settings, router: router, notifier: notifier,
                                                  configuredAccounts: configured)
             let options = DashboardOptions(
-                settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
+                settings: DashboardSettings(databaseNames: settings.endpoint().names, readOnly: readOnly),
                 refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,
                 noColor: noColor)
             let exit: DashboardExit
