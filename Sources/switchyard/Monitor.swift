@@ -47,7 +47,7 @@ extension Switchyard {
         @Flag(help: "No colours (NO_COLOR in the environment does the same).")
         var noColor = false
 
-        @Flag(help: "Also enqueue demo traffic: a steady stream of trades, some of them malformed.")
+        @Flag(help: "Also enqueue demo traffic: a steady stream of trades, each open for 90 s, some tried once, some malformed.")
         var demo = false
 
         @Option(help: ArgumentHelp("With --demo: trades per second.", valueName: "n"))
