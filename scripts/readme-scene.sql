@@ -48,7 +48,7 @@ SELECT 2 * t.k - 1, 'DEMO-q7k2xw-' || t.k, 'ENTRY',
        CASE t.kind
            WHEN 'malformed' THEN 'Payload rejected: stop_loss equals entry_price (' || pg_temp.price(t.entry)
                                  || '): the risk per contract would be zero.'
-           WHEN 'tried once' THEN '1 account(s) failed: apex-eval-2: dry-run: simulated rejection by apex-eval-2'
+           WHEN 'tried once' THEN '1 account(s) failed: apex-eval-2: dry-run: simulated rejection by apex-eval-2 (attempt 1 of 1; none left)'
        END,
        jsonb_build_object('kind', 'ENTRY', 'direction', CASE WHEN t.long THEN 'LONG' ELSE 'SHORT' END,
                           'entry_price', t.entry,
