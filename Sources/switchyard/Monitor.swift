@@ -47,7 +47,7 @@ extension Switchyard {
         @Flag(help: "No colours (NO_COLOR in the environment does the same).")
         var noColor = false
 
-        @Flag(help: "Also enqueue demo traffic: a steady stream of trades, some of them malformed.")
+        @Flag(help: "Also enqueue demo traffic: a steady stream of trades, each open for 90 s, some tried once, some malformed.")
         var demo = false
 
         @Option(help: ArgumentHelp("With --demo: trades per second.", valueName: "n"))
@@ -118,7 +118,7 @@ extension Switchyard {
             let backend = EngineDashboardBackend(settings: settings, router: router, notifier: notifier,
                                                  configuredAccounts: configured)
             let options = DashboardOptions(
-                settings: DashboardSettings(databaseName: settings.displayName(), readOnly: readOnly),
+                settings: DashboardSettings(databaseNames: settings.endpoint().names, readOnly: readOnly),
                 refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,
                 noColor: noColor)
             let exit: DashboardExit

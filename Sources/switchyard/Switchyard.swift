@@ -1,4 +1,5 @@
 import ArgumentParser
+import SwitchyardEngine
 
 @main
 struct Switchyard: AsyncParsableCommand {
@@ -8,6 +9,7 @@ struct Switchyard: AsyncParsableCommand {
         discussion: """
             Connection: --database-url, else DATABASE_URL, else libpq's PG* variables and ~/.pgpass.
             """,
+        version: SwitchyardVersion.description,
         subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Schedules.self, Alerts.self,
                       Observers.self, Demo.self, BenchSQL.self]
     )

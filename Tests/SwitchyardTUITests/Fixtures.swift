@@ -8,8 +8,9 @@ enum Fixture {
     static let utc = ClockZone.utc
 
     static func settings(readOnly: Bool = false) -> DashboardSettings {
-        DashboardSettings(databaseName: "ops@db.internal:5432/switchyard", readOnly: readOnly,
-                          timeZone: utc)
+        DashboardSettings(databaseNames: DatabaseEndpoint(user: "ops", host: "db.internal", port: "5432",
+                                                          database: "switchyard").names,
+                          readOnly: readOnly, timeZone: utc)
     }
 
     static func model(readOnly: Bool = false, size: TerminalSize = .standard) -> DashboardModel {

@@ -62,15 +62,50 @@ struct KeyTableTests {
         #expect(!KeyTable.hintLine(for: .routers, readOnly: false, width: 79).contains("r retry"))
     }
 
-    @Test func theOperatorGuideDocumentsEveryKey() throws {
+    /// docs/operations.md's "## Keys" section, up to the next "## " heading.
+    static func operatorGuideKeys() throws -> String {
         let guide = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../docs/operations.md")
         let text = try String(contentsOf: guide, encoding: .utf8)
         let keys = try #require(text.range(of: "## Keys")).upperBound
-        let section = text[keys...].prefix { _ in true }.components(separatedBy: "\n## ")[0]
+        return text[keys...].components(separatedBy: "\n## ")[0]
+    }
+
+    /// The `backticked` words of a text.
+    static func backticked(_ text: some StringProtocol) -> [String] {
+        text.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+
+    @Test func theOperatorGuideDocumentsEveryKey() throws {
+        let section = try Self.operatorGuideKeys()
         for binding in KeyTable.bindings {
             let name = binding.keys[0].name
             #expect(section.contains("`\(name)`"), "docs/operations.md's key table misses `\(name)`")
         }
+    }
+
+    /// The other way round: a key the guide names is a key the dashboard has (it once said `n` ran
+    /// a schedule now; the key is `t`).
+    @Test func theOperatorGuideNamesOnlyKeysThatExist() throws {
+        let section = try Self.operatorGuideKeys()
+        let bound = Set(KeyTable.bindings.flatMap(\.keys).map(\.name))
+        // Read by the terminal, not the key table: Ctrl-L repaints, Ctrl-C is SIGINT. The guide
+        // draws the arrow keys as arrows.
+        let terminal: Set = ["Ctrl-L", "Ctrl-C"]
+        let arrows = ["↓": "Down", "↑": "Up"]
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        #expect(rows.count > 20)
+        for row in rows {
+            let column = row.split(separator: "|")[0]
+            for key in Self.backticked(column) {
+                let name = arrows[key] ?? key
+                #expect(bound.contains(name) || terminal.contains(name), "docs/operations.md names the key `\(key)`, which nothing binds")
+            }
+        }
+        let sentence = try #require(section.split(whereSeparator: { $0 == "." || $0 == ";" }).first { $0.contains("act on the selected schedule") })
+        let scheduleKeys = KeyTable.bindings.filter {
+            if case .change(let change) = $0.command { change.actsOnSchedule } else { false }
+        }.map(\.label)
+        #expect(Set(Self.backticked(sentence)) == Set(scheduleKeys), "\(sentence)")
     }
 }

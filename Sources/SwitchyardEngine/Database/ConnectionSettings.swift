@@ -57,12 +57,16 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     /// "user@host:port/dbname" with the defaults libpq would use; never the password.
     public func displayName(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        endpoint(environment: environment).displayName
+    }
+
+    /// User, host, port and database with the defaults libpq would use; never the password.
+    public func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) -> DatabaseEndpoint {
         let options = parsedOptions()
-        let host = options["host"] ?? environment["PGHOST"] ?? "local socket"
-        let port = options["port"] ?? environment["PGPORT"] ?? "5432"
         let user = options["user"] ?? environment["PGUSER"] ?? environment["USER"] ?? "?"
-        let database = options["dbname"] ?? environment["PGDATABASE"] ?? user
-        let place = host.hasPrefix("/") ? "\(host) port \(port)" : "\(host):\(port)"
-        return "\(user)@\(place)/\(database)"
+        let host = (options["host"] ?? environment["PGHOST"]).flatMap { $0.isEmpty ? nil : $0 }
+        return DatabaseEndpoint(user: user, host: host,
+                                port: options["port"] ?? environment["PGPORT"] ?? "5432",
+                                database: options["dbname"] ?? environment["PGDATABASE"] ?? user)
     }
 }

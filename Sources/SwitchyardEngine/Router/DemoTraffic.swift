@@ -2,7 +2,10 @@ import FoundationEssentials
 import Dispatch
 
 /// Synthetic trades for demos, tests and benchmarks: an ENTRY and its EXIT per trade, with an
-/// occasional malformed payload so failures show up on the dashboard.
+/// occasional malformed payload so failures show up on the dashboard. The stream keeps each trade
+/// open for `holdTime` (its EXIT is enqueued SCHEDULED that long ahead) and tries a share of its
+/// ENTRYs only once, so a broker refusal leaves a FAILED ENTRY whose EXIT has not run: an
+/// operator's retry of it goes through.
 public final class DemoTraffic: @unchecked Sendable {
     // Safe because the mutable state below is only touched under `lock`.
     private let lock = Lock()
@@ -16,11 +19,18 @@ public final class DemoTraffic: @unchecked Sendable {
     public let tradesPerSecond: Double
     /// Share of trades whose ENTRY payload is malformed (0...1).
     public let malformedShare: Double
+    /// How long a trade stays open: its EXIT may run this long after its ENTRY is enqueued.
+    public let holdTime: Duration
+    /// Share of trades whose ENTRY is tried once (`max_attempts` 1): a refusal leaves it FAILED.
+    public let triedOnceShare: Double
 
-    public init(settings: ConnectionSettings, tradesPerSecond: Double = 5, malformedShare: Double = 0.05) {
+    public init(settings: ConnectionSettings, tradesPerSecond: Double = 5, malformedShare: Double = 0.05,
+                holdTime: Duration = .seconds(90), triedOnceShare: Double = 0.25) {
         self.settings = settings
         self.tradesPerSecond = max(tradesPerSecond, 0.1)
         self.malformedShare = min(max(malformedShare, 0), 1)
+        self.holdTime = max(holdTime, .zero)
+        self.triedOnceShare = min(max(triedOnceShare, 0), 1)
     }
 
     /// Tasks enqueued so far, and the last error (nil while all is well).
@@ -66,7 +76,7 @@ public final class DemoTraffic: @unchecked Sendable {
             let elapsed = started.duration(to: .now).seconds
             let due = Int(elapsed * tradesPerSecond) + 1 - sent
             if due > 0 {
-                let tasks = Self.trades(count: due, firstNumber: next, malformedShare: malformedShare)
+                let tasks = trades(count: due, firstNumber: next)
                 do {
                     if connection == nil { connection = try PGConnection(settings: settings) }
                     try TaskQueue(connection: connection!).enqueue(tasks)
@@ -85,13 +95,23 @@ public final class DemoTraffic: @unchecked Sendable {
         lock.withLock { running = false }
     }
 
+    /// `count` trades of this stream's shape (its malformed share, hold time and tried-once share).
+    public func trades(count: Int, firstNumber: Int = 0) -> [NewTask] {
+        Self.trades(count: count, firstNumber: firstNumber, malformedShare: malformedShare,
+                    exitAfter: holdTime > .zero ? holdTime : nil, triedOnceShare: triedOnceShare)
+    }
+
     /// `count` trades as ENTRY/EXIT pairs (2 x count tasks), prices near 4150 on a 0.25 tick.
-    /// A share of them (`malformedShare`, spread evenly) gets an ENTRY whose stop equals its entry.
+    /// A share of them (`malformedShare`, spread evenly) gets an ENTRY whose stop equals its entry;
+    /// another (`triedOnceShare`, spread evenly) an ENTRY with `max_attempts` 1. With `exitAfter`
+    /// each EXIT is SCHEDULED that long after the database's now.
     public static func trades(count: Int, firstNumber: Int = 0, malformedShare: Double = 0,
-                              prefix: String = "DEMO") -> [NewTask] {
+                              prefix: String = "DEMO", exitAfter: Duration? = nil,
+                              triedOnceShare: Double = 0) -> [NewTask] {
         var tasks: [NewTask] = []
         tasks.reserveCapacity(count * 2)
-        let every = malformedShare > 0 ? max(1, Int((1 / malformedShare).rounded())) : Int.max
+        let every = spacing(malformedShare)
+        let onceEvery = spacing(triedOnceShare)
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         for offset in 0..<count {
             let number = firstNumber + offset
@@ -101,15 +121,23 @@ public final class DemoTraffic: @unchecked Sendable {
             let risk = Double(2 + number % 20) * 0.25
             let stop = long ? entry - risk : entry + risk
             let malformed = every != Int.max && number % every == every - 1
+            let triedOnce = onceEvery != Int.max && number % onceEvery == 0
             let direction = long ? "LONG" : "SHORT"
             let entryJSON = malformed
                 ? #"{"kind":"ENTRY","direction":"\#(direction)","entry_price":\#(entry),"stop_loss":\#(entry)}"#
                 : #"{"kind":"ENTRY","direction":"\#(direction)","entry_price":\#(entry),"stop_loss":\#(stop),"session":"NY AM","bias":"\#(long ? "Bullish" : "Bearish")"}"#
             let exitPrice = long ? entry + risk * 2 : entry - risk * 2
-            tasks.append(NewTask(unchecked: trade, eventType: .entry, payload: entryJSON))
-            tasks.append(NewTask(unchecked: trade, eventType: .exit,
-                                 payload: #"{"kind":"EXIT","exit_type":"TP","exit_price":\#(exitPrice),"final_be_mfe":1.5,"final_no_be_mfe":2.3}"#))
+            tasks.append(NewTask(unchecked: trade, eventType: .entry, payload: entryJSON, maxAttempts: triedOnce ? 1 : nil))
+            var exit = NewTask(unchecked: trade, eventType: .exit,
+                               payload: #"{"kind":"EXIT","exit_type":"TP","exit_price":\#(exitPrice),"final_be_mfe":1.5,"final_no_be_mfe":2.3}"#)
+            exit.start = exitAfter.map(TaskStart.after)
+            tasks.append(exit)
         }
         return tasks
+    }
+
+    /// One trade in every so many for a share (0: none).
+    private static func spacing(_ share: Double) -> Int {
+        share > 0 ? max(1, Int((1 / share).rounded())) : Int.max
     }
 }

@@ -2,28 +2,29 @@ import FoundationEssentials
 import SwitchyardEngine
 
 /// Columns of the dashboard's accounts panel; wider panels add latency and the last refusal's age.
+/// The name takes what the figures leave, shortened so that different names stay different.
 struct AccountColumns {
-    let width: Int
-    var wide: Bool { width >= 36 }
-    private var nameWidth: Int { max(6, width - (wide ? 32 : 15)) }
+    private let layout: TableLayout
+    private let names: DistinctNames
 
-    private func parts(_ name: String, _ accepted: String, _ refused: String, _ open: String, _ latency: String,
-                       _ refusal: String) -> [(String, Int)] {
-        var parts: [(String, Int)] = [(name, nameWidth), (accepted, 5), (refused, 4), (open, 3)]
-        if wide { parts += [(latency, 6), (refusal, 9)] }
-        return parts
+    /// `names`: every account the panel lists.
+    init(width: Int, names: [String], ellipsis: Character) {
+        let wide = width >= 36
+        layout = TableLayout(width: width, [.rest(minimum: 6), .fixed(5), .fixed(4), .fixed(3), .fixed(6, shown: wide),
+                                            .fixed(7, shown: wide)])
+        self.names = DistinctNames(names, width: layout.widths[0] ?? 0, ellipsis: ellipsis)
     }
 
     func header(_ glyphs: Glyphs) -> String {
-        Format.columns(parts("account", "   ok", " ref", "pos", " lat", "refused"), ellipsis: glyphs.ellipsis)
+        layout.row(["account", "   ok", " ref", "pos", " lat", "refused"], ellipsis: glyphs.ellipsis)
     }
 
     func row(_ account: AccountFigures, now: Date, glyphs: Glyphs) -> String {
-        Format.columns(parts(account.name, Format.compactCount(account.acceptedLastHour).leftPadded(to: 5),
-                             Format.compactCount(account.refusedLastHour).leftPadded(to: 4),
-                             "\(account.openPositions)".leftPadded(to: 3), account.latencyText.leftPadded(to: 6),
-                             account.lastRefusal.map { Format.age(now.timeIntervalSince($0.at)) + " ago" } ?? "-"),
-                       ellipsis: glyphs.ellipsis)
+        layout.row([names[account.name], Format.compactCount(account.acceptedLastHour).leftPadded(to: 5),
+                    Format.compactCount(account.refusedLastHour).leftPadded(to: 4),
+                    "\(account.openPositions)".leftPadded(to: 3), account.latencyText.leftPadded(to: 6),
+                    account.lastRefusal.map { Format.age(now.timeIntervalSince($0.at)) + " ago" } ?? "-"],
+                   ellipsis: glyphs.ellipsis)
     }
 }
 
@@ -78,6 +79,7 @@ struct AccountsScreen {
             ? " (stale: \(model.snapshot?.unavailable["accounts"] ?? ""))" : ""
         // The six figures' columns; the chart is drawn after them.
         func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
+        let names = DistinctNames(accounts.map(\.name), width: layout.widths[0] ?? 0, ellipsis: glyphs.ellipsis)
         let list = SelectableListBox(
             title: "Accounts: orders in the last hour, per minute over the last \(chartWidth) min" + stale, focused: true,
             header: columns(["account", "state", "accepted", "refused", "latency", "open"]) + " "
@@ -87,7 +89,7 @@ struct AccountsScreen {
                               missing: model.missingReason(.accounts, glyphs: glyphs), into: &buffer, glyphs: glyphs,
                               row: { index in
             let account = accounts[index]
-            return (columns([account.name, account.stateWord, Format.count(account.acceptedLastHour).leftPadded(to: 8),
+            return (columns([names[account.name], account.stateWord, Format.count(account.acceptedLastHour).leftPadded(to: 8),
                              Format.count(account.refusedLastHour).leftPadded(to: 7), account.latencyText.leftPadded(to: 7),
                              "\(account.openPositions)".leftPadded(to: 5)]), account.role)
         }, decorate: { index, line, buffer in
@@ -159,13 +161,14 @@ func accountDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> 
     if detail.positions.isEmpty {
         lines.append(("  none", .muted))
     } else {
-        func columns(_ parts: [String]) -> String {
-            "  " + Format.columns(zip(parts, [18, 7, 6, 5, 16]).map { ($0, $1) }, ellipsis: glyphs.ellipsis)
-        }
+        let positionColumns = TableLayout(width: width - 2, [.fixed(18), .fixed(7), .fixed(6), .fixed(5), .fixed(16)])
+        func columns(_ parts: [String]) -> String { "  " + positionColumns.row(parts, ellipsis: glyphs.ellipsis) }
         lines.append((columns(["trade", "dir", "size", "task", "since"]), .muted))
+        let trades = DistinctNames(detail.positions.map(\.tradeID), width: positionColumns.widths[0] ?? 0,
+                                   ellipsis: glyphs.ellipsis)
         for position in detail.positions {
             let since = Format.clock(position.openedAt, zone) + " (\(Format.age(now.timeIntervalSince(position.openedAt))))"
-            lines.append((columns([position.tradeID, position.direction ?? "-",
+            lines.append((columns([trades[position.tradeID], position.direction ?? "-",
                                    (position.contracts.map(String.init) ?? "?").leftPadded(to: 6), "\(position.entryTaskID)", since]),
                           .normal))
         }
@@ -173,7 +176,8 @@ func accountDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> 
     lines.append(("", .normal))
     lines.append(("Recent attempts, newest first", .title))
     if detail.recentAttempts.isEmpty { lines.append(("  none", .muted)) }
-    let layout = LogColumns(width: width - 2)
+    let layout = LogColumns(width: width - 2, entries: detail.recentAttempts, knownAccounts: model.knownAccounts,
+                            ellipsis: glyphs.ellipsis)
     if !detail.recentAttempts.isEmpty { lines.append(("  " + layout.header(glyphs), .muted)) }
     for entry in detail.recentAttempts {
         lines.append(("  " + layout.row(entry, zone: zone, glyphs: glyphs), entry.statusRole))

@@ -44,10 +44,14 @@ struct AlertsScreen {
         let quiet = rule.quietHours.map { ", quiet \($0.summary)" } ?? ""
         var lines: [(text: String, role: StyleRole)] = Format.wrap(
             "\(rule.severity.rawValue): \(rule.condition.summary)\(quiet), to \(rule.target)", width: width).map { ($0, .normal) }
+        // Account names are shortened among every account the screen knows, so they stay different.
+        let accounts = model.knownAccounts + alerts.firing.compactMap(\.account) + alerts.history.compactMap(\.account)
         let firing = alerts.firing.filter { $0.rule == rule.name }
         if firing.isEmpty { lines.append(("not firing", .good)) }
+        // The account first, in at most half the line: a long description is cut, never the name.
+        let firingAccounts = DistinctNames(accounts, width: max(6, (width - 20) / 2), ellipsis: glyphs.ellipsis)
         for alert in firing {
-            let what = alert.condition.describe(value: alert.value) + (alert.account.map { " by \($0)" } ?? "")
+            let what = (alert.account.map { firingAccounts[$0] + ": " } ?? "") + alert.condition.describe(value: alert.value)
             lines.append(("FIRING for \(Format.age(now.timeIntervalSince(alert.since))): \(what)",
                           alert.severity == .critical ? .failed : .warning))
             if let held = alert.heldReason { lines.append(("  held: \(held)", .muted)) }
@@ -60,6 +64,7 @@ struct AlertsScreen {
         lines.append(("", .normal))
         lines.append(("History, newest first (of the latest \(alerts.history.count) of all rules)", .title))
         if history.isEmpty { lines.append(("  none", .muted)) }
+        let historyAccounts = DistinctNames(accounts, width: 12, ellipsis: glyphs.ellipsis)
         for entry in history {
             let role: StyleRole = switch entry.event {
             case "delivery_failed", "delivery_abandoned", "test_failed": .failed
@@ -67,7 +72,7 @@ struct AlertsScreen {
             case "resolved", "delivered": .good
             default: .normal
             }
-            let subject = entry.account ?? ""
+            let subject = entry.account.map { historyAccounts[$0] } ?? ""
             lines.append(("  " + Format.columns([(Format.clock(entry.at, zone), 8), (entry.event, 18), (subject, 12),
                                                  (entry.detail ?? "", max(10, width - 43))], ellipsis: glyphs.ellipsis),
                           role))

@@ -151,11 +151,12 @@ struct DashboardPanels {
                                                         ellipsis: glyphs.ellipsis),
                                      empty: "no failed tasks")
         let now = snapshot?.takenAt ?? model.now
+        let trades = DistinctNames(tasks.map(\.tradeID), width: layout.widths[1] ?? 0, ellipsis: glyphs.ellipsis)
         list.draw(tasks.map(\.id), cursor: model.cursors.failedTasks, marked: model.marked, in: area,
                   missing: model.missingReason(.failedTasks, glyphs: glyphs), into: &buffer, glyphs: glyphs) { index in
             let task = tasks[index]
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            return (layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, attempts,
+            return (layout.row(["\(task.id)", trades[task.tradeID], task.eventType.rawValue, attempts,
                                 Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
                                 task.lastError ?? ""], ellipsis: glyphs.ellipsis), .normal)
         }
@@ -163,7 +164,7 @@ struct DashboardPanels {
 
     private func drawAccounts(_ area: Rect, into buffer: inout CellBuffer) {
         let accounts = snapshot?.accounts ?? []
-        let layout = AccountColumns(width: area.width - 3)
+        let layout = AccountColumns(width: area.width - 3, names: accounts.map(\.name), ellipsis: glyphs.ellipsis)
         let list = SelectableListBox(title: "Accounts, last hour" + staleNote(.accounts), focused: model.focus == .accounts,
                                      header: layout.header(glyphs), empty: "no account configured or seen")
         let now = snapshot?.takenAt ?? model.now
@@ -177,7 +178,8 @@ struct DashboardPanels {
 
     private func drawLogs(_ area: Rect, into buffer: inout CellBuffer) {
         let logs = snapshot?.recentLogs ?? []
-        let layout = LogColumns(width: area.width - 3)
+        let layout = LogColumns(width: area.width - 3, entries: logs, knownAccounts: model.knownAccounts,
+                                ellipsis: glyphs.ellipsis)
         let list = SelectableListBox(title: "Recent execution logs" + staleNote(.recentLogs),
                                      focused: model.focus == .recentLogs, header: layout.header(glyphs),
                                      empty: "no execution logs yet")
@@ -188,13 +190,26 @@ struct DashboardPanels {
     }
 }
 
-/// Columns of an audit row, wider terminals get an event column of their own.
+/// Columns of an audit row, wider terminals get an event column of their own. Trade ids and
+/// account names are shortened so that different ones stay different (`DistinctNames`).
 struct LogColumns {
     let width: Int
     var showsEvent: Bool { width >= 100 }
-    private var layout: TableLayout {
-        TableLayout(width: width, [.fixed(8), .fixed(6), .fixed(width >= 100 ? 18 : 16), .fixed(5),
-                                   .fixed(15, shown: showsEvent), .fixed(6), .fixed(7), .fixed(4), .rest(minimum: 4)])
+    private let layout: TableLayout
+    private let trades: DistinctNames
+    private let accounts: DistinctNames
+
+    /// `entries` are the rows the table shows; `knownAccounts`, accounts a reader knows of besides.
+    init(width: Int, entries: [LogEntry], knownAccounts: [String], ellipsis: Character) {
+        self.width = width
+        // The account column takes the longest name shown, up to 8 columns (16 on wide terminals).
+        let longest = entries.compactMap { $0.account.map(DisplayWidth.of) }.max() ?? 0
+        let account = min(width >= 100 ? 16 : 8, max(6, longest))
+        layout = TableLayout(width: width, [.fixed(8), .fixed(6), .fixed(width >= 100 ? 18 : 16), .fixed(5),
+                                            .fixed(15, shown: width >= 100), .fixed(account), .fixed(7), .fixed(4),
+                                            .rest(minimum: 4)])
+        trades = DistinctNames(entries.map(\.tradeID), width: layout.widths[2] ?? 0, ellipsis: ellipsis)
+        accounts = DistinctNames(entries.compactMap(\.account) + knownAccounts, width: account, ellipsis: ellipsis)
     }
 
     func header(_ glyphs: Glyphs) -> String {
@@ -206,8 +221,8 @@ struct LogColumns {
         var message = entry.message ?? ""
         let event = entry.event ?? ""
         if !showsEvent, !event.isEmpty, event != "ATTEMPT" { message = event + " " + message }
-        return layout.row([Format.clock(entry.createdAt, zone), "\(entry.taskID)", entry.tradeID,
-                           entry.eventType.rawValue, event, entry.account ?? "-", entry.status,
+        return layout.row([Format.clock(entry.createdAt, zone), "\(entry.taskID)", trades[entry.tradeID],
+                           entry.eventType.rawValue, event, entry.account.map { accounts[$0] } ?? "-", entry.status,
                            entry.responseCode.map(String.init) ?? "-", message], ellipsis: glyphs.ellipsis)
     }
 }

@@ -72,7 +72,10 @@ struct ScreenDrawer {
         let nameWidth = max(8, room(segments))
         var column = area.column + 1
         column += buffer.write(product, column: column, row: area.row, role: .header)
-        let name = model.settings.databaseName.clipped(to: nameWidth, ellipsis: glyphs.ellipsis)
+        // The longest name that fits; else the shortest, cut at its end (the database's name comes first).
+        let names = model.settings.databaseNames
+        let name = names.first { DisplayWidth.of($0) <= nameWidth }
+            ?? (names.last ?? "").clipped(to: nameWidth, ellipsis: glyphs.ellipsis)
         column += buffer.write(name, column: column, row: area.row, role: .header)
         column = max(column + 2, area.maxColumn - right)
         for (text, role) in segments {

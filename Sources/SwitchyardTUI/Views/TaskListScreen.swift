@@ -19,11 +19,12 @@ struct TaskListScreen {
                                                          "last error"], ellipsis: glyphs.ellipsis),
                                      empty: "no \(model.filter.summary); / changes the filter")
         let now = model.snapshot?.takenAt ?? model.now
+        let trades = DistinctNames(tasks.map(\.tradeID), width: layout.widths[1] ?? 0, ellipsis: glyphs.ellipsis)
         list.draw(tasks.map(\.id), cursor: model.cursors.taskList, marked: model.marked, in: body,
                   missing: model.taskList == nil ? "loading\(glyphs.ellipsis)" : nil, into: &buffer, glyphs: glyphs) { index in
             let task = tasks[index]
             let attempts = task.maxAttempts.map { "\(task.attempts)/\($0)" } ?? "\(task.attempts)"
-            return (layout.row(["\(task.id)", task.tradeID, task.eventType.rawValue, task.status.rawValue, attempts,
+            return (layout.row(["\(task.id)", trades[task.tradeID], task.eventType.rawValue, task.status.rawValue, attempts,
                                 Format.clock(task.createdAt, model.settings.timeZone),
                                 Format.age(now.timeIntervalSince(task.updatedAt ?? task.createdAt)),
                                 task.lastError ?? ""], ellipsis: glyphs.ellipsis), task.status.role)
@@ -101,8 +102,11 @@ func taskDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> [(t
                                                 .rest(minimum: 10)])
     func columns(_ parts: [String]) -> String { layout.row(parts, ellipsis: glyphs.ellipsis) }
     lines.append(("  " + columns(["time", "event", "account", "status", "code", "ms", "message"]), .muted))
+    let accounts = DistinctNames(detail.auditTrail.compactMap(\.account) + model.knownAccounts, width: layout.widths[2] ?? 0,
+                                 ellipsis: glyphs.ellipsis)
     for entry in detail.auditTrail {
-        let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account ?? "-", entry.status,
+        let text = columns([Format.clock(entry.createdAt, zone), entry.event ?? "-", entry.account.map { accounts[$0] } ?? "-",
+                            entry.status,
                             entry.responseCode.map(String.init) ?? "-",
                             entry.durationMilliseconds.map { String($0).leftPadded(to: 5) } ?? "-", entry.message ?? ""])
         lines.append(("  " + text, entry.statusRole))

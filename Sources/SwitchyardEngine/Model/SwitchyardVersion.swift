@@ -1,0 +1,11 @@
+/// This build's release and the newest schema it knows, as `switchyard --version` prints them.
+public enum SwitchyardVersion {
+    /// The release, written here and nowhere else.
+    public static let release = "0.3.0"
+
+    /// The newest migration this build ships, read from the migration list (never a second number).
+    public static var schema: Int { Migrator().latestVersion }
+
+    /// "switchyard 0.3.0 (schema 12)".
+    public static var description: String { "switchyard \(release) (schema \(schema))" }
+}
