@@ -152,7 +152,7 @@ extension Switchyard {
 private func act(_ action: OperatorAction, database: DatabaseOptions) throws {
     let connection = try database.connect()
     // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") or TaskNotFound prints as it is, exit status 1.
-    let report = try TaskActions(connection: connection).perform(action, actor: OperatorIdentity.current())
+    let report = try OperatorActions(connection: connection).perform(action, actor: OperatorIdentity.current())
     print(report.summary)
 }
 

@@ -33,7 +33,7 @@ import Testing
         // The accounts lookup for a batch of EXITs: from each task to its ENTRY and its acceptances.
         let exits: [TaskID] = try connection.execute("SELECT id FROM execution_tasks WHERE event_type = 'EXIT' ORDER BY id LIMIT 500")
             .rows.map { try $0.decode("id") }
-        let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits), on: connection)
+        let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits, attemptedBefore: exits.map { _ in false }), on: connection)
         #expect(nestedLoopsWithABatchInside(lookupPlan).isEmpty, "\(lookupPlan)")
         #expect(lookupPlan.contains("execution_tasks_pkey"), "\(lookupPlan)")
 
