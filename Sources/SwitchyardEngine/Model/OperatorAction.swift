@@ -53,9 +53,6 @@ public enum SkipReason: Hashable, Sendable {
     /// No task has that id.
     case notFound
 
-    /// True for a refusal by rule, not a state that did not allow the action.
-    public var isRefusal: Bool { self == .exitAlreadyRan }
-
     /// "refused 9 because their trade's EXIT already ran", "skipped 1 that is SUCCESS": how a
     /// summary names `count` tasks left alone for this reason.
     func phrase(count: Int) -> String {

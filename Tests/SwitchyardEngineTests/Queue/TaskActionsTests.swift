@@ -113,4 +113,45 @@ import Testing
         #expect(try status(b, connection) == "FAILED")
         #expect(try status(c, connection) == "PENDING")
     }
+
+    /// Resume returns a task to the state it was held from: a FAILED task stays finished (held
+    /// only to keep it out of retry-all), a waiting one waits again. A task held before that
+    /// state was kept (`held_from` NULL) resumes to PENDING, as it always did.
+    @Test func resumeReturnsATaskToTheStateItWasHeldFrom() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let actions = TaskActions(connection: connection)
+        let pending = try task(.pending, connection, trade: "A")
+        let retrying = try task(.retrying, connection, trade: "B")
+        let failed = try task(.failed, connection, trade: "C")
+        let heldLongAgo = try task(.held, connection, trade: "D")
+        try connection.execute("UPDATE execution_tasks SET finished_at = now() - interval '1 hour' WHERE id = \(failed)")
+        func row(_ id: TaskID) throws -> String {
+            let row = try connection.execute("""
+                SELECT status, coalesce(held_from, '-') AS held_from, finished_at IS NOT NULL AS finished
+                FROM execution_tasks WHERE id = \(id)
+                """).first!
+            return "\(try row.decode("status", as: String.self)) \(try row.decode("held_from", as: String.self)) "
+                + (try row.decode("finished", as: Bool.self) ? "finished" : "open")
+        }
+        try actions.perform(.hold([pending, retrying, failed]), actor: "ops@box")
+        #expect(try [pending, retrying, failed].map(row) == ["HELD PENDING open", "HELD RETRYING open", "HELD FAILED finished"])
+
+        let preview = try actions.preview(.resume([failed]))
+        #expect(preview.consequences == ["It returns to FAILED, the state it was held from, and does not run; retry it to run it again."])
+        let report = try actions.perform(.resume([pending, retrying, failed, heldLongAgo]), actor: "ops@box")
+        #expect(report.changed == [pending, retrying, failed, heldLongAgo])
+        #expect(report.summary == "Resumed 4 tasks (\(failed) back to FAILED, the state it was held from; retry to run it).")
+        #expect(try [pending, retrying, failed, heldLongAgo].map(row)
+                == ["PENDING - open", "RETRYING - open", "FAILED - finished", "PENDING - open"])
+        let body = try connection.execute("""
+            SELECT response_body FROM execution_logs WHERE task_id = \(failed) AND event = 'RESUMED'
+            """).first!.decode("response_body", as: String.self)
+        #expect(body == "Resumed by ops@box to FAILED, the state it was held from (was HELD).")
+        // Held from FAILED, it stays out of retry-all; resumed, retry-all takes it again.
+        try actions.perform(.hold([failed]), actor: "ops@box")
+        #expect(try actions.perform(.retryMatching(TaskFilter()), actor: "ops@box").changed.isEmpty)
+        try actions.perform(.resume([failed]), actor: "ops@box")
+        #expect(try actions.perform(.retryMatching(TaskFilter()), actor: "ops@box").changed == [failed])
+        #expect(try row(failed) == "PENDING - open")
+    }
 }
