@@ -75,15 +75,31 @@ public struct TaskActions {
         switch action {
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
-            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
+            return try Self.needingTheLatestSchema {
+                try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
+            }
         case .retryMatching(let filter):
-            return try connection.transaction { _ in
-                let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
-                guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
-                return try changeTasks(action, ids: ids, actor: actor)
+            return try Self.needingTheLatestSchema {
+                try connection.transaction { _ in
+                    let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
+                    guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
+                    return try changeTasks(action, ids: ids, actor: actor)
+                }
             }
         case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType, .schedule:
             throw ActionError("\(action.verb) is not an action on tasks.")
+        }
+    }
+
+    /// Runs `body`; a column the database lacks (its schema predates this program's migrations,
+    /// e.g. `held_from` before migration 13) becomes an error that says to migrate. Nothing was
+    /// changed: the action's transaction rolled back.
+    private static func needingTheLatestSchema<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.sqlState == .undefinedColumn {
+            throw ActionError("This database's schema is older than this switchyard (\(error.message)); nothing was changed. "
+                              + "Run `switchyard migrate up`, then try again.")
         }
     }
 
@@ -240,17 +256,5 @@ extension OperatorAction {
     /// True for actions chosen by a filter, where a task in another state is simply left alone.
     var isBulk: Bool {
         if case .retryMatching = self { true } else { false }
-    }
-
-    /// "retried", "dead-lettered", ... for messages.
-    public var pastParticiple: String {
-        switch self {
-        case .retry, .retryMatching: "retried"
-        case .deadLetter: "dead-lettered"
-        case .hold: "held"
-        case .resume, .resumeRouter, .resumeEventType: "resumed"
-        case .pauseRouter, .pauseEventType: "paused"
-        case .schedule(_, let change): change.verb
-        }
     }
 }

@@ -154,4 +154,21 @@ import Testing
         #expect(try actions.perform(.retryMatching(TaskFilter()), actor: "ops@box").changed == [failed])
         #expect(try row(failed) == "PENDING - open")
     }
+
+    /// Against a schema from before migration 13 (no `held_from`), an action says to migrate
+    /// and changes nothing.
+    @Test func anActionOnAnOlderSchemaSaysToMigrate() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let id = try task(.failed, connection)
+        try Migrator().down(to: 12, on: connection)
+        do {
+            try TaskActions(connection: connection).perform(.hold([id]), actor: "ops@box")
+            Issue.record("a hold without held_from was accepted")
+        } catch let error as ActionError {
+            #expect(error.message.hasPrefix("This database's schema is older than this switchyard ("), "\(error.message)")
+            #expect(error.message.hasSuffix("nothing was changed. Run `switchyard migrate up`, then try again."))
+        }
+        #expect(try status(id, connection) == "FAILED")
+        #expect(try audit(id, connection).isEmpty)
+    }
 }
