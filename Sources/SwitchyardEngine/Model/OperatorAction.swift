@@ -41,6 +41,18 @@ public enum OperatorAction: Equatable, Sendable {
         case .schedule(_, let change): change.verb
         }
     }
+
+    /// "retried", "dead-lettered", ... for messages.
+    public var pastParticiple: String {
+        switch self {
+        case .retry, .retryMatching: "retried"
+        case .deadLetter: "dead-lettered"
+        case .hold: "held"
+        case .resume, .resumeRouter, .resumeEventType: "resumed"
+        case .pauseRouter, .pauseEventType: "paused"
+        case .schedule(_, let change): change.verb
+        }
+    }
 }
 
 /// Why an action left a task alone.
@@ -97,18 +109,15 @@ public struct ActionReport: Equatable, Sendable {
     /// "Retried 2 tasks; refused 9 because their trade's EXIT already ran (#3, #5, #8, ...);
     /// skipped 1 that is SUCCESS (#12)."
     public var summary: String {
-        let past: String
         switch action {
-        case .retry, .retryMatching: past = "Retried"
-        case .deadLetter: past = "Dead-lettered"
-        case .hold: past = "Held"
-        case .resume: past = "Resumed"
+        case .retry, .retryMatching, .deadLetter, .hold, .resume: break
         case .pauseRouter: return "Paused every router."
         case .resumeRouter: return "Resumed every router."
         case .pauseEventType(let type, _): return "Paused \(type.rawValue) tasks on every router."
         case .resumeEventType(let type): return "Resumed \(type.rawValue) tasks on every router."
         case .schedule(let name, _): return "Schedule \(name): \(note ?? "done.")"
         }
+        let past = action.pastParticiple.prefix(1).uppercased() + action.pastParticiple.dropFirst()
         var parts = ["\(past) \(changed.count) task\(changed.count == 1 ? "" : "s")"]
         if let note { parts[0] += " (\(note))" }
         let groups = Dictionary(grouping: skipped.keys) { skipped[$0]! }
