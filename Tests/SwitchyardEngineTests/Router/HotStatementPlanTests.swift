@@ -36,6 +36,15 @@ import Testing
         let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits, attemptedBefore: exits.map { _ in false }), on: connection)
         #expect(nestedLoopsWithABatchInside(lookupPlan).isEmpty, "\(lookupPlan)")
         #expect(lookupPlan.contains("execution_tasks_pkey"), "\(lookupPlan)")
+        // For a batch of ENTRYs, retries among them: each one's trade's later EXIT that ran, by
+        // the trade index, never a scan of the trade's or the table's tasks.
+        let entries: [TaskID] = try connection.execute("SELECT id FROM execution_tasks WHERE event_type = 'ENTRY' ORDER BY id LIMIT 500")
+            .rows.map { try $0.decode("id") }
+        let entryPlan = try plan(of: TaskQueue.acceptedAccountsQuery(entries, attemptedBefore: entries.map { $0.rawValue % 2 == 0 }),
+                                 on: connection)
+        #expect(nestedLoopsWithABatchInside(entryPlan).isEmpty, "\(entryPlan)")
+        #expect(entryPlan.contains("idx_execution_tasks_trade"), "\(entryPlan)")
+        #expect(!entryPlan.contains("Seq Scan"), "\(entryPlan)")
 
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }
