@@ -164,7 +164,10 @@ public struct TaskActions {
             let backToFailed = changed.filter { $0.status == .failed }.map(\.id)
             if action.isResume, !backToFailed.isEmpty {
                 let one = backToFailed.count == 1
-                note = "\(backToFailed.map(\.description).joined(separator: ", ")) back to FAILED, the state "
+                let limit = ActionReport.examplesPerReason
+                let shown = backToFailed.prefix(limit).map(\.description).joined(separator: ", ")
+                    + (backToFailed.count > limit ? ", ... (\(backToFailed.count) in all)" : "")
+                note = "\(shown) back to FAILED, the state "
                     + (one ? "it was held from; retry to run it" : "they were held from; retry to run them")
             }
         }

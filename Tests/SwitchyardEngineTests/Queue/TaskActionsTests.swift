@@ -171,4 +171,14 @@ import Testing
         #expect(try status(id, connection) == "FAILED")
         #expect(try audit(id, connection).isEmpty)
     }
+
+    @Test func resumingManyFailedTasksNamesAFewOfThem() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let actions = TaskActions(connection: connection)
+        let ids = try (1...5).map { try task(.failed, connection, trade: "T\($0)") }
+        try actions.perform(.hold(ids), actor: "ops@box")
+        #expect(try actions.perform(.resume(ids), actor: "ops@box").summary
+                == "Resumed 5 tasks (\(ids[0]), \(ids[1]), \(ids[2]), ... (5 in all) back to FAILED, the state they were held "
+                    + "from; retry to run them).")
+    }
 }
