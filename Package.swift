@@ -2,6 +2,8 @@
 import PackageDescription
 
 /// Migration files, in order; each has an `.up.sql` and a `.down.sql` in Resources/migrations.
+/// `SwitchyardResources.migrations` names each one's embedded text again (the compiler checks
+/// those names exist here), and a test checks both against the folder.
 let migrations = [
     "0001_adopt_seed_tables",
     "0002_queue_columns",
@@ -15,6 +17,7 @@ let migrations = [
     "0010_schedules",
     "0011_account_figures",
     "0012_account_observers",
+    "0013_held_from",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -242,16 +242,27 @@ if wants ceiling; then
     pgbench_drain engine3 "engine's claim + completion, 3 accounts" engine --accounts 3
     pgbench_drain minimal "minimal: one statement per batch" minimal
 fi
-# ab (not part of all): RUNS pairs of defaults drains, one with AB_SQL run after migrating (a
-# feature switched off) and one without, alternating so a busy machine's drift hits both alike.
+# ab (not part of all): RUNS pairs of defaults drains, A as built and B with AB_SQL run after
+# migrating (a feature switched off) or with AB_BIN, another switchyard binary (the release
+# build of the commit before a change: its own migrations, its own router), or both; the pair
+# order alternates so a busy machine's drift hits both alike. Medians and their ratio.
 if [ "$part" = ab ]; then
-    ab_sql=${AB_SQL:-ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts}
-    say "ab: $runs pairs of defaults drains of $tasks tasks, 1 account; B runs: $ab_sql"
+    ab_bin=${AB_BIN:-}
+    if [ -n "$ab_bin" ]; then
+        [ -x "$ab_bin" ] || { say "ab: AB_BIN=$ab_bin is not an executable"; exit 1; }
+        ab_sql=${AB_SQL:-}
+    else
+        ab_sql=${AB_SQL:-ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_account_attempts}
+    fi
+    built=$bin
+    say "ab: $runs pairs of defaults drains of $tasks tasks, 1 account; B runs:${ab_bin:+ $ab_bin}${ab_sql:+ after $ab_sql}"
     with=() without=()
     for run in $(seq 1 "$runs"); do
-        for side in A B; do
-            after_migrate=""
-            if [ "$side" = B ]; then after_migrate=$ab_sql; fi
+        sides="A B"
+        if [ $((run % 2)) = 0 ]; then sides="B A"; fi
+        for side in $sides; do
+            after_migrate="" bin=$built
+            if [ "$side" = B ]; then after_migrate=$ab_sql bin=${ab_bin:-$built}; fi
             fresh
             enqueue "$tasks"
             rate=$(drain_once "$tasks" --router-id "ab-$side-$run" --accounts "$one_account")
@@ -259,8 +270,10 @@ if [ "$part" = ab ]; then
             printf '  pair %d %s: %7.0f tasks/s   (load %s)\n' "$run" "$side" "$rate" "$(cut -d' ' -f1 /proc/loadavg)"
         done
     done
-    printf '  median A (as migrated): %.0f tasks/s; median B (AB_SQL): %.0f tasks/s\n' \
-        "$(printf '%s\n' "${with[@]}" | median)" "$(printf '%s\n' "${without[@]}" | median)"
+    bin=$built
+    median_a=$(printf '%s\n' "${with[@]}" | median) median_b=$(printf '%s\n' "${without[@]}" | median)
+    printf '  median A (as built): %.0f tasks/s; median B: %.0f tasks/s; A / B %.2f\n' \
+        "$median_a" "$median_b" "$(echo "$median_a / $median_b" | bc -l)"
 fi
 if wants pickup; then
     load

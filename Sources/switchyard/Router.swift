@@ -111,9 +111,10 @@ extension Switchyard {
             metricsServer?.stopBlocking()
             withExtendedLifetime(signals) {}
             let status = router.status
+            let refused = status.refused > 0 ? ", \(status.refused) of them ENTRYs refused as their trade's EXIT already ran" : ""
             logger.info("""
                 router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), \
-                retrying \(status.retrying), failed \(status.failed)), recovered \(status.recovered)
+                retrying \(status.retrying), failed \(status.failed)\(refused)), recovered \(status.recovered)
                 """)
         }
     }

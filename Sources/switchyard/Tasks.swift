@@ -9,8 +9,8 @@ extension Switchyard {
             discussion: """
                 Every change is guarded by the state it expects, recorded in the audit trail with \
                 who did it ($USER@host, plus the SSH client's address), and deletes nothing. Acting \
-                on one task in the wrong state is an error; with several, tasks whose state moved on \
-                are skipped and reported.
+                on one task in the wrong state is an error; with several, tasks in a state the action \
+                does not take, and ENTRYs a retry refuses, are left alone and reported with the reason.
                 """,
             subcommands: [List.self, Show.self, Retry.self, DeadLetter.self, Hold.self, Resume.self,
                           PauseRouter.self, ResumeRouter.self])
@@ -81,7 +81,7 @@ extension Switchyard {
                 discussion: """
                     Give task ids, or --failed with optional filters to retry every FAILED task that \
                     matches. An ENTRY whose trade's EXIT already ran is refused: a position must \
-                    never open after its exit.
+                    never open after its exit (a router refuses one put back any other way too).
                     """)
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "Task ids.") var ids: [Int] = []
@@ -117,7 +117,7 @@ extension Switchyard {
         }
 
         struct Resume: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Resume held tasks: HELD to PENDING, available now.")
+            static let configuration = CommandConfiguration(abstract: "Resume held tasks: HELD back to the state each was held from (FAILED stays FAILED).")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "Task ids.") var ids: [Int]
             func run() throws { try act(.resume(ids.map { TaskID($0) }), database: database) }
@@ -152,7 +152,7 @@ extension Switchyard {
 private func act(_ action: OperatorAction, database: DatabaseOptions) throws {
     let connection = try database.connect()
     // An ActionError ("Cannot retry task #1: it is SUCCESS; ...") or TaskNotFound prints as it is, exit status 1.
-    let report = try TaskActions(connection: connection).perform(action, actor: OperatorIdentity.current())
+    let report = try OperatorActions(connection: connection).perform(action, actor: OperatorIdentity.current())
     print(report.summary)
 }
 

@@ -15,6 +15,7 @@ public struct RouterMetrics: Sendable {
         public static let tasksClaimed = "switchyard_tasks_claimed_total"
         public static let tasksFinished = "switchyard_task_attempts_finished_total"
         public static let tasksRecovered = "switchyard_tasks_recovered_total"
+        public static let entriesRefused = "switchyard_entries_refused_total"
         public static let attempts = "switchyard_attempts_total"
         public static let attemptDuration = "switchyard_attempt_duration_seconds"
         public static let inFlight = "switchyard_tasks_in_flight"
@@ -24,6 +25,7 @@ public struct RouterMetrics: Sendable {
         Name.tasksClaimed: "Tasks this process claimed (one per task and attempt).",
         Name.tasksFinished: "Task attempts this process wrote back, by the status they left the task in (SUCCESS, RETRYING, FAILED).",
         Name.tasksRecovered: "Tasks this process took back from routers whose lease expired.",
+        Name.entriesRefused: "ENTRY tasks this process refused to route because their trade's EXIT already ran (sent nowhere, FAILED at once).",
         Name.attempts: "Orders routed to an account and recorded in the audit trail, by account and outcome (SUCCESS, FAILED, SKIPPED).",
         Name.attemptDuration: "Time to send one order to one account and get its answer, in seconds.",
         Name.inFlight: "Tasks this process holds claimed right now.",
@@ -41,6 +43,7 @@ public struct RouterMetrics: Sendable {
     private let claimed: Counter
     private let finished: [TaskStatus: Counter]
     private let recovered: Counter
+    private let refused: Counter
     private let inFlight: Gauge
     /// Per known account: one counter per outcome, and the duration histogram.
     private let accounts: [String: AccountHandles]
@@ -59,6 +62,7 @@ public struct RouterMetrics: Sendable {
             ($0, Counter(label: Name.tasksFinished, dimensions: [("status", $0.rawValue)], factory: factory))
         })
         recovered = Counter(label: Name.tasksRecovered, dimensions: [], factory: factory)
+        refused = Counter(label: Name.entriesRefused, dimensions: [], factory: factory)
         inFlight = Gauge(label: Name.inFlight, dimensions: [], factory: factory)
         var handles: [String: AccountHandles] = [:]
         for account in Set(accounts) { handles[account] = Self.handles(account, factory: factory) }
@@ -96,13 +100,15 @@ public struct RouterMetrics: Sendable {
         handles(account).duration.recordNanoseconds(elapsed.nanoseconds)
     }
 
-    /// A written-back batch: each task's new status and each account row of the audit trail.
+    /// A written-back batch: each task's new status (a refused ENTRY counts as FAILED and as
+    /// refused) and each account row of the audit trail.
     /// Rows about the task as a whole (a payload no account could take) have no account and
     /// are counted by status only.
     func completed(_ report: CompletionReport, logs: some Sequence<AttemptLog>) {
         if !report.succeeded.isEmpty { finished[.success]?.increment(by: report.succeeded.count) }
         if !report.retrying.isEmpty { finished[.retrying]?.increment(by: report.retrying.count) }
         if !report.failed.isEmpty { finished[.failed]?.increment(by: report.failed.count) }
+        if !report.refused.isEmpty { refused.increment(by: report.refused.count) }
         for log in logs {
             guard let account = log.account else { continue }
             handles(account).outcomes[log.status]?.increment()

@@ -7,9 +7,11 @@ public enum OperatorAction: Equatable, Sendable {
     case retryMatching(TaskFilter)
     /// Any unfinished or FAILED task -> DEAD, with the reason kept; never retried.
     case deadLetter([TaskID], reason: String)
-    /// PENDING/RETRYING/FAILED -> HELD.
+    /// PENDING/RETRYING/FAILED -> HELD, the state it was held from kept.
     case hold([TaskID])
-    /// HELD -> PENDING; a task whose start time is still to come (SCHEDULED) keeps it.
+    /// HELD -> the state it was held from: a FAILED task stays finished (held only to keep it out
+    /// of retry-all), a waiting one waits again; a task whose start time is still to come
+    /// (SCHEDULED) keeps it. Held before that state was kept (before migration 13): PENDING.
     case resume([TaskID])
     /// Every router stops claiming (in-flight work finishes).
     case pauseRouter(reason: String?)
@@ -39,46 +41,92 @@ public enum OperatorAction: Equatable, Sendable {
         case .schedule(_, let change): change.verb
         }
     }
+
+    /// "retried", "dead-lettered", ... for messages.
+    public var pastParticiple: String {
+        switch self {
+        case .retry, .retryMatching: "retried"
+        case .deadLetter: "dead-lettered"
+        case .hold: "held"
+        case .resume, .resumeRouter, .resumeEventType: "resumed"
+        case .pauseRouter, .pauseEventType: "paused"
+        case .schedule(_, let change): change.verb
+        }
+    }
 }
 
-/// What an action did: the tasks it changed, and those it left because their state had moved on.
+/// Why an action left a task alone.
+public enum SkipReason: Hashable, Sendable {
+    /// Its status at the time does not allow the action (its state moved on, or never allowed it).
+    case status(TaskStatus)
+    /// A retry of an ENTRY whose trade's EXIT already ran: refused, as the router itself refuses
+    /// it (a position must never open after its exit).
+    case exitAlreadyRan
+    /// No task has that id.
+    case notFound
+
+    /// "refused 9 because their trade's EXIT already ran", "skipped 1 that is SUCCESS": how a
+    /// summary names `count` tasks left alone for this reason.
+    func phrase(count: Int) -> String {
+        let one = count == 1
+        switch self {
+        case .exitAlreadyRan: return "refused \(count) because \(one ? "its" : "their") trade's EXIT already ran"
+        case .status(let status): return "skipped \(count) that \(one ? "is" : "are") \(status.rawValue)"
+        case .notFound: return "skipped \(count) that \(one ? "does" : "do") not exist"
+        }
+    }
+
+    /// Summaries list refusals first, then statuses in lifecycle order, then unknown ids.
+    fileprivate var rank: Int {
+        switch self {
+        case .exitAlreadyRan: 0
+        case .status(let status): 1 + (TaskStatus.known.firstIndex(of: status) ?? TaskStatus.known.count)
+        case .notFound: 2 + TaskStatus.known.count
+        }
+    }
+}
+
+/// What an action did: the tasks it changed, and those it left alone, each with the reason.
 public struct ActionReport: Equatable, Sendable {
     public var action: OperatorAction
     public var changed: [TaskID]
-    /// Task to its status at the time (or why it was refused, e.g. "EXIT already ran").
-    public var skipped: [TaskID: String]
+    public var skipped: [TaskID: SkipReason]
 
-    /// What a schedule change did, in words (`ScheduleBook.ChangeReport.summary`).
+    /// What the action did beyond its count, in words: a schedule change's
+    /// (`ScheduleBook.ChangeReport.summary`), or where resumed tasks went.
     public var note: String?
 
-    public init(action: OperatorAction, changed: [TaskID], skipped: [TaskID: String], note: String? = nil) {
+    public init(action: OperatorAction, changed: [TaskID], skipped: [TaskID: SkipReason], note: String? = nil) {
         self.action = action
         self.changed = changed
         self.skipped = skipped
         self.note = note
     }
 
-    /// "Retried 3 tasks; skipped 1 whose state had moved on (#12 is SUCCESS)."
+    /// Ids shown per reason in a summary; more are counted, not listed.
+    static let examplesPerReason = 3
+
+    /// "Retried 2 tasks; refused 9 because their trade's EXIT already ran (#3, #5, #8, ...);
+    /// skipped 1 that is SUCCESS (#12)."
     public var summary: String {
-        let past: String
         switch action {
-        case .retry, .retryMatching: past = "Retried"
-        case .deadLetter: past = "Dead-lettered"
-        case .hold: past = "Held"
-        case .resume: past = "Resumed"
+        case .retry, .retryMatching, .deadLetter, .hold, .resume: break
         case .pauseRouter: return "Paused every router."
         case .resumeRouter: return "Resumed every router."
         case .pauseEventType(let type, _): return "Paused \(type.rawValue) tasks on every router."
         case .resumeEventType(let type): return "Resumed \(type.rawValue) tasks on every router."
         case .schedule(let name, _): return "Schedule \(name): \(note ?? "done.")"
         }
-        var text = "\(past) \(changed.count) task\(changed.count == 1 ? "" : "s")"
-        if !skipped.isEmpty {
-            let examples = skipped.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key) \($0.value)" }
-            text += "; skipped \(skipped.count) whose state had moved on (\(examples.joined(separator: ", "))"
-                + (skipped.count > 3 ? ", ..." : "") + ")"
+        let past = action.pastParticiple.prefix(1).uppercased() + action.pastParticiple.dropFirst()
+        var parts = ["\(past) \(changed.count) task\(changed.count == 1 ? "" : "s")"]
+        if let note { parts[0] += " (\(note))" }
+        let groups = Dictionary(grouping: skipped.keys) { skipped[$0]! }
+        for (reason, ids) in groups.sorted(by: { $0.key.rank < $1.key.rank || ($0.key.rank == $1.key.rank && "\($0.key)" < "\($1.key)") }) {
+            let sorted = ids.sorted()
+            let shown = sorted.prefix(Self.examplesPerReason).map(\.description).joined(separator: ", ")
+            parts.append(reason.phrase(count: ids.count) + " (\(shown)\(ids.count > Self.examplesPerReason ? ", ..." : ""))")
         }
-        return text + "."
+        return parts.joined(separator: "; ") + "."
     }
 }
 

@@ -16,7 +16,7 @@ public struct TaskID: RawRepresentable, Hashable, Comparable, Sendable, CustomSt
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// A task's place in its lifecycle (see ARCHITECTURE.md, "Task lifecycle"). The seed system's
+/// A task's place in its lifecycle (docs/router.md, "Task lifecycle"). The seed system's
 /// statuses (PENDING, SUCCESS, FAILED) keep their meaning; unknown values are kept verbatim.
 public enum TaskStatus: Hashable, Sendable, CustomStringConvertible, PostgresParameter, PostgresDecodable {
     case pending, running, retrying, success, failed, dead, held
@@ -25,6 +25,9 @@ public enum TaskStatus: Hashable, Sendable, CustomStringConvertible, PostgresPar
     public static let known: [TaskStatus] = [.pending, .running, .retrying, .held, .success, .failed, .dead]
     /// Statuses of work not yet finished: an EXIT waits while its trade's ENTRY is in one of these.
     public static let unfinished: [TaskStatus] = [.pending, .running, .retrying, .held]
+    /// Statuses of tasks waiting for a router: claimable once their `available_at` has come. The
+    /// claimable index's condition (migration 2) is exactly this list.
+    public static let waiting: [TaskStatus] = [.pending, .retrying]
 
     public init(rawValue: String) {
         switch rawValue {
@@ -90,4 +93,21 @@ public enum LogEvent: String, Hashable, Sendable, CaseIterable {
     case deadLettered = "DEAD_LETTERED"
     case held = "HELD"
     case resumed = "RESUMED"
+}
+
+extension TaskStatus {
+    /// `statuses` as SQL literals, `'PENDING', 'RETRYING'`, each one's own quotes doubled: for a
+    /// condition a partial index must match (the planner's proof needs the constants; a
+    /// parameter would not do).
+    public static func sqlLiterals(_ statuses: [TaskStatus]) -> String {
+        statuses.map { "'" + $0.rawValue.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'" }
+            .joined(separator: ", ")
+    }
+}
+
+extension Query.StringInterpolation {
+    /// Splices `statuses` as SQL literals (`TaskStatus.sqlLiterals`).
+    public mutating func appendInterpolation(statuses: [TaskStatus]) {
+        appendInterpolation(unescaped: TaskStatus.sqlLiterals(statuses))
+    }
 }

@@ -47,7 +47,7 @@ extension MonitorQueries {
         guard features.hasQueueColumns else { return 0 }
         let query: Query = """
             SELECT count(*) AS n FROM (SELECT 1 FROM execution_tasks
-                                       WHERE status IN ('PENDING', 'RETRYING') AND available_at > \(now) AND status = 'PENDING'
+                                       WHERE status IN (\(statuses: TaskStatus.waiting)) AND available_at > \(now) AND status = 'PENDING'
                                        LIMIT \(config.exactCountLimit + 1)) AS capped
             """
         return try connection.execute(query.named("countScheduledTasks")).first?.decode("n") ?? 0
@@ -65,7 +65,7 @@ extension MonitorQueries {
         let query: Query = features.hasQueueColumns
             ? """
               SELECT min(available_at) AS oldest FROM execution_tasks
-              WHERE status IN ('PENDING', 'RETRYING') AND available_at <= \(now)
+              WHERE status IN (\(statuses: TaskStatus.waiting)) AND available_at <= \(now)
               """
             : """
               SELECT min(created_at)::timestamptz AS oldest FROM execution_tasks

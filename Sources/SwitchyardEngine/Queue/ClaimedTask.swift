@@ -13,4 +13,7 @@ public struct ClaimedTask: Sendable, Equatable {
     public var acceptedAccounts: Set<String>
     /// For an EXIT: accounts that accepted the trade's earlier ENTRY (the positions to close).
     public var entryAcceptedAccounts: Set<String>
+    /// For an ENTRY: the first of its trade's later EXITs that already ran (`TradeOrder.exitThatRan`).
+    /// The router then sends it nowhere: a position must never open after its exit.
+    public var exitThatRan: TaskID?
 }

@@ -7,9 +7,9 @@ public struct ActionError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The operator actions (retry, dead-letter, hold, resume, pause), as the dashboard and
-/// `switchyard tasks` call them. Each runs in one transaction, is guarded by the state it
-/// expects, writes an audit row with the actor, and deletes nothing.
+/// The operator actions on tasks (retry, dead-letter, hold, resume), as `OperatorActions` runs
+/// them for the dashboard and `switchyard tasks`. Each runs in one transaction, is guarded by
+/// the state it expects, writes an audit row with the actor, and deletes nothing.
 ///
 /// Not thread-safe (it uses one connection); from async code, call it through
 /// `DatabaseClient.perform(_:actor:)` and `DatabaseClient.preview(_:)`.
@@ -33,153 +33,192 @@ public struct TaskActions {
     public static func refusal(_ action: OperatorAction, id: TaskID, status: TaskStatus) -> String? {
         let allowed = allowedStatuses(for: action)
         guard action.actsOnTasks, !allowed.contains(status) else { return nil }
-        return singleTaskMessage(action, id: id, reason: "is \(status.rawValue)", allowed: allowed)
+        return singleTaskMessage(action, id: id, reason: .status(status), exit: nil)
     }
 
     /// What `action` would touch now, for the confirmation question. Changes nothing.
     public func preview(_ action: OperatorAction) throws -> ActionPreview {
         switch action {
-        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType:
-            return try switchPreview(action)
-        case .schedule(let name, let change):
-            return ActionPreview(action: action, matching: 0, question: try ScheduleBook(connection: connection).question(name, change))
         case .retryMatching(let filter):
             let count = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: false).count
             return ActionPreview(action: action, matching: count,
                                  question: "Retry \(count) \(Self.effective(filter).summary)?")
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             let allowed = Self.allowedStatuses(for: action).map(\.rawValue)
-            let query: Query = "SELECT count(*) AS n FROM execution_tasks WHERE id = ANY(\(ids)::int[]) AND status = ANY(\(allowed)::text[])"
-            let count = try connection.execute(query.named("previewAction")).first?.decode("n", as: Int.self) ?? 0
+            let query: Query = """
+                SELECT count(*) AS n, count(*) FILTER (WHERE status = 'HELD' AND held_from = 'FAILED') AS held_failed
+                FROM execution_tasks WHERE id = ANY(\(ids)::int[]) AND status = ANY(\(allowed)::text[])
+                """
+            let row = try connection.execute(query.named("previewAction")).first
+            let count = try row?.decode("n", as: Int.self) ?? 0
             let verb = action.verb.prefix(1).uppercased() + action.verb.dropFirst()
             let what = ids.count == 1 ? "task \(ids[0])" : "\(count) of \(ids.count) selected tasks"
-            return ActionPreview(action: action, matching: count, question: "\(verb) \(what)?")
+            var consequences: [String] = []
+            if action.isResume, let heldFailed = try row?.decode("held_failed", as: Int.self), heldFailed > 0 {
+                consequences.append(heldFailed == 1 && count == 1
+                    ? "It returns to FAILED, the state it was held from, and does not run; retry it to run it again."
+                    : "\(heldFailed) of them return to FAILED, the state they were held from, and do not run; "
+                        + "retry them to run them again.")
+            }
+            return ActionPreview(action: action, matching: count, question: "\(verb) \(what)?", consequences: consequences)
+        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType, .schedule:
+            throw ActionError("\(action.verb) is not an action on tasks.")
         }
     }
 
-    /// Performs `action` as `actor` (see `OperatorIdentity.current()`). Tasks whose state moved
-    /// on are skipped and reported; a single task in the wrong state throws `ActionError`, a
-    /// single task that does not exist `TaskNotFound`.
+    /// Performs `action` as `actor` (see `OperatorIdentity.current()`). Tasks whose state does not
+    /// allow it, and ENTRYs a retry refuses, are skipped and reported with the reason; a single
+    /// task in the wrong state throws `ActionError`, a single task that does not exist `TaskNotFound`.
     /// Times written come from the database's clock, as the routers' leases do, never this host's.
     @discardableResult
     public func perform(_ action: OperatorAction, actor: String) throws -> ActionReport {
         switch action {
-        case .pauseRouter(let reason):
-            try setControl(action: "PAUSE", eventType: nil, actor: actor, reason: reason,
-                           change: "global_paused = true")
-        case .resumeRouter:
-            try setControl(action: "RESUME", eventType: nil, actor: actor, reason: nil, change: "global_paused = false")
-        case .pauseEventType(let type, let reason):
-            try setControl(action: "PAUSE", eventType: type, actor: actor, reason: reason,
-                           change: "paused_event_types = array_append(array_remove(paused_event_types, \(type.rawValue)), \(type.rawValue))")
-        case .resumeEventType(let type):
-            try setControl(action: "RESUME", eventType: type, actor: actor, reason: nil,
-                           change: "paused_event_types = array_remove(paused_event_types, \(type.rawValue))")
-        case .schedule(let name, let change):
-            let report = try ScheduleBook(connection: connection).change(name, change, actor: actor)
-            return ActionReport(action: action, changed: report.taskID.map { [$0] } ?? [], skipped: [:], note: report.summary)
         case .retry(let ids), .deadLetter(let ids, _), .hold(let ids), .resume(let ids):
             guard !ids.isEmpty else { throw ActionError("No tasks selected; nothing to \(action.verb).") }
-            return try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
-        case .retryMatching(let filter):
-            return try connection.transaction { _ in
-                let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
-                guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
-                return try changeTasks(action, ids: ids, actor: actor)
+            return try Self.needingTheLatestSchema {
+                try connection.transaction { _ in try changeTasks(action, ids: ids, actor: actor) }
             }
+        case .retryMatching(let filter):
+            return try Self.needingTheLatestSchema {
+                try connection.transaction { _ in
+                    let ids = try matchingIDs(filter, allowed: Self.allowedStatuses(for: action), lock: true)
+                    guard !ids.isEmpty else { return ActionReport(action: action, changed: [], skipped: [:]) }
+                    return try changeTasks(action, ids: ids, actor: actor)
+                }
+            }
+        case .pauseRouter, .resumeRouter, .pauseEventType, .resumeEventType, .schedule:
+            throw ActionError("\(action.verb) is not an action on tasks.")
         }
-        return ActionReport(action: action, changed: [], skipped: [:])
+    }
+
+    /// Runs `body`; a column the database lacks (its schema predates this program's migrations,
+    /// e.g. `held_from` before migration 13) becomes an error that says to migrate. Nothing was
+    /// changed: the action's transaction rolled back.
+    private static func needingTheLatestSchema<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.sqlState == .undefinedColumn {
+            throw ActionError("This database's schema is older than this switchyard (\(error.message)); nothing was changed. "
+                              + "Run `switchyard migrate up`, then try again.")
+        }
     }
 
     // MARK: Tasks
 
     private func changeTasks(_ action: OperatorAction, ids: [TaskID], actor: String) throws -> ActionReport {
         let allowed = Self.allowedStatuses(for: action)
+        // The rule the router also applies (one definition, `TradeOrder`): a retry never puts back
+        // an ENTRY whose trade's EXIT already ran.
         let lockQuery: Query = """
-            SELECT t.id, t.status, t.event_type,
-                EXISTS (SELECT 1 FROM execution_tasks AS x
-                        WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND x.id > t.id
-                          AND (x.attempts > 0 OR x.status = 'SUCCESS')) AS exit_ran
+            SELECT t.id, t.status, CASE WHEN t.event_type = 'ENTRY' THEN \(TradeOrder.exitThatRan(after: "t")) END AS exit_ran
             FROM execution_tasks AS t WHERE t.id = ANY(\(ids)::int[]) ORDER BY t.id FOR UPDATE OF t
             """
-        var skipped: [TaskID: String] = [:]
+        var skipped: [TaskID: SkipReason] = [:]
+        var exits: [TaskID: TaskID] = [:]
         var candidates: [TaskID] = []
         var previous: [TaskID: TaskStatus] = [:]
-        let rows = try connection.execute(lockQuery.named("lockTasksForAction")).rows
-        for row in rows {
+        for row in try connection.execute(lockQuery.named("lockTasksForAction")).rows {
             let id: TaskID = try row.decode("id")
             let status: TaskStatus = try row.decode("status")
             previous[id] = status
             if !allowed.contains(status) {
-                skipped[id] = "is \(status.rawValue)"
-            } else if action.isRetry, try row.decode("event_type", as: EventType.self) == .entry,
-                      try row.decode("exit_ran", as: Bool.self) {
-                skipped[id] = "refused: its trade's EXIT already ran, so the position must not open again"
+                skipped[id] = .status(status)
+            } else if action.isRetry, let exit = try row.decodeIfPresent("exit_ran", as: TaskID.self) {
+                skipped[id] = .exitAlreadyRan
+                exits[id] = exit
             } else {
                 candidates.append(id)
             }
         }
-        for id in ids where previous[id] == nil { skipped[id] = "does not exist" }
+        for id in ids where previous[id] == nil { skipped[id] = .notFound }
         if ids.count == 1, !action.isBulk, previous[ids[0]] == nil { throw TaskNotFound(ids[0]) }
         if ids.count == 1, !action.isBulk, let reason = skipped[ids[0]] {
-            throw ActionError(Self.singleTaskMessage(action, id: ids[0], reason: reason, allowed: allowed))
+            throw ActionError(Self.singleTaskMessage(action, id: ids[0], reason: reason, exit: exits[ids[0]]))
         }
         guard !candidates.isEmpty else { return ActionReport(action: action, changed: [], skipped: skipped) }
 
-        let allowedText = allowed.map(\.rawValue)
-        let update: Query
-        let newStatus: TaskStatus
-        let event: LogEvent
-        var note: String
-        switch action {
-        case .retry, .retryMatching:
-            (newStatus, event, note) = (.pending, .retryRequested, "Retry requested by \(actor)")
-            update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), locked_by = NULL, locked_until = NULL,
-                    finished_at = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = now()
-                WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
-                """
-        case .deadLetter(_, let reason):
-            (newStatus, event, note) = (.dead, .deadLettered, "Dead-lettered by \(actor): \(reason)")
-            update = """
-                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = now(),
-                    finished_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now()
-                WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
-                """
-        case .hold:
-            (newStatus, event, note) = (.held, .held, "Held by \(actor)")
-            update = """
-                UPDATE execution_tasks SET status = 'HELD', updated_at = now()
-                WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
-                """
-        case .resume:
-            (newStatus, event, note) = (.pending, .resumed, "Resumed by \(actor)")
-            update = """
-                UPDATE execution_tasks SET status = 'PENDING', available_at = greatest(available_at, now()), updated_at = now()
-                WHERE id = ANY(\(candidates)::int[]) AND status = ANY(\(allowedText)::text[]) RETURNING id
-                """
-        default:
-            throw ActionError("\(action.verb) is not a task action.")
-        }
-        let changed = try connection.execute(update.named("operatorAction")).rows.map { try $0.decode("id", as: TaskID.self) }.sorted()
+        let changed = try connection.execute(Self.update(action, candidates, allowed: allowed).named("operatorAction")).rows
+            .map { (id: try $0.decode("id", as: TaskID.self), status: try $0.decode("status", as: TaskStatus.self)) }
+            .sorted { $0.id < $1.id }
+        var note: String?
         if !changed.isEmpty {
-            let before = changed.map { previous[$0]?.rawValue ?? "?" }
-            if note.count > 2000 { note = String(note.prefix(2000)) }
+            let event: LogEvent
+            let done: String
+            switch action {
+            case .retry, .retryMatching: (event, done) = (.retryRequested, "Retry requested by \(actor)")
+            case .deadLetter(_, let reason): (event, done) = (.deadLettered, "Dead-lettered by \(actor): \(reason)")
+            case .hold: (event, done) = (.held, "Held by \(actor)")
+            default: (event, done) = (.resumed, "Resumed by \(actor)")
+            }
+            let texts = changed.map { task in
+                let back = action.isResume && task.status != .pending ? " to \(task.status.rawValue), the state it was held from" : ""
+                return String((done + back).prefix(2000)) + " (was \(previous[task.id]?.rawValue ?? "?"))."
+            }
             let audit: Query = """
                 INSERT INTO execution_logs (task_id, status, response_body, event, actor)
-                SELECT u.id, \(newStatus.rawValue), \(note) || ' (was ' || u.before || ').', \(event.rawValue), \(actor)
-                FROM unnest(\(changed)::int[], \(before)::text[]) AS u(id, before)
+                SELECT u.id, u.status, u.body, \(event.rawValue), \(actor)
+                FROM unnest(\(changed.map(\.id))::int[], \(changed.map(\.status.rawValue))::text[], \(texts)::text[])
+                     AS u(id, status, body)
                 """
             try connection.execute(audit.named("auditOperatorAction"))
+            let backToFailed = changed.filter { $0.status == .failed }.map(\.id)
+            if action.isResume, !backToFailed.isEmpty {
+                let one = backToFailed.count == 1
+                let limit = ActionReport.examplesPerReason
+                let shown = backToFailed.prefix(limit).map(\.description).joined(separator: ", ")
+                    + (backToFailed.count > limit ? ", ... (\(backToFailed.count) in all)" : "")
+                note = "\(shown) back to FAILED, the state "
+                    + (one ? "it was held from; retry to run it" : "they were held from; retry to run them")
+            }
         }
-        return ActionReport(action: action, changed: changed, skipped: skipped)
+        return ActionReport(action: action, changed: changed.map(\.id), skipped: skipped, note: note)
     }
 
-    private static func singleTaskMessage(_ action: OperatorAction, id: TaskID, reason: String, allowed: [TaskStatus]) -> String {
-        if reason.hasPrefix("refused") { return "Cannot retry task \(id): \(reason.dropFirst("refused: ".count))." }
-        let names = allowed.map(\.rawValue)
-        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
-        return "Cannot \(action.verb) task \(id): it \(reason); only \(list) tasks can be \(action.pastParticiple)."
+    /// The guarded update of `action` on `ids`, returning each changed task's id and new status.
+    /// Hold keeps the state it holds from (`held_from`, migration 13) and resume returns to it (a
+    /// FAILED task stays finished, its `finished_at` kept); a held task from before that column
+    /// resumes to PENDING. Every other change out of HELD forgets it.
+    private static func update(_ action: OperatorAction, _ ids: [TaskID], allowed: [TaskStatus]) throws -> Query {
+        let guarded: Query = "WHERE id = ANY(\(ids)::int[]) AND status = ANY(\(allowed.map(\.rawValue))::text[]) RETURNING id, status"
+        switch action {
+        case .retry, .retryMatching:
+            return """
+                UPDATE execution_tasks SET status = 'PENDING', available_at = now(), locked_by = NULL, locked_until = NULL,
+                    finished_at = NULL, held_from = NULL, max_attempts = greatest(max_attempts, attempts + 1), updated_at = now()
+                \(guarded)
+                """
+        case .deadLetter(_, let reason):
+            return """
+                UPDATE execution_tasks SET status = 'DEAD', dead_letter_reason = \(reason), dead_lettered_at = now(),
+                    finished_at = now(), locked_by = NULL, locked_until = NULL, held_from = NULL, updated_at = now()
+                \(guarded)
+                """
+        case .hold:
+            return "UPDATE execution_tasks SET status = 'HELD', held_from = status, updated_at = now() \(guarded)"
+        case .resume:
+            return """
+                UPDATE execution_tasks
+                SET status = CASE WHEN held_from IN (\(statuses: allowedStatuses(for: .hold([])))) THEN held_from ELSE 'PENDING' END,
+                    held_from = NULL, available_at = greatest(available_at, now()), updated_at = now()
+                \(guarded)
+                """
+        default:
+            throw ActionError("\(action.verb) is not an action on tasks.")
+        }
+    }
+
+    private static func singleTaskMessage(_ action: OperatorAction, id: TaskID, reason: SkipReason, exit: TaskID?) -> String {
+        switch reason {
+        case .exitAlreadyRan:
+            return "Cannot retry task \(id): its trade's EXIT\(exit.map { " \($0)" } ?? "") already ran, so the position "
+                + "must not open again (the router would refuse it too). Dead-letter it instead."
+        case .notFound:
+            return "Cannot \(action.verb) task \(id): it does not exist."
+        case .status(let status):
+            let names = allowedStatuses(for: action).map(\.rawValue)
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            return "Cannot \(action.verb) task \(id): it is \(status.rawValue); only \(list) tasks can be \(action.pastParticiple)."
+        }
     }
 
     private static func effective(_ filter: TaskFilter) -> TaskFilter {
@@ -202,24 +241,6 @@ public struct TaskActions {
         let query: Query = lock ? "\(base) FOR UPDATE SKIP LOCKED" : base
         return try connection.execute(query.named("matchTasks")).rows.map { try $0.decode("id", as: TaskID.self) }
     }
-
-    // MARK: Router-wide switches
-
-    /// Applies `change`, an assignment to the control row carrying its own parameters.
-    private func setControl(action: String, eventType: EventType?, actor: String, reason: String?, change: Query) throws {
-        try connection.transaction { connection in
-            let update: Query = """
-                UPDATE switchyard_control SET \(change), changed_by = \(actor), changed_at = now(), reason = \(reason)
-                WHERE id = 1
-                """
-            try connection.execute(update.named("setControl"))
-            let log: Query = """
-                INSERT INTO switchyard_control_log (action, event_type, actor, reason)
-                VALUES (\(action), \(eventType?.rawValue), \(actor), \(reason))
-                """
-            try connection.execute(log.named("auditControl"))
-        }
-    }
 }
 
 extension OperatorAction {
@@ -231,32 +252,12 @@ extension OperatorAction {
         }
     }
 
+    fileprivate var isResume: Bool {
+        if case .resume = self { true } else { false }
+    }
+
     /// True for actions chosen by a filter, where a task in another state is simply left alone.
     var isBulk: Bool {
         if case .retryMatching = self { true } else { false }
-    }
-
-    /// "retried", "dead-lettered", ... for messages.
-    public var pastParticiple: String {
-        switch self {
-        case .retry, .retryMatching: "retried"
-        case .deadLetter: "dead-lettered"
-        case .hold: "held"
-        case .resume, .resumeRouter, .resumeEventType: "resumed"
-        case .pauseRouter, .pauseEventType: "paused"
-        case .schedule(_, let change): change.verb
-        }
-    }
-}
-
-extension DatabaseClient {
-    /// `TaskActions.preview` on the client's connection.
-    public func preview(_ action: OperatorAction) async throws -> ActionPreview {
-        try await withConnection { try TaskActions(connection: $0).preview(action) }
-    }
-
-    /// `TaskActions.perform` on the client's connection.
-    public func perform(_ action: OperatorAction, actor: String = OperatorIdentity.current()) async throws -> ActionReport {
-        try await withConnection { try TaskActions(connection: $0).perform(action, actor: actor) }
     }
 }

@@ -27,6 +27,9 @@ public struct TaskOutcome: Sendable, Equatable {
         case failed(String)
         /// Never worth another attempt (the payload cannot be routed): FAILED at once.
         case failedPermanently(String)
+        /// An ENTRY refused because its trade's EXIT already ran: FAILED at once, like
+        /// `failedPermanently`, and counted apart (`CompletionReport.refused`).
+        case refused(String)
     }
     public var taskID: TaskID
     public var result: Result
@@ -41,6 +44,8 @@ public struct CompletionReport: Sendable, Equatable {
     public var succeeded: [TaskID] = []
     public var retrying: [TaskID] = []
     public var failed: [TaskID] = []
+    /// Of `failed`: ENTRYs refused because their trade's EXIT already ran.
+    public var refused: [TaskID] = []
     /// Tasks no longer RUNNING under this router (dead-lettered, or rescued after the lease):
     /// their account results were still recorded, their status left alone.
     public var lost: [TaskID] = []

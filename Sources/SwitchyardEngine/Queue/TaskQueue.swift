@@ -87,32 +87,42 @@ public struct TaskQueue {
     /// event types (or everything under a global pause), and an EXIT while an earlier ENTRY of
     /// its trade is unfinished.
     ///
-    /// Accounts that already accepted are looked up afterwards, only from the second attempt on
-    /// (an acceptance is recorded only by a written attempt, which `attempts` already counts)
-    /// and for EXITs. The task holds the lease, so nobody else records an attempt of it
+    /// Then, in a second statement, what routing needs to know beyond the task itself: for an
+    /// ENTRY, whether its trade's EXIT already ran (`ClaimedTask.exitThatRan`: the router
+    /// refuses it, however the ENTRY came back); for an EXIT, the accounts that accepted its
+    /// trade's ENTRY; and for a task attempted before (a retry, or one put back by SQL with its
+    /// attempts reset, which its earlier `last_attempt_at` still shows), the accounts that
+    /// already accepted it. The task holds the lease, so nobody else records an attempt of it
     /// meanwhile, and an EXIT's ENTRY is finished. The lookups start from the task's own id and
-    /// its trade's ENTRY ids (`OFFSET 0` keeps the planner from turning that around into a scan
-    /// of every acceptance, which it chose on a queue not yet analyzed: seconds per claim at
+    /// its trade's ids (`OFFSET 0` keeps the planner from turning that around into a scan of
+    /// every acceptance, which it chose on a queue not yet analyzed: seconds per claim at
     /// 10,000 tasks).
     public func claim(limit: Int, routerID: String, lease: Duration) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let query = Self.claimQuery(limit: limit, routerID: routerID, lease: lease)
+        var attemptedBefore: Set<TaskID> = []
         var claimed = try connection.execute(query).rows.map { row in
-            ClaimedTask(id: try row.decode("id"), tradeID: try row.decode("trade_id"),
-                        eventType: try row.decode("event_type"), payload: try row.decodeIfPresent("payload"),
-                        attempts: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
-                        acceptedAccounts: [], entryAcceptedAccounts: [])
+            let task = ClaimedTask(id: try row.decode("id"), tradeID: try row.decode("trade_id"),
+                                   eventType: try row.decode("event_type"), payload: try row.decodeIfPresent("payload"),
+                                   attempts: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
+                                   acceptedAccounts: [], entryAcceptedAccounts: [], exitThatRan: nil)
+            let attempted: Bool = try row.decode("attempted_before")
+            if task.attempts > 1 || attempted { attemptedBefore.insert(task.id) }
+            return task
         }.sorted { $0.id < $1.id }
-        let lookups = claimed.filter { $0.attempts > 1 || $0.eventType == .exit }.map(\.id)
+        let lookups = claimed.filter { $0.eventType == .entry || $0.eventType == .exit || attemptedBefore.contains($0.id) }.map(\.id)
         guard !lookups.isEmpty else { return claimed }
-        var found: [TaskID: (accepted: Set<String>, entry: Set<String>)] = [:]
-        for row in try connection.execute(Self.acceptedAccountsQuery(lookups)).rows {
-            found[try row.decode("id")] = (Self.stringSet(row["accepted"]), Self.stringSet(row["entry_accepted"]))
+        var found: [TaskID: (accepted: Set<String>, entry: Set<String>, exit: TaskID?)] = [:]
+        let lookupQuery = Self.acceptedAccountsQuery(lookups, attemptedBefore: lookups.map(attemptedBefore.contains))
+        for row in try connection.execute(lookupQuery).rows {
+            found[try row.decode("id")] = (Self.stringSet(row["accepted"]), Self.stringSet(row["entry_accepted"]),
+                                          try row.decodeIfPresent("exit_ran"))
         }
         for index in claimed.indices {
-            guard let accounts = found[claimed[index].id] else { continue }
-            claimed[index].acceptedAccounts = accounts.accepted
-            claimed[index].entryAcceptedAccounts = accounts.entry
+            guard let lookup = found[claimed[index].id] else { continue }
+            claimed[index].acceptedAccounts = lookup.accepted
+            claimed[index].entryAcceptedAccounts = lookup.entry
+            claimed[index].exitThatRan = lookup.exit
         }
         return claimed
     }
@@ -121,7 +131,8 @@ public struct TaskQueue {
 
     /// Writes a batch of outcomes in one statement: every account result as an audit row, and
     /// each task's new status. A failed attempt goes to RETRYING with backoff (from the server's
-    /// `now()`), or FAILED when its attempts are used up.
+    /// `now()`), or FAILED when its attempts are used up; a payload no account can take and an
+    /// ENTRY refused because its trade's EXIT already ran go to FAILED at once.
     ///
     /// A task is written only while it is still this claim's: leased to `routerID` with the
     /// attempt number the claim gave it (`locked_by` is set only while a task is RUNNING, and
@@ -138,6 +149,7 @@ public struct TaskQueue {
         var ids: [TaskID] = [], attempts: [Int] = [], statuses: [String] = [], errors: [String?] = []
         var delays: [Int?] = []
         var planned: [TaskID: TaskStatus] = [:]
+        var refused: Set<TaskID> = []
         for outcome in outcomes {
             let attempt = claimed[outcome.taskID]?.attempts ?? 0
             let maxAttempts = claimed[outcome.taskID]?.maxAttempts ?? 1
@@ -145,7 +157,7 @@ public struct TaskQueue {
             switch outcome.result {
             case .succeeded:
                 (status, error, delay) = (.success, nil, nil)
-            case .failedPermanently(let reason):
+            case .failedPermanently(let reason), .refused(let reason):
                 (status, error, delay) = (.failed, reason, nil)
             case .failed(let reason) where attempt >= maxAttempts:
                 (status, error, delay) = (.failed, "\(reason) (attempt \(attempt) of \(maxAttempts); none left)", nil)
@@ -158,6 +170,7 @@ public struct TaskQueue {
             errors.append(error)
             delays.append(delay)
             planned[outcome.taskID] = status
+            if case .refused = outcome.result { refused.insert(outcome.taskID) }
         }
         let logs = outcomes.flatMap(\.logs)
         let rows = CompletionRows(
@@ -177,40 +190,42 @@ public struct TaskQueue {
             case .retrying?: report.retrying.append(id)
             default: report.failed.append(id)
             }
+            if refused.contains(id) { report.refused.append(id) }
         }
         return report
     }
 
     /// The claim statement, as `claim` runs it (and `RouterBenchmarkSQL` hands it to pgbench).
+    /// `attempted_before`: the task was claimed before this claim (its `last_attempt_at` was set),
+    /// whatever its attempts say now.
     package static func claimQuery(limit: Int, routerID: String, lease: Duration) -> Query {
         let query: Query = """
             UPDATE execution_tasks AS t
             SET status = 'RUNNING', attempts = t.attempts + 1, last_attempt_at = clock_timestamp(), updated_at = NOW(),
                 locked_by = \(routerID), locked_until = now() + \(lease.milliseconds) * interval '1 millisecond'
-            FROM (SELECT c.id FROM execution_tasks AS c
-                  WHERE c.status IN ('PENDING', 'RETRYING') AND c.available_at <= now()
+            FROM (SELECT c.id, c.last_attempt_at IS NOT NULL AS attempted_before FROM execution_tasks AS c
+                  WHERE c.status IN (\(statuses: TaskStatus.waiting)) AND c.available_at <= now()
                     AND NOT (SELECT global_paused FROM switchyard_control WHERE id = 1)
                     AND c.event_type <> ALL ((SELECT paused_event_types FROM switchyard_control WHERE id = 1)::text[])
-                    AND (c.event_type <> 'EXIT' OR NOT EXISTS (
-                         SELECT 1 FROM execution_tasks AS e
-                         WHERE e.trade_id = c.trade_id AND e.event_type = 'ENTRY' AND e.id < c.id
-                           AND e.status IN ('PENDING', 'RUNNING', 'RETRYING', 'HELD')))
+                    AND (c.event_type <> 'EXIT' OR NOT \(TradeOrder.entryUnfinished(before: "c")))
                   ORDER BY c.available_at, c.id
                   LIMIT \(limit) FOR UPDATE SKIP LOCKED) AS claimable
             WHERE t.id = claimable.id
-            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts
+            RETURNING t.id, t.trade_id, t.event_type, t.payload::text AS payload, t.attempts, t.max_attempts,
+                claimable.attempted_before
             """
         return query.named("claimAvailableTasks")
     }
 
-    /// For claimed tasks that need them (a retry, an EXIT): the accounts that already accepted
-    /// the task, and for an EXIT those that accepted its trade's earlier ENTRY. A statement of
-    /// its own, run only for batches that hold such tasks, so a claim of first-attempt ENTRYs
-    /// (a quiet queue's pick-up) is not planned with lookups it does not need.
-    package static func acceptedAccountsQuery(_ ids: [TaskID]) -> Query {
+    /// What routing needs beyond the claimed tasks `ids` themselves: for an ENTRY, the first
+    /// EXIT of its trade that already ran (`TradeOrder.exitThatRan`); for an EXIT, the accounts
+    /// that accepted its trade's earlier ENTRY; for a task attempted before (`attemptedBefore`,
+    /// one flag per id), the accounts that already accepted it. A statement of its own, so the
+    /// claim's plan stays the walk of the claimable index whatever is looked up here.
+    package static func acceptedAccountsQuery(_ ids: [TaskID], attemptedBefore: [Bool]) -> Query {
         let query: Query = """
             SELECT t.id,
-                CASE WHEN t.attempts > 1 THEN to_json(ARRAY(
+                CASE WHEN u.attempted_before THEN to_json(ARRAY(
                     SELECT l.account FROM execution_logs AS l
                     WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL))::text
                 END AS accepted,
@@ -221,8 +236,10 @@ public struct TaskQueue {
                     CROSS JOIN LATERAL (SELECT l.account FROM execution_logs AS l
                                         WHERE l.task_id = entry.id AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS'
                                           AND l.account IS NOT NULL OFFSET 0) AS l))::text
-                END AS entry_accepted
-            FROM execution_tasks AS t WHERE t.id = ANY(\(ids)::int[])
+                END AS entry_accepted,
+                CASE WHEN t.event_type = 'ENTRY' THEN \(TradeOrder.exitThatRan(after: "t")) END AS exit_ran
+            FROM unnest(\(ids)::int[], \(attemptedBefore)::bool[]) AS u(id, attempted_before)
+            JOIN execution_tasks AS t ON t.id = u.id
             """
         return query.named("acceptedAccounts")
     }
@@ -334,7 +351,7 @@ public struct TaskQueue {
     public func timeUntilNextAvailable() throws -> Duration? {
         let query: Query = """
             SELECT (extract(epoch FROM min(available_at) - now()) * 1000)::bigint AS milliseconds
-            FROM execution_tasks WHERE status IN ('PENDING', 'RETRYING')
+            FROM execution_tasks WHERE status IN (\(statuses: TaskStatus.waiting))
             """
         let milliseconds: Int64? = try connection.execute(query.named("timeUntilNextAvailable")).first?.decodeIfPresent("milliseconds")
         return milliseconds.map { .milliseconds($0) }
@@ -343,7 +360,7 @@ public struct TaskQueue {
     /// True while any task is waiting (PENDING, RETRYING) or in flight (RUNNING) anywhere.
     public func hasUnfinishedWork() throws -> Bool {
         let query: Query = """
-            SELECT EXISTS (SELECT 1 FROM execution_tasks WHERE status IN ('PENDING', 'RETRYING'))
+            SELECT EXISTS (SELECT 1 FROM execution_tasks WHERE status IN (\(statuses: TaskStatus.waiting)))
                 OR EXISTS (SELECT 1 FROM execution_tasks WHERE status = 'RUNNING') AS busy
             """
         return try connection.execute(query.named("hasUnfinishedWork")).first?.decode("busy", as: Bool.self) ?? false

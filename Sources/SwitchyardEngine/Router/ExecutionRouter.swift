@@ -107,6 +107,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var succeeded: Int
         public var retrying: Int
         public var failed: Int
+        /// Of `failed`: ENTRYs refused because their trade's EXIT already ran (nothing sent).
+        public var refused: Int
         /// Tasks this router took back from routers whose lease expired.
         public var recovered: Int
         public var lastError: String?
@@ -116,7 +118,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     private struct Counts {
-        var succeeded = 0, retrying = 0, failed = 0, recovered = 0, scheduled = 0
+        var succeeded = 0, retrying = 0, failed = 0, refused = 0, recovered = 0
     }
 
     /// A router over `settings`. Throws only for a configuration that cannot work (live routing
@@ -168,7 +170,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         lock.withLock {
             Status(routerID: routerID, state: state, paused: control.paused, pausedEventTypes: control.pausedEventTypes,
                    dryRun: routing.connector.isDryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
-                   succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed,
+                   succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed, refused: counts.refused,
                    recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at)
         }
     }
@@ -397,6 +399,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             counts.succeeded += report.succeeded.count
             counts.retrying += report.retrying.count
             counts.failed += report.failed.count
+            counts.refused += report.refused.count
             inFlight[loop] = nil
             reportInFlight()
         }
@@ -443,7 +446,6 @@ public final class ExecutionRouter: @unchecked Sendable {
         } catch let error as DatabaseError where error.sqlState == .undefinedTable || error.sqlState == .undefinedColumn {
             return .seconds(60)
         }
-        if !report.runs.isEmpty { lock.withLock { counts.scheduled += report.enqueued.count } }
         if !report.notices.isEmpty, let handler = lock.withLock({ noticeHandler }) { report.notices.forEach(handler) }
         return report.wait
     }

@@ -31,9 +31,14 @@ public struct TaskRouting: Sendable {
     }
 
     private func routeEntry(_ task: ClaimedTask, _ entry: EntryPayload) -> TaskOutcome {
+        let targets = accounts.accounts.filter { $0.takes(.entry) && !task.acceptedAccounts.contains($0.name) }
+        // Refused unless every account already accepted it (then nothing would be sent anyway).
+        if let exit = task.exitThatRan, !(targets.isEmpty && !task.acceptedAccounts.isEmpty) {
+            return refuseEntry(task, accounts: targets.map(\.name), exitThatRan: exit)
+        }
         var logs: [AttemptLog] = []
         var failures: [String] = []
-        for account in accounts.accounts where account.takes(.entry) && !task.acceptedAccounts.contains(account.name) {
+        for account in targets {
             if let mismatch = account.mismatch(entry) {
                 logs.append(AttemptLog(taskID: task.id, account: account.name, status: .skipped, responseCode: nil,
                                        message: "Skipped: \(mismatch)."))
@@ -55,6 +60,20 @@ public struct TaskRouting: Sendable {
                                    message: "No enabled account takes ENTRY tasks; nothing sent."))
         }
         return outcome(task, logs: logs, failures: failures)
+    }
+
+    /// An ENTRY whose trade's EXIT already ran, however it came back (retry, resume, a plain SQL
+    /// reset, a rescue): sent nowhere, a FAILED row for every account it would have gone to
+    /// (one for the task when none would), and FAILED for good: it can never succeed.
+    private func refuseEntry(_ task: ClaimedTask, accounts refused: [String], exitThatRan exit: TaskID) -> TaskOutcome {
+        let why = "trade \(task.tradeID)'s EXIT \(exit) already ran, so this ENTRY would open a position after its exit"
+        let advice = "It can never be routed: dead-letter it."
+        let logs = (refused.isEmpty ? [nil] : refused.map(Optional.some)).map { account in
+            AttemptLog(taskID: task.id, account: account, status: .failed, responseCode: 409,
+                       message: "Refused: \(why); nothing was sent. \(advice)")
+        }
+        let reason = "Refused for \(refused.count) account(s): \(why); nothing was sent. \(advice)"
+        return TaskOutcome(taskID: task.id, result: .refused(reason), logs: logs)
     }
 
     private func routeExit(_ task: ClaimedTask, _ exit: ExitPayload) -> TaskOutcome {

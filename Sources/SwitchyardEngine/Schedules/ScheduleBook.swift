@@ -254,7 +254,7 @@ public struct ScheduleBook {
                 SELECT count(*) AS tasks,
                        count(*) FILTER (WHERE t.status = 'SUCCESS') AS successes,
                        count(*) FILTER (WHERE t.status IN ('FAILED', 'DEAD')) AS errors,
-                       count(*) FILTER (WHERE t.status IN ('PENDING', 'RUNNING', 'RETRYING', 'HELD')) AS unfinished,
+                       count(*) FILTER (WHERE t.status IN (\(statuses: TaskStatus.unfinished))) AS unfinished,
                        avg(extract(epoch FROM t.finished_at - t.last_attempt_at::timestamptz) * 1000)
                            FILTER (WHERE t.finished_at IS NOT NULL AND t.last_attempt_at IS NOT NULL) AS average_ms
                 FROM (SELECT t.status, t.finished_at, t.last_attempt_at FROM execution_tasks AS t

@@ -85,8 +85,8 @@ import Testing
         let done = try task(.success, connection, trade: "B")
         let report = try TaskActions(connection: connection).perform(.retry([failed, done]), actor: "alice@box")
         #expect(report.changed == [failed])
-        #expect(report.skipped == [done: "is SUCCESS"])
-        #expect(report.summary.contains("skipped 1"))
+        #expect(report.skipped == [done: .status(.success)])
+        #expect(report.summary == "Retried 1 task; skipped 1 that is SUCCESS (\(done)).")
     }
 
     @Test func retryingAnEntryWhoseExitRanIsRefused() throws {
@@ -95,7 +95,7 @@ import Testing
         _ = try task(.success, connection, trade: "T9", type: .exit)
         #expect(throws: ActionError.self) { try TaskActions(connection: connection).perform(.retry([entry]), actor: "a@b") }
         let report = try TaskActions(connection: connection).perform(.retryMatching(TaskFilter(tradeIDContains: "T9")), actor: "a@b")
-        #expect(report.changed.isEmpty && report.skipped[entry]?.contains("EXIT already ran") == true)
+        #expect(report.changed.isEmpty && report.skipped[entry] == .exitAlreadyRan)
         #expect(try status(entry, connection) == "FAILED")
     }
 
@@ -114,65 +114,71 @@ import Testing
         #expect(try status(c, connection) == "PENDING")
     }
 
-    @Test func pauseAndResumeAreRecordedAndObeyedByTheClaim() throws {
+    /// Resume returns a task to the state it was held from: a FAILED task stays finished (held
+    /// only to keep it out of retry-all), a waiting one waits again. A task held before that
+    /// state was kept (`held_from` NULL) resumes to PENDING, as it always did.
+    @Test func resumeReturnsATaskToTheStateItWasHeldFrom() throws {
         let connection = try TestDatabase.makeMigratedSchema().connect()
         let actions = TaskActions(connection: connection)
-        let queue = TaskQueue(connection: connection)
-        try queue.enqueue([try NewTask(tradeID: "A", eventType: .entry, payloadJSON: Self.entryJSON),
-                           try NewTask(tradeID: "B", eventType: .exit, payloadJSON: Self.exitJSON)])
-        try actions.perform(.pauseRouter(reason: "maintenance"), actor: "ops@box")
-        #expect(try queue.claim(limit: 10, routerID: "r", lease: .seconds(30)).isEmpty)
-        try actions.perform(.resumeRouter, actor: "ops@box")
-        try actions.perform(.pauseEventType(.entry, reason: nil), actor: "ops@box")
-        #expect(try queue.claim(limit: 10, routerID: "r", lease: .seconds(30)).map(\.eventType) == [.exit])
-        try actions.perform(.resumeEventType(.entry), actor: "ops@box")
-        #expect(try queue.claim(limit: 10, routerID: "r", lease: .seconds(30)).map(\.eventType) == [.entry])
-        let log = try connection.execute("SELECT action, coalesce(event_type, '-') AS t, actor FROM switchyard_control_log ORDER BY id").rows
-            .map { "\(try $0.decode("action", as: String.self)) \(try $0.decode("t", as: String.self)) \(try $0.decode("actor", as: String.self))" }
-        #expect(log == ["PAUSE - ops@box", "RESUME - ops@box", "PAUSE ENTRY ops@box", "RESUME ENTRY ops@box"])
-        let control = try connection.execute("SELECT global_paused, cardinality(paused_event_types) AS n FROM switchyard_control").first!
-        #expect(try control.decode("global_paused", as: Bool.self) == false)
-        #expect(try control.decode("n", as: Int.self) == 0)
+        let pending = try task(.pending, connection, trade: "A")
+        let retrying = try task(.retrying, connection, trade: "B")
+        let failed = try task(.failed, connection, trade: "C")
+        let heldLongAgo = try task(.held, connection, trade: "D")
+        try connection.execute("UPDATE execution_tasks SET finished_at = now() - interval '1 hour' WHERE id = \(failed)")
+        func row(_ id: TaskID) throws -> String {
+            let row = try connection.execute("""
+                SELECT status, coalesce(held_from, '-') AS held_from, finished_at IS NOT NULL AS finished
+                FROM execution_tasks WHERE id = \(id)
+                """).first!
+            return "\(try row.decode("status", as: String.self)) \(try row.decode("held_from", as: String.self)) "
+                + (try row.decode("finished", as: Bool.self) ? "finished" : "open")
+        }
+        try actions.perform(.hold([pending, retrying, failed]), actor: "ops@box")
+        #expect(try [pending, retrying, failed].map(row) == ["HELD PENDING open", "HELD RETRYING open", "HELD FAILED finished"])
+
+        let preview = try actions.preview(.resume([failed]))
+        #expect(preview.consequences == ["It returns to FAILED, the state it was held from, and does not run; retry it to run it again."])
+        let report = try actions.perform(.resume([pending, retrying, failed, heldLongAgo]), actor: "ops@box")
+        #expect(report.changed == [pending, retrying, failed, heldLongAgo])
+        #expect(report.summary == "Resumed 4 tasks (\(failed) back to FAILED, the state it was held from; retry to run it).")
+        #expect(try [pending, retrying, failed, heldLongAgo].map(row)
+                == ["PENDING - open", "RETRYING - open", "FAILED - finished", "PENDING - open"])
+        let body = try connection.execute("""
+            SELECT response_body FROM execution_logs WHERE task_id = \(failed) AND event = 'RESUMED'
+            """).first!.decode("response_body", as: String.self)
+        #expect(body == "Resumed by ops@box to FAILED, the state it was held from (was HELD).")
+        // Held from FAILED, it stays out of retry-all; resumed, retry-all takes it again.
+        try actions.perform(.hold([failed]), actor: "ops@box")
+        #expect(try actions.perform(.retryMatching(TaskFilter()), actor: "ops@box").changed.isEmpty)
+        try actions.perform(.resume([failed]), actor: "ops@box")
+        #expect(try actions.perform(.retryMatching(TaskFilter()), actor: "ops@box").changed == [failed])
+        #expect(try row(failed) == "PENDING - open")
     }
 
-    /// A switch's preview says what confirming does, from the database: never "nothing matches".
-    @Test func switchPreviewsSayWhatConfirmingDoes() throws {
+    /// Against a schema from before migration 13 (no `held_from`), an action says to migrate
+    /// and changes nothing.
+    @Test func anActionOnAnOlderSchemaSaysToMigrate() throws {
+        let connection = try TestDatabase.makeMigratedSchema().connect()
+        let id = try task(.failed, connection)
+        try Migrator().down(to: 12, on: connection)
+        do {
+            try TaskActions(connection: connection).perform(.hold([id]), actor: "ops@box")
+            Issue.record("a hold without held_from was accepted")
+        } catch let error as ActionError {
+            #expect(error.message.hasPrefix("This database's schema is older than this switchyard ("), "\(error.message)")
+            #expect(error.message.hasSuffix("nothing was changed. Run `switchyard migrate up`, then try again."))
+        }
+        #expect(try status(id, connection) == "FAILED")
+        #expect(try audit(id, connection).isEmpty)
+    }
+
+    @Test func resumingManyFailedTasksNamesAFewOfThem() throws {
         let connection = try TestDatabase.makeMigratedSchema().connect()
         let actions = TaskActions(connection: connection)
-        _ = try task(.pending, connection, trade: "A")
-        _ = try task(.retrying, connection, trade: "B", type: .exit)
-        _ = try task(.running, connection, trade: "C")
-        _ = try task(.success, connection, trade: "D")
-        try connection.execute("""
-            INSERT INTO switchyard_routers (id, host, pid, live_until) VALUES
-                ('live-1', 'h1', 1, now() + interval '30 seconds'), ('live-2', 'h2', 2, now() + interval '30 seconds'),
-                ('gone', 'h3', 3, now() - interval '1 minute')
-            """)
-
-        let pause = try actions.preview(.pauseRouter(reason: "maintenance"))
-        #expect(pause.question == "Pause every router?")
-        #expect(pause.consequences == ["The 2 live routers stop claiming within one poll interval; the 1 RUNNING tasks finish.",
-                                       "2 tasks waiting (PENDING or RETRYING) stay waiting until you resume."])
-        #expect(pause.matching == 2)
-
-        let exit = try actions.preview(.pauseEventType(.exit, reason: nil))
-        #expect(exit.consequences == ["1 EXIT tasks waiting (PENDING or RETRYING) stay waiting until you resume; "
-                                        + "nothing is in flight.", "Other tasks keep being claimed."])
-
-        try actions.perform(.pauseRouter(reason: "maintenance"), actor: "ops@box")
-        try actions.perform(.pauseEventType(.exit, reason: nil), actor: "ops@box")
-        #expect(try actions.preview(.pauseRouter(reason: nil)).consequences
-                == ["Every router is already paused; confirming changes only who paused it and why."])
-        #expect(try actions.preview(.resumeRouter).consequences
-                == ["The 2 live routers claim again: 2 tasks waiting (PENDING or RETRYING).",
-                    "EXIT tasks stay paused; resume them separately."])
-        #expect(try actions.preview(.resumeEventType(.exit)).consequences
-                == ["1 EXIT tasks waiting (PENDING or RETRYING); every router is still paused, so none is claimed "
-                        + "until that is resumed too."])
-        #expect(try actions.preview(.resumeEventType(.entry)).consequences
-                == ["ENTRY tasks are not paused; confirming changes nothing."])
-        // A preview changes nothing.
-        let log = try connection.execute("SELECT count(*) AS n FROM switchyard_control_log").first!.decode("n", as: Int.self)
-        #expect(log == 2)
+        let ids = try (1...5).map { try task(.failed, connection, trade: "T\($0)") }
+        try actions.perform(.hold(ids), actor: "ops@box")
+        #expect(try actions.perform(.resume(ids), actor: "ops@box").summary
+                == "Resumed 5 tasks (\(ids[0]), \(ids[1]), \(ids[2]), ... (5 in all) back to FAILED, the state they were held "
+                    + "from; retry to run them).")
     }
 }

@@ -187,7 +187,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
     @Test func aPausedRouterClaimsNothingUntilResumed() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        let actions = TaskActions(connection: connection)
+        let actions = RouterSwitches(connection: connection)
         try actions.perform(.pauseRouter(reason: "test"), actor: "ops@box")
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 5))
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration(exitWhenIdle: true))

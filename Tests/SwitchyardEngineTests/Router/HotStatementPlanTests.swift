@@ -33,9 +33,24 @@ import Testing
         // The accounts lookup for a batch of EXITs: from each task to its ENTRY and its acceptances.
         let exits: [TaskID] = try connection.execute("SELECT id FROM execution_tasks WHERE event_type = 'EXIT' ORDER BY id LIMIT 500")
             .rows.map { try $0.decode("id") }
-        let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits), on: connection)
+        let lookupPlan = try plan(of: TaskQueue.acceptedAccountsQuery(exits, attemptedBefore: exits.map { _ in false }), on: connection)
         #expect(nestedLoopsWithABatchInside(lookupPlan).isEmpty, "\(lookupPlan)")
         #expect(lookupPlan.contains("execution_tasks_pkey"), "\(lookupPlan)")
+        // For a batch of ENTRYs, retries among them: each one's trade's later EXIT that ran, by
+        // the trade index, never a scan of the trade's or the table's tasks; and each EXIT's
+        // acceptances by a probe, never a hashed subplan that reads every acceptance (here
+        // the acceptances of half the ENTRYs, as in the middle of a drain).
+        try connection.execute("""
+            INSERT INTO execution_logs (task_id, status, event, account, response_body)
+            SELECT id, 'SUCCESS', 'ATTEMPT', 'acct', 'accepted' FROM execution_tasks WHERE event_type = 'ENTRY' AND id % 4 = 1
+            """)
+        let entries: [TaskID] = try connection.execute("SELECT id FROM execution_tasks WHERE event_type = 'ENTRY' ORDER BY id LIMIT 500")
+            .rows.map { try $0.decode("id") }
+        let entryPlan = try plan(of: TaskQueue.acceptedAccountsQuery(entries, attemptedBefore: entries.map { $0.rawValue % 2 == 0 }),
+                                 on: connection)
+        #expect(nestedLoopsWithABatchInside(entryPlan).isEmpty, "\(entryPlan)")
+        #expect(entryPlan.contains("idx_execution_tasks_trade"), "\(entryPlan)")
+        #expect(!entryPlan.contains("Seq Scan") && !entryPlan.contains("hashed"), "\(entryPlan)")
 
         let running = try connection.execute("SELECT id, attempts FROM execution_tasks WHERE locked_by = 'a' ORDER BY id LIMIT 500").rows
         let ids: [TaskID] = try running.map { try $0.decode("id") }

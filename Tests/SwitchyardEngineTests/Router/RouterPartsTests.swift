@@ -101,7 +101,7 @@ import Testing
         // The next heartbeat makes it live again; a stop makes it not live at once.
         _ = try keeper.runOnce(on: connection, inFlight: [], processed: 7)
         #expect(try live() == true)
-        try TaskActions(connection: connection).perform(.pauseRouter(reason: "test"), actor: "ops@box")
+        try RouterSwitches(connection: connection).perform(.pauseRouter(reason: "test"), actor: "ops@box")
         #expect(try keeper.runOnce(on: connection, inFlight: [], processed: 7).paused)
         try keeper.markStopped(on: connection, processed: 9)
         #expect(try live() == false)

@@ -117,7 +117,7 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/faketime"), "install faketime (scripts/install-deps.sh)")
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        let actions = TaskActions(connection: connection)
+        let actions = RouterSwitches(connection: connection)
         // Held back until all three routers run, so each gets a share.
         try actions.perform(.pauseRouter(reason: "test start"), actor: "test@host")
         try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 30))

@@ -1,12 +1,9 @@
 import FoundationEssentials
 
-extension TaskActions {
-    /// Waiting and running tasks are counted up to this many; beyond, the preview says "more than".
-    static let previewCountLimit = 10_000
-
+extension RouterSwitches {
     /// The preview of a router-wide switch: what confirming it changes now, in numbers read from
     /// the database (the switch itself, live routers, tasks waiting and in flight).
-    func switchPreview(_ action: OperatorAction) throws -> ActionPreview {
+    public func preview(_ action: OperatorAction) throws -> ActionPreview {
         let type: EventType?
         switch action {
         case .pauseEventType(let eventType, _), .resumeEventType(let eventType): type = eventType
@@ -85,12 +82,12 @@ private struct SwitchState {
         let features = try SchemaFeatures.detect(on: connection)
         let now = try connection.execute("SELECT now() AS now").first!.decode("now", as: Date.self)
         let live = RouterLiveness.condition(at: now, hasLiveUntil: features.hasRouterLiveUntil)
-        let limit = TaskActions.previewCountLimit + 1
+        let limit = RouterSwitches.previewCountLimit + 1
         let type = eventType?.rawValue
         let query: Query = """
             SELECT c.global_paused, c.paused_event_types::text AS paused_event_types,
                 (SELECT count(*) FROM switchyard_routers WHERE \(live)) AS live_routers,
-                (SELECT count(*) FROM (SELECT 1 FROM execution_tasks WHERE status IN ('PENDING', 'RETRYING')
+                (SELECT count(*) FROM (SELECT 1 FROM execution_tasks WHERE status IN (\(statuses: TaskStatus.waiting))
                     AND (\(type)::text IS NULL OR event_type = \(type)) LIMIT \(limit)) AS w) AS waiting,
                 (SELECT count(*) FROM (SELECT 1 FROM execution_tasks WHERE status = 'RUNNING'
                     AND (\(type)::text IS NULL OR event_type = \(type)) LIMIT \(limit)) AS r) AS running
@@ -104,8 +101,8 @@ private struct SwitchState {
             pausedEventTypes: (try row.decodeIfPresent("paused_event_types", as: String.self).map(PostgresArray.parse) ?? [])
                 .compactMap { $0 },
             liveRouters: try row.decode("live_routers"),
-            waiting: CappedCount(try row.decode("waiting"), limit: TaskActions.previewCountLimit),
-            running: CappedCount(try row.decode("running"), limit: TaskActions.previewCountLimit))
+            waiting: CappedCount(try row.decode("waiting"), limit: RouterSwitches.previewCountLimit),
+            running: CappedCount(try row.decode("running"), limit: RouterSwitches.previewCountLimit))
     }
 }
 
