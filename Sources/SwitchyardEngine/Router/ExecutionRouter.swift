@@ -23,6 +23,11 @@ public final class ExecutionRouter: @unchecked Sendable {
     private var errorHandler: (@Sendable (String) -> Void)?
     private var noticeHandler: (@Sendable (String) -> Void)?
     private var finished = DispatchGroup()
+    /// Every connection of a run shares it; `requestStop` shortens it to `stopPatience`.
+    private var patience = PatienceLimit()
+    /// The database did not answer after the stop was asked: nothing more is asked of it.
+    private var unansweredWhileStopping = false
+    private var leftToLease: [TaskID] = []
 
     public let settings: ConnectionSettings
     public let configuration: Configuration
@@ -69,6 +74,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var heartbeatInterval: Duration = .seconds(2)
         /// How often the router looks for tasks whose lease expired (a router died).
         public var rescueInterval: Duration = .seconds(2)
+        /// Once asked to stop, the longest the router waits for any one answer from the database;
+        /// a batch it then cannot write back is left to its lease (see `Status.leftToLease`).
+        public var stopPatience: Duration = AnswerDeadline.stopping
         public var retryPolicy: RetryPolicy = .default
         public var accounts: AccountSet = .demo
         public var mode: RoutingMode = .dryRun(DryRunConnector())
@@ -111,6 +119,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var recovered: Int
         public var lastError: String?
         public var lastErrorAt: Date?
+        /// Tasks the last stop could neither write back nor release because the database did not
+        /// answer: RUNNING under this router's lease, which any router rescues when it ends.
+        public var leftToLease: [TaskID]
         /// Tasks whose attempt finished here (succeeded, retrying or failed).
         public var processed: Int { succeeded + retrying + failed }
     }
@@ -169,7 +180,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             Status(routerID: routerID, state: state, paused: control.paused, pausedEventTypes: control.pausedEventTypes,
                    dryRun: routing.connector.isDryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
                    succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed,
-                   recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at)
+                   recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at,
+                   leftToLease: leftToLease)
         }
     }
 
@@ -177,25 +189,28 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     /// Starts claiming. Calling it while running does nothing.
     public func start() {
-        let group: DispatchGroup? = lock.withLock {
+        let started: (DispatchGroup, PatienceLimit)? = lock.withLock {
             guard state == .stopped else { return nil }
             state = .starting
             stopRequested = false
+            unansweredWhileStopping = false
+            leftToLease = []
             inFlight = [:]
             finished = DispatchGroup()
             finished.enter()
-            return finished
+            patience = PatienceLimit()
+            return (finished, patience)
         }
-        guard let group else { return }
+        guard let (group, patience) = started else { return }
         if ownsNotifier { notifier.start() }
         let heartbeatWorker = PeriodicWorker(settings: settings,
-                                             interval: configuration.heartbeatInterval,
+                                             interval: configuration.heartbeatInterval, patience: patience,
                                              step: { [self] in try heartbeat(on: $0); return nil }, failed: { [self] in record($0) })
         let rescueWorker = PeriodicWorker(settings: settings,
-                                          interval: configuration.rescueInterval,
+                                          interval: configuration.rescueInterval, patience: patience,
                                           step: { [self] in try rescue(on: $0); return nil }, failed: { [self] in record($0) })
         let schedulerWorker = configuration.runsSchedules
-            ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait,
+            ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait, patience: patience,
                              step: { [self] in try schedule(on: $0) }, failed: { [self] in record($0) })
             : nil
         heartbeatWorker.start()
@@ -205,6 +220,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(settings: settings,
                                             interval: configuration.alertDelivery.interval, claimSession: false,
+                                            patience: patience,
                                             step: { [self] in
                                                 // In the router's log too; the history has every try.
                                                 try delivery.runOnce(on: $0).failures.forEach(record)
@@ -212,6 +228,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                                             }, failed: { [self] in record($0) })
         let evaluationWorker = PeriodicWorker(settings: settings,
                                               interval: configuration.alertEvaluation.interval, claimSession: false,
+                                              patience: patience,
                                               step: { [self] in
                                                   let report = try evaluator.runOnce(on: $0)
                                                   report.errors.forEach(record)
@@ -226,7 +243,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         for number in 0..<configuration.claimLoops {
             loops.enter()
             startDedicatedThread { [self] in
-                runClaimLoop(number)
+                runClaimLoop(number, patience: patience)
                 loops.leave()
             }
         }
@@ -240,7 +257,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             schedulerWorker?.stop()
             evaluationWorker.stop()
             deliveryWorker.stop()
-            finishStopping()
+            finishStopping(patience: patience)
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }
             group.leave()
@@ -248,12 +265,15 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     /// Asks the router to stop: no new claims; the batches in flight finish and are written back
-    /// (or released). Returns at once; `waitUntilStopped` waits.
+    /// (or released). Returns at once; `waitUntilStopped` waits. From now on no answer from the
+    /// database is awaited longer than `stopPatience`: a database that does not answer cannot
+    /// hold the stop, and what could not be written back is left to its lease (`leftToLease`).
     public func requestStop() {
         let stopping: Bool = lock.withLock {
             guard state == .starting || state == .running else { return false }
             state = .stopping
             stopRequested = true
+            patience.limit(to: configuration.stopPatience)
             return true
         }
         if stopping {
@@ -283,17 +303,25 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     /// Puts back whatever is still RUNNING under this router (a batch its loop could not write
-    /// back) and marks the router stopped, on a connection of its own.
-    private func finishStopping() {
-        do {
-            let connection = try PGConnection(settings: settings)
-            defer { connection.close() }
-            try TaskQueue(connection: connection).release(routerID: routerID)
-            try keeper.markStopped(on: connection, processed: status.processed)
-        } catch {
-            record(error)
+    /// back) and marks the router stopped, on a connection of its own. When the database did not
+    /// answer during the stop, asks it nothing more: the batches still held are left to their
+    /// lease and named in `leftToLease`.
+    private func finishStopping(patience: PatienceLimit) {
+        let (unanswered, held) = lock.withLock { (unansweredWhileStopping, inFlight.values.flatMap { $0 }.sorted()) }
+        var left = held
+        if !unanswered {
+            do {
+                let connection = try PGConnection(settings: settings, patience: patience)
+                defer { connection.close() }
+                try TaskQueue(connection: connection).release(routerID: routerID)
+                try keeper.markStopped(on: connection, processed: status.processed)
+                left = []
+            } catch {
+                record(error)
+            }
         }
         lock.withLock {
+            leftToLease = left
             inFlight = [:]
             reportInFlight()
         }
@@ -305,7 +333,7 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight
     /// tasks. Loop 0 waits for notifications; the others for a backlog (a full claim).
-    private func runClaimLoop(_ number: Int) {
+    private func runClaimLoop(_ number: Int, patience: PatienceLimit) {
         var connection: PGConnection?
         var claimer = TaskClaimer(routerID: routerID, config: configuration.claim, metrics: metrics)
         var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
@@ -314,7 +342,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         while true {
             let mark = wakes.mark
             do {
-                let live = try connection ?? connectForClaims()
+                let live = try connection ?? connectForClaims(patience: patience)
                 connection = live
                 if let batch = unwritten {
                     try writeBack(batch.outcomes, of: batch.tasks, on: live, loop: number)
@@ -347,15 +375,17 @@ public final class ExecutionRouter: @unchecked Sendable {
                     connection?.close()
                     connection = nil
                 }
-                // A batch that cannot be written while stopping is released by `finishStopping`.
-                if isStopping && failures > 3 { break }
+                // A batch that cannot be written while stopping is released by `finishStopping`,
+                // or left to its lease when the database does not answer.
+                if isStopping && (failures > 3 || (error as? DatabaseError)?.isNoAnswer == true) { break }
                 // Capped at 2 s: after a failover the router is back on the new primary within
                 // about that of the promote.
                 wakes.wait(after: mark, timeout: .milliseconds(min(2000, 100 << min(failures, 5))))
             }
         }
         connection?.close()
-        setInFlight(number, nil)
+        // A batch not written back stays listed: `finishStopping` releases it or names it.
+        if unwritten == nil { setInFlight(number, nil) }
     }
 
     /// Records what claim loop `loop` holds.
@@ -372,8 +402,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
     }
 
-    private func connectForClaims() throws -> PGConnection {
-        let fresh = try PGConnection(settings: settings)
+    private func connectForClaims(patience: PatienceLimit) throws -> PGConnection {
+        let fresh = try PGConnection(settings: settings, patience: patience)
         try TaskQueue(connection: fresh).prepareSessionForClaims()
         return fresh
     }
@@ -466,6 +496,9 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     private func record(_ error: Error) {
+        if (error as? DatabaseError)?.isNoAnswer == true {
+            lock.withLock { if stopRequested { unansweredWhileStopping = true } }
+        }
         record((error as? DatabaseError)?.message ?? "\(error)")
     }
 

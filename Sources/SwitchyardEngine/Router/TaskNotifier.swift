@@ -21,6 +21,9 @@ public final class TaskNotifier: @unchecked Sendable {
     private var started = false
     private var stopped = DispatchSemaphore(value: 0)
     private var connectedNow = false
+    /// Limited to zero by `stop()`, so that a connect or a LISTEN to a server that does not
+    /// answer ends at once; a new one for each start.
+    private var patience = PatienceLimit()
     private var connection: PGConnection?
     private let wakePipe: (read: Int32, write: Int32)
 
@@ -53,16 +56,19 @@ public final class TaskNotifier: @unchecked Sendable {
             guard !started else { return }
             stopRequested = false
             stopped = DispatchSemaphore(value: 0)
+            patience = PatienceLimit()
             started = true
             startDedicatedThread { [self] in runLoop() }
         }
     }
 
-    /// Stops the listening thread and closes its connection; waits until it has. Harmless twice.
+    /// Stops the listening thread and closes its connection; waits until it has, which is at
+    /// once even when the server does not answer (its waits are cut short). Harmless twice.
     public func stop() {
         let done: DispatchSemaphore? = lock.withLock {
             guard started else { return nil }
             stopRequested = true
+            patience.limit(to: .zero)
             return stopped
         }
         guard let done else { return }
@@ -130,7 +136,7 @@ public final class TaskNotifier: @unchecked Sendable {
         if let connection, connection.isConnected { return connection }
         connection?.close()
         connection = nil
-        let fresh = try PGConnection(settings: settings)
+        let fresh = try PGConnection(settings: settings, patience: lock.withLock { patience })
         for channel in channels { try fresh.listen(channel.rawValue) }
         connection = fresh
         lock.withLock { connectedNow = true }
