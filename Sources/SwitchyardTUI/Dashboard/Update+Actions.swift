@@ -129,6 +129,8 @@ private func mayAskForChange(_ model: inout DashboardModel, _ name: String) -> B
 
 func askPreview(_ model: inout DashboardModel, _ action: OperatorAction) -> [DashboardEffect] {
     model.awaitingPreview = action
-    model.status = StatusMessage("Checking what \(action.verb) would touch…")
+    let checking = "Checking what \(action.verb) would touch…"
+    model.status = StatusMessage(checking)
+    model.pendingRequest = PendingRequest(since: model.moment, text: checking, cancellable: true)
     return [.preview(action)]
 }

@@ -25,6 +25,7 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
     case .escape:
         if model.awaitingPreview != nil {
             model.awaitingPreview = nil
+            model.pendingRequest = nil
             model.status = StatusMessage("Cancelled.")
             return []
         }
@@ -166,7 +167,8 @@ private func changeRefresh(_ model: inout DashboardModel, faster: Bool) -> [Dash
     }
     model.refreshInterval = max(next, DashboardModel.refreshFloor)
     model.status = StatusMessage("Refreshing every \(formatInterval(model.refreshInterval)).")
-    return [.scheduleRefresh(after: model.refreshInterval)]
+    model.refresh.intervalChanged(to: model.refreshInterval, at: model.uptime)
+    return []
 }
 
 /// "250 ms", "1 s", "30 s".
@@ -226,7 +228,9 @@ private func answerConfirmation(_ model: inout DashboardModel, _ key: Key) -> [D
     switch KeyTable.command(for: key) {
     case .confirm?:
         model.confirmation = nil
-        model.status = StatusMessage("Asked to \(preview.action.verb); waiting for the database…")
+        let waiting = "Asked to \(preview.action.verb); waiting for the database…"
+        model.status = StatusMessage(waiting)
+        model.pendingRequest = PendingRequest(since: model.moment, text: waiting, cancellable: false)
         return [.perform(preview.action)]
     case .cancel?, .escape?, .back?:
         model.confirmation = nil

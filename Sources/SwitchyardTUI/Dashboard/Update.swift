@@ -7,15 +7,21 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     switch message {
     case .key(let key):
         return handleKey(&model, key)
-    case .tick(let now):
+    case .tick(let now, let uptime):
         model.now = now
-        return refreshEffects(model)
+        model.uptime = max(model.uptime, uptime)
+        noticeWaits(&model)
+        return refreshIfDue(&model)
+    case .databaseChanged:
+        model.refresh.databaseChanged(at: model.uptime)
+        return refreshIfDue(&model)
     case .snapshotLoaded(let snapshot, let at):
         model.snapshot = snapshot.keepingEarlierParts(from: model.snapshot)
         model.snapshotReceivedAt = at
         model.now = max(model.now, at)
         model.connection = .connected
         clampSelections(&model)
+        return snapshotAnswered(&model)
     case .snapshotFailed(let reason, let at):
         model.now = max(model.now, at)
         let error = ErrorReport(reason, at: at)
@@ -25,6 +31,14 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         } else {
             model.connection = .disconnected(since: at, lastError: error.summary)
         }
+        return snapshotAnswered(&model)
+    case .snapshotUnanswered(let reason, let at):
+        model.now = max(model.now, at)
+        model.lastError = ErrorReport(reason, at: at)
+        if case .noAnswer = model.connection {} else {
+            model.connection = .noAnswer(since: model.refresh.outstanding ?? Moment(date: at, uptime: model.uptime))
+        }
+        return snapshotAnswered(&model)
     case .taskListLoaded(let tasks):
         model.taskList = tasks
         model.taskListSelection = min(model.taskListSelection, max(0, tasks.count - 1))
@@ -41,15 +55,23 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     case .previewLoaded(let preview):
         guard model.awaitingPreview == preview.action else { break }
         model.awaitingPreview = nil
+        model.pendingRequest = nil
         model.confirmation = preview
         model.status = nil
     case .actionCompleted(let report):
+        model.pendingRequest = nil
         model.status = StatusMessage(report.summary)
         model.marked.subtract(report.changed)
-        return refreshEffects(model)
+        model.refresh.readSoon(at: model.uptime)
+        return refreshIfDue(&model)
     case .actionFailed(let reason):
         model.awaitingPreview = nil
+        model.pendingRequest = nil
         showError(&model, ErrorReport(reason, context: "Nothing changed: ", at: model.now))
+    case .actionUnanswered(let reason):
+        model.pendingRequest = nil
+        showError(&model, ErrorReport(reason + "\n" + unansweredChangeAdvice, context: "Not known whether it was done: ",
+                                      at: model.now))
     case .routerStatusChanged(let status):
         model.routerStatus = status
     case .resized(let size):
@@ -62,21 +84,19 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
 }
 
 /// Puts an error's first line on the status line and keeps all of it for `e`.
-private func showError(_ model: inout DashboardModel, _ error: ErrorReport) {
+func showError(_ model: inout DashboardModel, _ error: ErrorReport) {
     model.lastError = error
     model.status = StatusMessage(error.summary, isError: true)
 }
 
-/// What one refresh reads: the snapshot, plus the list or detail being looked at.
-func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
-    var effects: [DashboardEffect] = [.loadSnapshot(model.filter)]
+/// What one refresh reads besides the snapshot: the list or detail being looked at.
+func detailEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
-    case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
-    case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .accountDetail(let name): effects.append(.loadAccountDetail(name))
-    case .dashboard, .routers, .accounts, .alerts, .schedules, .help: break
+    case .taskList: [.listTasks(model.filter, limit: model.settings.taskListLimit)]
+    case .taskDetail(let id): [.loadTaskDetail(id)]
+    case .accountDetail(let name): [.loadAccountDetail(name)]
+    case .dashboard, .routers, .accounts, .alerts, .schedules, .help: []
     }
-    return effects
 }
 
 private func clampSelections(_ model: inout DashboardModel) {

@@ -14,8 +14,6 @@ public final class DashboardRuntime: Sendable {
 
     /// The longest the loop sleeps with nothing due: keys, results and signals wake it sooner.
     static let longestWait = Duration.seconds(5)
-    /// Bursts of NOTIFY cause at most one refresh per this long.
-    static let coalescing = Duration.milliseconds(250)
 
     public init(backend: any DashboardBackend, options: DashboardOptions,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -35,22 +33,20 @@ public final class DashboardRuntime: Sendable {
         }
     }
 
+    /// Ticks, keys, LISTEN wake-ups and results in; effects out. When to read is the model's
+    /// business (`RefreshSchedule`): the loop only sleeps until `model.nextTickDue`.
     private func loop(_ terminal: any Terminal) -> DashboardExit {
         let mailbox = Mailbox()
         let glyphs: Glyphs = options.ascii || !terminal.supportsUnicode ? .ascii : .unicode
         var model = DashboardModel(settings: options.settings,
                                    refreshInterval: max(options.refresh, DashboardModel.refreshFloor),
-                                   now: clock(), size: terminal.size)
+                                   maxRefreshes: options.maxRefreshes, now: clock(), size: terminal.size)
         var exit: DashboardExit?
         var dirty = true
-        var refreshes = 0
-        var snapshotLoading = false
-        var reloadWanted = false
-        // Refreshes are scheduled on the monotonic clock: a wall-clock jump (NTP, a fixed test
-        // clock) neither stops nor floods them. `clock` only stamps what the screen shows.
-        let monotonic = ContinuousClock()
-        var nextRefresh = monotonic.now
-        var lastRefresh: ContinuousClock.Instant?
+        // Uptime on the monotonic clock: a wall-clock jump (NTP, a fixed test clock) neither
+        // stops nor floods refreshes. `clock` only stamps what the screen shows.
+        let started = ContinuousClock.now
+        func uptime() -> Duration { started.duration(to: .now) }
 
         let watcher = Task.detached { [backend] in
             var pause = 1.0
@@ -65,6 +61,8 @@ public final class DashboardRuntime: Sendable {
                 }
             }
         }
+        // The loop never waits for a backend call: one still running when the dashboard stops
+        // (a database that does not answer) is left to finish or fail on its own.
         defer {
             watcher.cancel()
             mailbox.close()
@@ -74,16 +72,15 @@ public final class DashboardRuntime: Sendable {
         func perform(_ effect: DashboardEffect) {
             switch effect {
             case .loadSnapshot(let filter):
-                guard !snapshotLoading else { reloadWanted = true; return }
-                snapshotLoading = true
                 spawn(mailbox) { backend, clock in
                     do {
                         let snapshot = try await backend.loadSnapshot(filter: filter)
                         let router = await backend.routerStatus()
                         return [.routerStatusChanged(router), .snapshotLoaded(snapshot, at: clock())]
                     } catch {
-                        return [.routerStatusChanged(await backend.routerStatus()),
-                                .snapshotFailed(describe(error), at: clock())]
+                        let router = DashboardMessage.routerStatusChanged(await backend.routerStatus())
+                        return isNoAnswer(error) ? [router, .snapshotUnanswered(describe(error), at: clock())]
+                            : [router, .snapshotFailed(describe(error), at: clock())]
                     }
                 }
             case .listTasks(let filter, let limit):
@@ -101,20 +98,20 @@ public final class DashboardRuntime: Sendable {
                     do { return [.accountDetailLoaded(try await backend.loadAccountDetail(account: account))] }
                     catch { return [.loadFailed(describe(error))] }
                 }
-            case .preview(let action), .perform(let action):
-                let isPreview = if case .preview = effect { true } else { false }
+            case .preview(let action):
                 spawn(mailbox) { backend, _ in
-                    do {
-                        return isPreview ? [.previewLoaded(try await backend.preview(action))]
-                            : [.actionCompleted(try await backend.perform(action))]
-                    } catch {
-                        return [.actionFailed(describe(error))]
-                    }
+                    do { return [.previewLoaded(try await backend.preview(action))] }
+                    catch { return [.actionFailed(describe(error))] }
                 }
-            case .scheduleRefresh(let after):
-                nextRefresh = min(nextRefresh, monotonic.now.advanced(by: after))
+            case .perform(let action):
+                spawn(mailbox) { backend, _ in
+                    do { return [.actionCompleted(try await backend.perform(action))] }
+                    catch { return [isNoAnswer(error) ? .actionUnanswered(describe(error)) : .actionFailed(describe(error))] }
+                }
             case .quit:
                 exit = .quit
+            case .refreshLimitReached:
+                exit = .refreshLimit
             }
         }
 
@@ -124,44 +121,14 @@ public final class DashboardRuntime: Sendable {
         }
 
         apply(.resized(terminal.size))
+        var event: TerminalEvent?
         while exit == nil {
-            let now = monotonic.now
+            // The clocks first, so that what follows is measured against now.
+            apply(.tick(clock(), uptime: uptime()))
             let (messages, databaseChanged) = mailbox.takeAll()
-            if databaseChanged {
-                // LISTEN fired: refresh soon, coalescing bursts of NOTIFY to one refresh per 250 ms.
-                nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
-            }
-            for message in messages {
-                switch message {
-                case .snapshotLoaded, .snapshotFailed:
-                    snapshotLoading = false
-                    refreshes += 1
-                    if reloadWanted { reloadWanted = false; nextRefresh = now }
-                default:
-                    break
-                }
-                apply(message)
-            }
-            // No new refresh once the last one allowed has come in (it is still drawn below).
-            let refreshesLeft = options.maxRefreshes.map { refreshes < $0 } ?? true
-            if exit == nil, refreshesLeft, now >= nextRefresh, !snapshotLoading {
-                lastRefresh = now
-                nextRefresh = now.advanced(by: model.refreshInterval)
-                apply(.tick(clock()))
-            }
-            if dirty {
-                var frame = CellBuffer(size: model.size)
-                view(model, into: &frame, glyphs: glyphs)
-                terminal.draw(frame)
-                dirty = false
-            }
-            if let limit = options.maxRefreshes, refreshes >= limit { exit = .refreshLimit }
-            guard exit == nil else { break }
-            // Sleep until a key, a result (the mailbox's descriptor) or the next refresh: an idle
-            // dashboard wakes once per refresh, not twenty times a second.
-            let untilRefresh = snapshotLoading ? Self.longestWait : monotonic.now.duration(to: nextRefresh)
-            let wait = max(.zero, min(Self.longestWait, untilRefresh))
-            switch terminal.nextEvent(timeout: wait, wake: mailbox.wakeDescriptor) {
+            if databaseChanged { apply(.databaseChanged) }
+            for message in messages { apply(message) }
+            switch event {
             case .key(let key)?: apply(.key(key))
             case .resized(let size)?: apply(.resized(size))
             case .interrupted(let signal)?:
@@ -169,6 +136,19 @@ public final class DashboardRuntime: Sendable {
                 exit = .signal(signal)
             case nil: break
             }
+            event = nil
+            // Drawn even when stopping: the last refresh allowed is shown before the exit.
+            if dirty {
+                var frame = CellBuffer(size: model.size)
+                view(model, into: &frame, glyphs: glyphs)
+                terminal.draw(frame)
+                dirty = false
+            }
+            guard exit == nil else { break }
+            // Sleep until a key, a result (the mailbox's descriptor) or the next tick the model
+            // wants: an idle dashboard wakes once per refresh, not twenty times a second.
+            let untilDue = model.nextTickDue.map { $0 - uptime() } ?? Self.longestWait
+            event = terminal.nextEvent(timeout: max(.zero, min(Self.longestWait, untilDue)), wake: mailbox.wakeDescriptor)
         }
         return exit ?? .quit
     }
@@ -181,6 +161,11 @@ public final class DashboardRuntime: Sendable {
             for message in await work(backend, clock) { mailbox.post(message) }
         }
     }
+}
+
+/// True when the error is the server not answering in time (NO ANSWER), not a refusal.
+private func isNoAnswer(_ error: any Error) -> Bool {
+    (error as? DatabaseError)?.isNoAnswer == true
 }
 
 /// The first line of an error's description, for the status line.
