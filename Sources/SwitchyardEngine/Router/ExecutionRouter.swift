@@ -252,11 +252,11 @@ public final class ExecutionRouter: @unchecked Sendable {
         // is marked stopped, and the waiters are let go.
         startDedicatedThread { [self] in
             loops.wait()
-            heartbeatWorker.stop()
-            rescueWorker.stop()
-            schedulerWorker?.stop()
-            evaluationWorker.stop()
-            deliveryWorker.stop()
+            // All asked first, then waited for: against a database that does not answer, each
+            // ends within one wait for it (`stopPatience`), together rather than one after another.
+            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, evaluationWorker, deliveryWorker].compactMap { $0 }
+            workers.forEach { $0.requestStop() }
+            workers.forEach { $0.stop() }
             finishStopping(patience: patience)
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }

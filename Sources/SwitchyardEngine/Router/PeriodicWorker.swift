@@ -49,14 +49,18 @@ final class PeriodicWorker: @unchecked Sendable {
         }
     }
 
-    /// Stops after the step in progress, if any, and waits for the thread to end.
-    func stop() {
-        let running = condition.withLock {
+    /// Asks the thread to stop after the step in progress, if any; returns at once.
+    func requestStop() {
+        condition.withLock {
             stopRequested = true
             condition.broadcast()
-            return started
         }
-        if running { done.wait() }
+    }
+
+    /// Stops after the step in progress, if any, and waits for the thread to end.
+    func stop() {
+        requestStop()
+        if condition.withLock({ started }) { done.wait() }
     }
 
     private func run() {
