@@ -168,10 +168,10 @@ private func isNoAnswer(_ error: any Error) -> Bool {
     (error as? DatabaseError)?.isNoAnswer == true
 }
 
-/// The first line of an error's description, for the status line.
+/// An error's whole description: its first line goes to the status line, the rest (the server's
+/// detail, what to do) is kept for `e` (`ErrorReport`).
 func describe(_ error: any Error) -> String {
-    let text = String(describing: error)
-    return text.split(separator: "\n").first.map(String.init) ?? text
+    String(describing: error).trimmed
 }
 
 /// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop. Each
