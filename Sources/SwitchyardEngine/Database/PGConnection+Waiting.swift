@@ -52,6 +52,7 @@ extension PGConnection {
             case .ready: break
             case .expired(let waited):
                 PQfinish(handle)
+                patience?.noteUnanswered()
                 throw DatabaseError.noAnswer(after: waited, from: settings, queryName: nil, connecting: true)
             case .failed(let error):
                 PQfinish(handle)
@@ -137,6 +138,7 @@ extension PGConnection {
         case .expired(let waited):
             Self.cancelInBackground(handle)
             abandon()
+            patience?.noteUnanswered()
             throw DatabaseError.noAnswer(after: waited, from: settings, queryName: queryName, connecting: false)
         case .failed(let error):
             abandon()

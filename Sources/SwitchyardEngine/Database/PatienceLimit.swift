@@ -13,6 +13,7 @@ import Glibc
 public final class PatienceLimit: @unchecked Sendable {
     private let lock = Lock()
     private var limit: (patience: Duration, since: ContinuousClock.Instant)?
+    private var unansweredSinceLimit = false
     private let pipe: (read: Int32, write: Int32)
 
     public init() {
@@ -45,6 +46,15 @@ public final class PatienceLimit: @unchecked Sendable {
 
     /// True once `limit(to:)` was called.
     public var isLimited: Bool { lock.withLock { limit != nil } }
+
+    /// True when, since `limit(to:)`, a wait of a connection sharing this limit ended with no
+    /// answer: a router's stop then asks the database nothing more.
+    public var wentUnansweredSinceLimit: Bool { lock.withLock { unansweredSinceLimit } }
+
+    /// A wait of a connection sharing this limit ended with no answer.
+    func noteUnanswered() {
+        lock.withLock { if limit != nil { unansweredSinceLimit = true } }
+    }
 
     /// When a wait that began at `start` must end (nil: no limit yet), and the descriptor to
     /// poll beside the socket until then (-1 once limited: the end is then known).

@@ -25,8 +25,6 @@ public final class ExecutionRouter: @unchecked Sendable {
     private var finished = DispatchGroup()
     /// Every connection of a run shares it; `requestStop` shortens it to `stopPatience`.
     private var patience = PatienceLimit()
-    /// The database did not answer after the stop was asked: nothing more is asked of it.
-    private var unansweredWhileStopping = false
     private var leftToLease: [TaskID] = []
 
     public let settings: ConnectionSettings
@@ -193,7 +191,6 @@ public final class ExecutionRouter: @unchecked Sendable {
             guard state == .stopped else { return nil }
             state = .starting
             stopRequested = false
-            unansweredWhileStopping = false
             leftToLease = []
             inFlight = [:]
             finished = DispatchGroup()
@@ -307,9 +304,9 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// answer during the stop, asks it nothing more: the batches still held are left to their
     /// lease and named in `leftToLease`.
     private func finishStopping(patience: PatienceLimit) {
-        let (unanswered, held) = lock.withLock { (unansweredWhileStopping, inFlight.values.flatMap { $0 }.sorted()) }
+        let held = lock.withLock { inFlight.values.flatMap { $0 }.sorted() }
         var left = held
-        if !unanswered {
+        if !patience.wentUnansweredSinceLimit {
             do {
                 let connection = try PGConnection(settings: settings, patience: patience)
                 defer { connection.close() }
@@ -496,9 +493,6 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     private func record(_ error: Error) {
-        if (error as? DatabaseError)?.isNoAnswer == true {
-            lock.withLock { if stopRequested { unansweredWhileStopping = true } }
-        }
         record((error as? DatabaseError)?.message ?? "\(error)")
     }
 
