@@ -18,7 +18,8 @@
 # dashboard (embedded router, 1 s refresh) against the bench's own cluster frozen with SIGSTOP
 # on the postmaster and all its children, median of HUNG_RUNS (default 5) runs of
 #   no answer  time from the SIGSTOP to "NO ANSWER" on screen (capture-pane polled every 10 ms)
-#   quit       time from `q` to the process being gone, the server still frozen
+#   quit       time from `q` to the process having exited (gone, or a zombie not reaped by
+#              tmux yet), the server still frozen
 # The server gets SIGCONT after each run and on every exit of the script.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -172,7 +173,8 @@ hung() {
         shown+=("$(( (t1 - t0) / 1000000 ))")
         t0=$(date +%s%N)
         tm send-keys -t bench q
-        while kill -0 "$pid" 2>/dev/null; do
+        # Gone once it has exited: a zombie waiting for tmux to reap it runs nothing any more.
+        while [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do
             [ $(( $(date +%s%N) - t0 )) -lt 60000000000 ] || { say "still running 60 s after q"; exit 1; }
             sleep 0.01
         done
