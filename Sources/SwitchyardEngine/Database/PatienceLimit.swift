@@ -1,5 +1,3 @@
-import Glibc
-
 /// Shortens, from any thread, how long the connections that share it wait for Postgres, waits
 /// already in progress included: after `limit(to:)`, no wait (a statement's answer, a connect)
 /// lasts longer than that, counted from the limit for a wait already running.
@@ -9,25 +7,14 @@ import Glibc
 /// zero, so closing never waits on a hung call. A wait with no deadline of its own also polls
 /// `wakeDescriptor`, which becomes readable (and stays so) once a limit is set.
 ///
-/// `@unchecked Sendable`: the limit is guarded by `lock`; the pipe is written once, under it.
+/// `@unchecked Sendable`: the limit is guarded by `lock`; the pipe is woken once, under it.
 public final class PatienceLimit: @unchecked Sendable {
     private let lock = Lock()
     private var limit: (patience: Duration, since: ContinuousClock.Instant)?
     private var unansweredSinceLimit = false
-    private let pipe: (read: Int32, write: Int32)
+    private let pipe = WakePipe()
 
-    public init() {
-        var fds: [Int32] = [-1, -1]
-        if Glibc.pipe(&fds) == 0 {
-            for fd in fds { _ = fcntl(fd, F_SETFL, O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        pipe = (fds[0], fds[1])
-    }
-
-    deinit {
-        if pipe.read >= 0 { close(pipe.read) }
-        if pipe.write >= 0 { close(pipe.write) }
-    }
+    public init() {}
 
     /// From now on no wait lasts longer than `patience` (one already running: `patience` from now).
     /// A longer limit never replaces a shorter one.
@@ -37,15 +24,9 @@ public final class PatienceLimit: @unchecked Sendable {
             let first = limit == nil
             limit = (max(.zero, patience), .now)
             // Level-triggered: never drained, so every wait that polls it sees it from now on.
-            if first, pipe.write >= 0 {
-                var byte: UInt8 = 1
-                _ = write(pipe.write, &byte, 1)
-            }
+            if first { pipe.wake() }
         }
     }
-
-    /// True once `limit(to:)` was called.
-    public var isLimited: Bool { lock.withLock { limit != nil } }
 
     /// True when, since `limit(to:)`, a wait of a connection sharing this limit ended with no
     /// answer: a router's stop then asks the database nothing more.
@@ -60,7 +41,7 @@ public final class PatienceLimit: @unchecked Sendable {
     /// poll beside the socket until then (-1 once limited: the end is then known).
     func end(ofWaitStartedAt start: ContinuousClock.Instant) -> (end: ContinuousClock.Instant?, wake: Int32) {
         lock.withLock {
-            guard let limit else { return (nil, pipe.read) }
+            guard let limit else { return (nil, pipe.readDescriptor) }
             return (max(start, limit.since) + limit.patience, -1)
         }
     }

@@ -177,37 +177,22 @@ func describe(_ error: any Error) -> String {
 /// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop. Each
 /// post also makes `wakeDescriptor` readable, so the loop can sleep in poll() until then.
 ///
-/// `@unchecked Sendable`: all state is guarded by `lock`; the pipe is written and closed only
+/// `@unchecked Sendable`: all state is guarded by `lock`; the pipe is woken and drained only
 /// under it.
 final class Mailbox: @unchecked Sendable {
     private let lock = Lock()
     private var messages: [DashboardMessage] = []
     private var databaseChanged = false
     private var closed = false
-    private let pipe: (read: Int32, write: Int32)
-
-    init() {
-        var fds: [Int32] = [-1, -1]
-        if Glibc.pipe(&fds) == 0 {
-            for fd in fds { _ = fcntl(fd, F_SETFL, O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        pipe = (fds[0], fds[1])
-    }
-
-    deinit {
-        if pipe.read >= 0 { Glibc.close(pipe.read) }
-        if pipe.write >= 0 { Glibc.close(pipe.write) }
-    }
+    private let pipe = WakePipe()
 
     /// Readable while something waits to be taken; nil when no pipe could be made (the loop
     /// then wakes on its timeout).
-    var wakeDescriptor: Int32? { pipe.read >= 0 ? pipe.read : nil }
+    var wakeDescriptor: Int32? { pipe.readDescriptor >= 0 ? pipe.readDescriptor : nil }
 
     /// Makes the descriptor readable; a full pipe already is. Call holding `lock`.
     private func wake() {
-        guard pipe.write >= 0 else { return }
-        var byte: UInt8 = 1
-        _ = Glibc.write(pipe.write, &byte, 1)
+        pipe.wake()
     }
 
     /// Something in the queue changed; several changes before the next `takeAll` count as one.
@@ -236,8 +221,7 @@ final class Mailbox: @unchecked Sendable {
         let taken = (messages, databaseChanged)
         messages = []
         databaseChanged = false
-        var drain = [UInt8](repeating: 0, count: 64)
-        while pipe.read >= 0, Glibc.read(pipe.read, &drain, drain.count) > 0 {}
+        pipe.drain()
         return taken
     }
 
