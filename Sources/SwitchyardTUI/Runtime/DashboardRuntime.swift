@@ -116,8 +116,19 @@ public final class DashboardRuntime: Sendable {
         }
 
         func apply(_ message: DashboardMessage) {
-            dirty = true
-            for effect in update(&model, message) { perform(effect) }
+            let shown = (model.connection, model.status, model.unansweredFor)
+            let effects = update(&model, message)
+            switch message {
+            case .databaseChanged:
+                break   // only when the next read is due changes: nothing on screen
+            case .tick:
+                // Every wake ticks; a frame is drawn, as before the policy moved into the model,
+                // when the tick starts a refresh (the ages move on) or changes what a wait shows.
+                if !effects.isEmpty || shown != (model.connection, model.status, model.unansweredFor) { dirty = true }
+            default:
+                dirty = true
+            }
+            for effect in effects { perform(effect) }
         }
 
         apply(.resized(terminal.size))
