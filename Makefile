@@ -40,6 +40,12 @@ bench-monitor: deps
 bench-dashboard: deps
 	@scripts/bench-dashboard.sh
 
+# A frozen database (SIGSTOP): time to NO ANSWER on screen, and q to exit while it stays frozen
+# (a benchmark, not a test): scripts/bench-dashboard.sh hung.
+.PHONY: bench-hung
+bench-hung: deps
+	@scripts/bench-dashboard.sh hung
+
 # How late schedule runs are enqueued with three routers, and the schedulers' server time with
 # 1,000 schedules (a benchmark, not a test): scripts/bench-schedules.sh.
 .PHONY: bench-schedules

@@ -13,10 +13,20 @@
 #              10 ms; median of 5 starts; includes tmux's own latency)
 # Programs: `switchyard monitor --no-router` on an idle queue (1 s refresh), `htop -d 10`
 # (1 s refresh), and `switchyard monitor --demo` (embedded router, demo traffic).
+#
+# `scripts/bench-dashboard.sh hung` (`make bench-hung`; `all`, the default, runs both): the
+# dashboard (embedded router, 1 s refresh) against the bench's own cluster frozen with SIGSTOP
+# on the postmaster and all its children, median of HUNG_RUNS (default 5) runs of
+#   no answer  time from the SIGSTOP to "NO ANSWER" on screen (capture-pane polled every 10 ms)
+#   quit       time from `q` to the process having exited (gone, or a zombie not reaped by
+#              tmux yet), the server still frozen
+# The server gets SIGCONT after each run and on every exit of the script.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 dir="$project/.pgbench-dashboard"
+part=${1:-all}
+case "$part" in all|cost|hung) ;; *) echo "usage: $0 [all|cost|hung]" >&2; exit 64 ;; esac
 measured=${SECONDS_MEASURED:-60}
 window=10
 results="$project/bench-results"
@@ -36,7 +46,14 @@ fresh_server() {
     runs=$((runs + 1))
     socket=$base.$runs
 }
+frozen=()
+# SIGCONT to whatever `freeze` stopped (see the hung part).
+thaw() {
+    if [ "${#frozen[@]}" -gt 0 ]; then kill -CONT "${frozen[@]}" 2>/dev/null || true; fi
+    frozen=()
+}
 cleanup() {
+    thaw
     tm kill-server 2>/dev/null || true
     rm -f "$base".*
     scripts/pg.sh stop "$dir" >/dev/null 2>&1 || true
@@ -124,6 +141,61 @@ first_frame() {
         "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)" "${times[*]}" | tee -a "$out"
 }
 
+# freeze: SIGSTOP on the postmaster first (it starts no new child), then on all its children.
+freeze() {
+    local home postmaster
+    home=$(cat "$dir/location" 2>/dev/null || echo "$dir")
+    postmaster=$(head -1 "$home/data/postmaster.pid")
+    kill -STOP "$postmaster"
+    frozen=("$postmaster")
+    local child
+    for child in $(pgrep -P "$postmaster"); do kill -STOP "$child"; frozen+=("$child"); done
+}
+
+# hung: SIGSTOP to NO ANSWER on screen, and q to exit while the server stays frozen.
+hung() {
+    local count=${HUNG_RUNS:-5} shown=() quits=() t0 t1 pid
+    echo "# Hung database: monitor (embedded router, 1 s refresh), server frozen with SIGSTOP; $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+    for _ in $(seq "$count"); do
+        fresh_server
+        tm new-session -d -s bench -x 80 -y 24 -e "DATABASE_URL=$url" -e LANG=C.UTF-8 \
+            "exec env TERM=xterm-256color $bin monitor --refresh 1"
+        pid=$(tm display-message -p -t bench '#{pane_pid}')
+        until tm capture-pane -p -t bench 2>/dev/null | grep -q "live "; do sleep 0.05; done
+        sleep 2   # a few refreshes answered: the steady state
+        freeze
+        t0=$(date +%s%N)
+        until tm capture-pane -p -t bench 2>/dev/null | grep -q "NO ANSWER"; do
+            [ $(( $(date +%s%N) - t0 )) -lt 60000000000 ] || { say "no NO ANSWER within 60 s"; exit 1; }
+            sleep 0.01
+        done
+        t1=$(date +%s%N)
+        shown+=("$(( (t1 - t0) / 1000000 ))")
+        t0=$(date +%s%N)
+        tm send-keys -t bench q
+        # Gone once it has exited: a zombie waiting for tmux to reap it runs nothing any more.
+        while [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do
+            [ $(( $(date +%s%N) - t0 )) -lt 60000000000 ] || { say "still running 60 s after q"; exit 1; }
+            sleep 0.01
+        done
+        t1=$(date +%s%N)
+        quits+=("$(( (t1 - t0) / 1000000 ))")
+        thaw
+        sleep 1   # the server catches up with the connections that went away
+    done
+    printf '%-34s no answer %5d ms (median of %d: %s)\n' "SIGSTOP to NO ANSWER on screen" \
+        "$(printf '%s\n' "${shown[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$count" "${shown[*]}" | tee -a "$out"
+    printf '%-34s quit      %5d ms (median of %d: %s)\n' "q to exit, server frozen" \
+        "$(printf '%s\n' "${quits[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$count" "${quits[*]}" | tee -a "$out"
+}
+
+if [ "$part" = hung ]; then
+    hung
+    tm kill-server 2>/dev/null || true
+    say "saved in $out"
+    exit 0
+fi
+
 {
     echo "# Dashboard cost, 80x24 tmux pane, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "# $measured s per program in ${window}-s windows; medians of the windows, means of the whole run"
@@ -139,5 +211,7 @@ tm kill-server 2>/dev/null || true
 
 first_frame "switchyard monitor" "Recent execution logs" "$bin" monitor --no-router
 first_frame "htop" "Load average" htop -d 10
+tm kill-server 2>/dev/null || true
+[ "$part" = all ] && hung
 echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 say "saved in $out"

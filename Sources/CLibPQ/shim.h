@@ -27,4 +27,15 @@ static inline int swy_wait_readable_or_woken(int socket, int wake, int timeout_m
     if (ready < 0) return -1;
     return (fds[0].revents ? 1 : 0) | (fds[1].revents ? 2 : 0);
 }
+/// Waits until `socket` is readable (or also writable, when `for_write`; an error or a hang-up
+/// counts as ready, libpq then reports it), `wake` is readable (-1: no wake descriptor), or
+/// `timeout_ms` passes (-1: no limit). Returns -1 on error (errno set), otherwise a bit set:
+/// 1 when `socket` is ready, 2 when `wake` is. POLLIN and POLLOUT are macros.
+static inline int swy_wait_socket(int socket, int for_write, int wake, int timeout_ms) {
+    struct pollfd fds[2] = { { .fd = socket, .events = (short)(POLLIN | (for_write ? POLLOUT : 0)), .revents = 0 },
+                             { .fd = wake, .events = POLLIN, .revents = 0 } };
+    int ready = poll(fds, wake >= 0 ? 2 : 1, timeout_ms);
+    if (ready < 0) return -1;
+    return (fds[0].revents ? 1 : 0) | (wake >= 0 && fds[1].revents ? 2 : 0);
+}
 #endif

@@ -9,16 +9,20 @@ struct DatabaseOptions: ParsableArguments {
                                valueName: "url"))
     var databaseURL: String?
 
-    func settings(readOnly: Bool = false) throws -> ConnectionSettings {
+    /// `answerDeadline`: how long a statement may go unanswered (nil: no limit, for migrations).
+    func settings(readOnly: Bool = false, answerDeadline: Duration? = AnswerDeadline.standard) throws
+        -> ConnectionSettings
+    {
         do {
             return try ConnectionSettings.resolve(databaseURL: databaseURL, readOnly: readOnly)
+                .answering(within: answerDeadline)
         } catch let error as DatabaseError {
             throw ValidationError(error.description)
         }
     }
 
     /// A connection for a one-shot command; the error says what to do.
-    func connect(readOnly: Bool = false) throws -> PGConnection {
-        try PGConnection(settings: settings(readOnly: readOnly))
+    func connect(readOnly: Bool = false, answerDeadline: Duration? = AnswerDeadline.standard) throws -> PGConnection {
+        try PGConnection(settings: settings(readOnly: readOnly, answerDeadline: answerDeadline))
     }
 }

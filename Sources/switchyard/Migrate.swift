@@ -20,7 +20,8 @@ extension Switchyard {
             @OptionGroup var database: DatabaseOptions
 
             func run() throws {
-                let connection = try database.connect()
+                // A migration on a large table may run for minutes: no answer deadline.
+                let connection = try database.connect(answerDeadline: nil)
                 let applied = try Migrator().up(on: connection, actor: OperatorIdentity.current())
                 let version = try Migrator().currentVersion(on: connection)
                 if applied.isEmpty {
@@ -52,7 +53,8 @@ extension Switchyard {
             }
 
             func run() throws {
-                let connection = try database.connect()
+                // A migration on a large table may run for minutes: no answer deadline.
+                let connection = try database.connect(answerDeadline: nil)
                 let reverted = try Migrator().down(to: to, on: connection)
                 print(reverted.isEmpty ? "Nothing to revert; schema is at version \(try Migrator().currentVersion(on: connection))."
                       : "Reverted \(reverted.map(String.init).joined(separator: ", ")); schema is at version \(to).")

@@ -71,10 +71,13 @@ extension Switchyard {
             logging.bootstrap()
             let registry = metrics.bootstrap()
             let settings = try database.settings(readOnly: readOnly)
+            // The dashboard's own connections (its check, LISTEN, its reads) wait for answers no
+            // longer than a dashboard should; the embedded router keeps the standard deadline.
+            let dashboardSettings = settings.answering(within: AnswerDeadline.dashboard)
             let runsRouter = !readOnly && !noRouter
             // Fail before the screen opens: a bad URL, a wrong password or an unmigrated database.
             do {
-                let connection = try PGConnection(settings: settings)
+                let connection = try PGConnection(settings: dashboardSettings)
                 defer { connection.close() }
                 if !readOnly {
                     let migrator = Migrator()
@@ -94,7 +97,7 @@ extension Switchyard {
             }
 
             // One LISTEN connection for the whole process: the dashboard and its router share it.
-            let notifier = TaskNotifier(settings: settings)
+            let notifier = TaskNotifier(settings: dashboardSettings)
             notifier.start()
             defer { notifier.stop() }
             let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
@@ -108,7 +111,7 @@ extension Switchyard {
                 writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
             }
-            let traffic = demo ? DemoTraffic(settings: settings, tradesPerSecond: demoRate) : nil
+            let traffic = demo ? DemoTraffic(settings: dashboardSettings, tradesPerSecond: demoRate) : nil
             router?.start()
             traffic?.start()
 
@@ -133,16 +136,23 @@ extension Switchyard {
                 let terminal = try NCursesTerminal(options: options)
                 exit = await DashboardRuntime(backend: backend, options: options).run(terminal: terminal)
             } catch let error as TerminalError {
-                traffic?.stop()
-                await router?.stop()
-                await metricsServer?.stop()
-                backend.close()
+                await shutDown(traffic: traffic, router: router, metricsServer: metricsServer, backend: backend)
                 writeToStandardError(error.description + "\n")
                 throw ExitCode(1)
             }
-
             // The screen is back to normal: stderr is readable again (unless the terminal is gone).
-            traffic?.stop()
+            await shutDown(traffic: traffic, router: router, metricsServer: metricsServer, backend: backend)
+            if case .signal(let number) = exit { throw ExitCode(128 + number) }
+        }
+
+        /// Stops what ran beside the dashboard, never waiting on a database that does not answer:
+        /// the demo traffic (not waited for beyond a second), the embedded router (once stopping it
+        /// waits at most `AnswerDeadline.stopping` for each answer; a batch it cannot write back is
+        /// left to its lease and named), the metrics server and the dashboard's connections
+        /// (closed without waiting). The notifier is stopped by `run`'s `defer`, the same way.
+        private func shutDown(traffic: DemoTraffic?, router: ExecutionRouter?, metricsServer: MetricsServer?,
+                              backend: EngineDashboardBackend) async {
+            if let traffic { _ = runOnDedicatedThread(waitingAtMost: .seconds(1)) { traffic.stop() } }
             if let router {
                 await router.stop()
                 let status = router.status
@@ -152,10 +162,10 @@ extension Switchyard {
                     embedded router stopped: processed \(status.processed) (succeeded \(status.succeeded), \
                     retrying \(status.retrying), failed \(status.failed))
                     """)
+                if let left = leftToLeaseText(status.leftToLease, lease: router.configuration.lease) { logger.warning("\(left)") }
             }
             await metricsServer?.stop()
             backend.close()
-            if case .signal(let number) = exit { throw ExitCode(128 + number) }
         }
 
         private func embeddedRouter(settings: ConnectionSettings, notifier: TaskNotifier) throws -> ExecutionRouter {

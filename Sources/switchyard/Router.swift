@@ -116,8 +116,21 @@ extension Switchyard {
                 router \(router.routerID) stopped: processed \(status.processed) (succeeded \(status.succeeded), \
                 retrying \(status.retrying), failed \(status.failed)\(refused)), recovered \(status.recovered)
                 """)
+            if let left = leftToLeaseText(status.leftToLease, lease: configuration.lease) { logger.warning("\(left)") }
         }
     }
+}
+
+/// What a router's stop left to the lease, for its last log line; nil when nothing.
+func leftToLeaseText(_ tasks: [TaskID], lease: Duration) -> String? {
+    guard !tasks.isEmpty else { return nil }
+    let ids = tasks.map { "\($0.rawValue)" }.joined(separator: ", ")
+    return """
+        the database did not answer during the stop: task\(tasks.count == 1 ? "" : "s") \(ids) not confirmed \
+        written back; unless the write-back reached the server, \(tasks.count == 1 ? "it stays" : "they stay") \
+        RUNNING under this router's lease (\(lease.briefText)) and any router takes \(tasks.count == 1 ? "it" : "them") \
+        back when it ends
+        """
 }
 
 /// Turns signals into a callback on a dispatch queue (DispatchSource), ignoring their default action.

@@ -233,7 +233,7 @@ struct FrameTests {
     @Test(arguments: sizes) func disconnected(size: TerminalSize) throws {
         var model = Fixture.loaded(Fixture.busySnapshot, size: size)
         _ = update(&model, .snapshotFailed("connection refused", at: Fixture.now.addingTimeInterval(3)))
-        _ = update(&model, .tick(Fixture.now.addingTimeInterval(40)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(40), uptime: .seconds(40)))
         try assertSnapshot(render(model).plainText, named: name("disconnected", size))
     }
 

@@ -79,7 +79,7 @@ struct ModalTests {
         _ = keys(&model, .character(" "))
         #expect(model.status?.text == "1 marked; r, d or h act on all of them, Esc clears the marks.")
         #expect(frame(model).line(23).contains("Space mark") == false)   // the status line shows the message
-        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1), uptime: .zero))
         #expect(frame(model).line(23).hasPrefix(" Esc unmark"))
         // Esc clears the marks and stays; the next Esc goes back.
         _ = keys(&model, .escape)
@@ -102,7 +102,7 @@ struct ModalTests {
         var observer = Fixture.loaded(snapshot)
         _ = keys(&observer, .character(" "))
         #expect(observer.marked.isEmpty && observer.status?.text.hasPrefix("Read-only: marking tasks") == true)
-        _ = update(&observer, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1)))
+        _ = update(&observer, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1), uptime: .zero))
         #expect(frame(observer).line(23).contains("read-only: changes disabled"))
     }
 
@@ -139,7 +139,7 @@ struct ModalTests {
         _ = update(&model, .snapshotFailed("Not connected to Postgres (connection refused).", at: Fixture.now.addingTimeInterval(1)))
         _ = update(&model, .actionFailed("Not connected to Postgres (connection refused).\nIs the server running?"))
         #expect(model.status?.isError == true)
-        _ = update(&model, .tick(Fixture.now.addingTimeInterval(120)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(120), uptime: .zero))
         #expect(model.status?.text == "Nothing changed: Not connected to Postgres (connection refused).")
         _ = update(&model, .snapshotLoaded(Fixture.busySnapshot, at: Fixture.now.addingTimeInterval(121)))
         #expect(model.status == nil && model.connection == .connected)
@@ -168,9 +168,9 @@ struct ModalTests {
         var model = Fixture.loaded(Fixture.busySnapshot)
         _ = update(&model, .actionCompleted(ActionReport(action: .retry([TaskID(1042)]), changed: [TaskID(1042)],
                                                          skipped: [:])))
-        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds - 1)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds - 1), uptime: .zero))
         #expect(model.status?.text == "Retried 1 task.")
-        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1)))
+        _ = update(&model, .tick(Fixture.now.addingTimeInterval(StatusMessage.briefSeconds + 1), uptime: .zero))
         #expect(model.status == nil)
     }
 }

@@ -8,6 +8,8 @@ actor FakeBackend: DashboardBackend {
     private var snapshots: [DashboardSnapshot]
     private var failSnapshots = false
     private var failActions = false
+    /// Snapshot reads end as a frozen server's do: given up unanswered.
+    private var unanswered = false
     /// While true, `loadSnapshot` waits: the screen before the first data.
     private var holdSnapshots = false
     /// LISTEN wake-ups `waitForChange` will report.
@@ -20,6 +22,7 @@ actor FakeBackend: DashboardBackend {
 
     func setFailing(_ failing: Bool) { failSnapshots = failing }
     func setFailingActions(_ failing: Bool) { failActions = failing }
+    func setUnanswered(_ value: Bool) { unanswered = value }
     func setHolding(_ holding: Bool) { holdSnapshots = holding }
     /// Makes `waitForChange` report one change, as a NOTIFY would.
     func announceChange() { pendingChanges += 1 }
@@ -28,6 +31,10 @@ actor FakeBackend: DashboardBackend {
         while holdSnapshots { try await Task.sleep(for: .milliseconds(5)) }
         snapshotLoads += 1
         if failSnapshots { throw DatabaseError(message: "connection refused") }
+        if unanswered {
+            throw DatabaseError(sqlState: .connectionFailure, message: "Postgres did not answer within 5 s.",
+                                detail: "The server may be frozen.", noAnswerAfter: .seconds(5))
+        }
         return snapshots.count > 1 ? snapshots.removeFirst() : snapshots[0]
     }
     func loadTaskDetail(id: TaskID) async throws -> TaskDetail { Fixture.detail }
@@ -189,13 +196,32 @@ struct RuntimeTests {
             .init(waitingFor: "#1042", .key(.character("r"))),
             .init(waitingFor: "retry 1 FAILED ENTRY task?", .key(.character("y"))),
             .init(waitingFor: "could not obtain lock on row", .key(.character("j"))),
+            // The whole error reaches `e`, not only its first line.
+            .init(waitingFor: "Nothing changed", .key(.character("e"))),
+            .init(waitingFor: "Another session holds task #1042.", .key(.escape)),
             .init(.key(.character("q"))),
         ])
         let exit = await run(backend, terminal, options())
         #expect(exit == .quit)
         #expect(await backend.performed == [.retry([TaskID(1042)])])
-        let lastLine = terminal.screen?.line(23) ?? ""
-        #expect(lastLine.contains("Nothing changed"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aReadGivenUpUnansweredShowsNoAnswerNotOffline() async {
+        let backend = FakeBackend(snapshots: [Fixture.busySnapshot])
+        let terminal = MemoryTerminal(script: [
+            .init(waitingFor: "PENDING    137", .key(.character("j"))),
+        ])
+        let unanswered = Task {
+            while await backend.snapshotLoads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await backend.setUnanswered(true)
+        }
+        let exit = await run(backend, terminal, options(maxRefreshes: 3))
+        unanswered.cancel()
+        #expect(exit == .refreshLimit)
+        let screen = terminal.screen?.plainText ?? ""
+        #expect(screen.contains("NO ANSWER"), "\(screen)")
+        #expect(!screen.contains("OFFLINE"))
+        #expect(screen.contains("database not answering since"))
     }
 
     /// The runtime keeps an error's whole text: `e` opens it with the server's detail and hint.

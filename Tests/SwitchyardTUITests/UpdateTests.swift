@@ -285,7 +285,8 @@ struct UpdateTests {
 
     @Test func refreshIntervalStepsAndStopsAtTheFloor() {
         var model = Fixture.model()
-        #expect(keys(&model, .character("-")) == [.scheduleRefresh(after: .milliseconds(500))])
+        #expect(keys(&model, .character("-")) == [])
+        #expect(model.refreshInterval == .milliseconds(500))
         _ = keys(&model, .character("-"), .character("-"), .character("-"))
         #expect(model.refreshInterval == .milliseconds(250))
         #expect(model.status?.text == "Refreshing every 250 ms.")
@@ -326,7 +327,7 @@ struct UpdateTests {
         #expect(model.currentAccount == "legacy-7")
         #expect(keys(&model, .enter) == [.loadAccountDetail("legacy-7")])
         // A refresh reads the open account again; a detail of another account is not shown.
-        #expect(update(&model, .tick(Fixture.now)) == [.loadSnapshot(TaskFilter()), .loadAccountDetail("legacy-7")])
+        #expect(update(&model, .tick(Fixture.now, uptime: .zero)) == [.loadSnapshot(TaskFilter()), .loadAccountDetail("legacy-7")])
         _ = update(&model, .accountDetailLoaded(Fixture.accountDetail))
         #expect(model.accountDetail == nil)
         _ = keys(&model, .escape)
@@ -371,9 +372,11 @@ struct UpdateTests {
 
     @Test func theTickRefreshesWhatIsOnScreen() {
         var model = Fixture.loaded(Fixture.busySnapshot)
-        #expect(update(&model, .tick(Fixture.now)) == [.loadSnapshot(TaskFilter())])
+        #expect(update(&model, .tick(Fixture.now, uptime: .zero)) == [.loadSnapshot(TaskFilter())])
+        _ = update(&model, .snapshotLoaded(Fixture.busySnapshot, at: Fixture.now))
         _ = keys(&model, .enter)
-        #expect(update(&model, .tick(Fixture.now)) == [.loadSnapshot(TaskFilter()), .loadTaskDetail(TaskID(1042))])
+        #expect(update(&model, .tick(Fixture.now.addingTimeInterval(1), uptime: .seconds(1)))
+                == [.loadSnapshot(TaskFilter()), .loadTaskDetail(TaskID(1042))])
     }
 
     @Test func failuresKeepTheLastDataAndRememberSince() {

@@ -9,11 +9,23 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// The session is read-only: every transaction refuses writes (observer mode).
     public var readOnly: Bool
     public var applicationName: String
+    /// How long one statement, or connecting, may go unanswered before the connection is
+    /// abandoned (see `AnswerDeadline`); nil waits as long as the server takes (migrations).
+    public var answerDeadline: Duration?
 
-    public init(conninfo: String = "", readOnly: Bool = false, applicationName: String = "switchyard") {
+    public init(conninfo: String = "", readOnly: Bool = false, applicationName: String = "switchyard",
+                answerDeadline: Duration? = AnswerDeadline.standard) {
         self.conninfo = conninfo
         self.readOnly = readOnly
         self.applicationName = applicationName
+        self.answerDeadline = answerDeadline
+    }
+
+    /// The same settings with another answer deadline (nil: none).
+    public func answering(within deadline: Duration?) -> ConnectionSettings {
+        var settings = self
+        settings.answerDeadline = deadline
+        return settings
     }
 
     /// Picks the connection string by the usual precedence and checks that libpq can parse it.

@@ -4,13 +4,17 @@ import FoundationEssentials
 /// A connection shared by concurrent callers, reconnecting when it is lost.
 ///
 /// libpq calls block, so they run on the client's own serial queue rather than on Swift's
-/// small cooperative pool; callers `await` the result.
+/// small cooperative pool; callers `await` the result. Each call waits at most
+/// `settings.answerDeadline` for the server, and `close()` never waits for one in progress.
 public final class DatabaseClient: @unchecked Sendable {
-    // Safe because `connection` and `lastFailure` are only read and written on `queue`, a
-    // serial queue: every public entry point hops onto it first.
+    // Safe because `connection` and `reconnect` are only read and written on `queue`, a serial
+    // queue that every public entry point hops onto first; `patience` only under `patienceLock`.
     private let queue: DispatchQueue
     private var connection: PGConnection?
     private var reconnect = Backoff()
+    private let patienceLock = Lock()
+    /// Shared by the connections this client opens until `close()` cuts it to zero.
+    private var patience = PatienceLimit()
     public let settings: ConnectionSettings
 
     /// Connects once, so that a bad URL or a wrong password is reported at start-up.
@@ -41,11 +45,19 @@ public final class DatabaseClient: @unchecked Sendable {
         try queue.sync { try runOnQueue(body) }
     }
 
-    /// Closes the connection; the next call opens a new one.
+    /// Closes the connection without waiting: a call waiting for the server gives up at once
+    /// (its caller gets the no-answer error), queued calls after it open a new connection.
     public func close() {
-        queue.sync {
-            connection?.close()
-            connection = nil
+        let abandoned = patienceLock.withLock {
+            defer { patience = PatienceLimit() }
+            return patience
+        }
+        abandoned.limit(to: .zero)
+        queue.async { [self] in
+            if connection?.patience === abandoned {
+                connection?.close()
+                connection = nil
+            }
         }
     }
 
@@ -64,17 +76,19 @@ public final class DatabaseClient: @unchecked Sendable {
         if let connection, connection.isConnected { return connection }
         connection = nil
         if let wait = reconnect.remainingWait(now: .now), wait > .zero {
+            // Says what the last attempt met: a server that did not answer is still that, not refused.
+            let last = reconnect.lastError
             throw DatabaseError(sqlState: .connectionUnable,
                                 message: "Not connected to Postgres at \(settings.displayName()); retrying in \(Double(wait.milliseconds / 100) / 10) s.",
-                                detail: reconnect.lastError)
+                                detail: last?.description, noAnswerAfter: last?.noAnswerAfter)
         }
         do {
-            let fresh = try PGConnection(settings: settings)
+            let fresh = try PGConnection(settings: settings, patience: patienceLock.withLock { patience })
             connection = fresh
             reconnect.succeeded()
             return fresh
         } catch {
-            reconnect.failed(now: .now, error: "\(error)")
+            reconnect.failed(now: .now, error: error as? DatabaseError ?? DatabaseError(message: "\(error)"))
             throw error
         }
     }
@@ -87,9 +101,9 @@ struct Backoff: Sendable {
     var maximum: Duration = .seconds(2)
     private(set) var failures = 0
     private(set) var nextAttempt: ContinuousClock.Instant?
-    private(set) var lastError: String?
+    private(set) var lastError: DatabaseError?
 
-    mutating func failed(now: ContinuousClock.Instant, error: String) {
+    mutating func failed(now: ContinuousClock.Instant, error: DatabaseError) {
         failures += 1
         lastError = error
         let exponent = min(failures - 1, 16)

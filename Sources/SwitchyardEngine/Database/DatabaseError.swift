@@ -8,14 +8,33 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     public var hint: String?
     /// The query's name ("claimAvailableTasks"); never the bound values.
     public var queryName: String?
+    /// Set when the server did not answer within this long (a frozen server, a network black
+    /// hole): the connection was abandoned. nil for every other failure, a refused connection
+    /// included.
+    public var noAnswerAfter: Duration?
 
     public init(sqlState: SQLState? = nil, message: String, detail: String? = nil,
-                hint: String? = nil, queryName: String? = nil) {
+                hint: String? = nil, queryName: String? = nil, noAnswerAfter: Duration? = nil) {
         self.sqlState = sqlState
         self.message = message
         self.detail = detail
         self.hint = hint
         self.queryName = queryName
+        self.noAnswerAfter = noAnswerAfter
+    }
+
+    /// The server did not answer within `waited`; the connection was given up.
+    static func noAnswer(after waited: Duration, from settings: ConnectionSettings, queryName: String?,
+                         connecting: Bool) -> DatabaseError {
+        let tenths = (waited.seconds * 10).rounded() / 10
+        let within = tenths == tenths.rounded() ? "\(Int(tenths)) s" : decimalText(tenths, places: 1) + " s"
+        return DatabaseError(
+            sqlState: .connectionFailure,
+            message: "Postgres at \(settings.displayName()) did not answer within \(within)"
+                + (connecting ? " while connecting." : "."),
+            detail: "The server may be frozen, or the network between here and it dropping packets; "
+                + "Switchyard gave up on that connection and connects again by itself.",
+            queryName: queryName, noAnswerAfter: waited)
     }
 
     public var description: String {
@@ -27,6 +46,9 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
 
     /// True when the connection itself is gone and a new one may succeed.
     public var isConnectionLost: Bool { sqlState?.errorClass == "08" }
+
+    /// True when the server did not answer in time (see `noAnswerAfter`).
+    public var isNoAnswer: Bool { noAnswerAfter != nil }
 }
 
 /// A five-character SQLSTATE code (PostgreSQL manual, appendix A).

@@ -3,41 +3,24 @@ import FoundationEssentials
 import Glibc
 
 /// One libpq connection. Not thread-safe: one thread at a time, or share it through `DatabaseClient`.
+///
+/// Every wait for the server has a deadline (`settings.answerDeadline`, and `patience` when
+/// another thread shortens it): statements are sent without blocking and their answer awaited in
+/// poll(); connecting goes through `PQconnectPoll` the same way. A wait that passes its deadline
+/// cancels the statement, abandons the connection and throws a `DatabaseError` whose
+/// `noAnswerAfter` is set (`PGConnection+Waiting.swift`).
 public final class PGConnection {
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
     public let settings: ConnectionSettings
+    /// Shortens this connection's waits from another thread (a router's stop, a client's close).
+    let patience: PatienceLimit?
 
     /// Connects, or throws an error that says what failed and what to do.
-    public init(settings: ConnectionSettings) throws {
+    public init(settings: ConnectionSettings, patience: PatienceLimit? = nil) throws {
         try settings.validate()
         self.settings = settings
-        var keywords = ["fallback_application_name"]
-        var values = [settings.applicationName]
-        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil {
-            keywords.append("connect_timeout")
-            values.append("10")
-        }
-        // A server behind a dead network link (a dropped VPN, a failed-over host) is noticed in
-        // about 15 s instead of the kernel's two hours: keepalives, and a cap on unacknowledged
-        // writes. TCP only; the URL may override them.
-        keywords += ["keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
-        values += ["10", "5", "3", "15000"]
-        // Last, so that the URL's own settings win (expand_dbname = 1).
-        keywords.append("dbname")
-        values.append(settings.conninfo)
-        let handle = withCStringArray(keywords) { keywordPointers in
-            withCStringArray(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
-            }
-        }
-        guard let handle, PQstatus(handle) == CONNECTION_OK else {
-            // PQconnectdbParams returns a handle even when it fails: read the message, then free it.
-            let message = handle.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }
-            PQfinish(handle)
-            throw ConnectionFailure.describe(message ?? "out of memory", settings: settings)
-        }
-        swy_silence_notices(handle)
-        self.handle = handle
+        self.patience = patience
+        handle = try Self.connect(settings, patience: patience)
         if settings.readOnly {
             try execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         }
@@ -71,16 +54,18 @@ public final class PGConnection {
                 detail: "PostgreSQL text cannot store NUL (0x00) bytes; remove them from the value.",
                 queryName: query.name)
         }
-        let result = withOptionalCStringArray(query.parameters) { parameterPointers in
-            PQexecParams(handle, query.sql, Int32(query.parameters.count), nil, parameterPointers, nil, nil, 0)
+        let sent = withOptionalCStringArray(query.parameters) { parameterPointers in
+            PQsendQueryParams(handle, query.sql, Int32(query.parameters.count), nil, parameterPointers, nil, nil, 0)
         }
-        return try consume(result, queryName: query.name)
+        guard sent == 1 else { throw lostConnectionError(queryName: query.name) }
+        return try consume(awaitResult(queryName: query.name), queryName: query.name)
     }
 
     /// Runs SQL text holding several statements and no values (migration files only).
     public func executeScript(_ sql: String, name: String) throws {
         let handle = try liveHandle(for: name)
-        _ = try consume(PQexec(handle, sql), queryName: name)
+        guard PQsendQuery(handle, sql) == 1 else { throw lostConnectionError(queryName: name) }
+        _ = try consume(awaitResult(queryName: name), queryName: name)
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
@@ -103,7 +88,7 @@ public final class PGConnection {
         try body(liveHandle(for: nil))
     }
 
-    private func liveHandle(for queryName: String?) throws -> OpaquePointer {
+    func liveHandle(for queryName: String?) throws -> OpaquePointer {
         guard let handle else {
             throw DatabaseError(sqlState: .connectionFailure, message: "The connection to Postgres is closed.",
                                 queryName: queryName)
@@ -165,7 +150,7 @@ public final class PGConnection {
         return error
     }
 
-    private func lostConnectionError(queryName: String?) -> DatabaseError {
+    func lostConnectionError(queryName: String?) -> DatabaseError {
         let libpqMessage = handle.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }?
             .trimmed
         return DatabaseError(

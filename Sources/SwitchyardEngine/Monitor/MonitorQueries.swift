@@ -189,9 +189,9 @@ public struct MonitorQueries: Sendable {
     func reason(for error: DatabaseError) -> String {
         switch error.sqlState {
         case .queryCanceled?:
-            "timed out after \(Self.describe(config.statementTimeout)) (statement_timeout)"
+            "timed out after \(config.statementTimeout.briefText) (statement_timeout)"
         case SQLState(rawValue: "55P03")?:  // lock_not_available
-            "waited more than \(Self.describe(config.lockTimeout)) for a lock (a migration or VACUUM FULL?)"
+            "waited more than \(config.lockTimeout.briefText) for a lock (a migration or VACUUM FULL?)"
         case .insufficientPrivilege?:
             "permission denied: \(error.message)"
         case .undefinedTable?, .undefinedColumn?:
@@ -199,14 +199,6 @@ public struct MonitorQueries: Sendable {
         default:
             error.message
         }
-    }
-}
-
-extension MonitorQueries {
-    /// "200 ms", "2 s".
-    static func describe(_ duration: Duration) -> String {
-        let milliseconds = duration.milliseconds
-        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 }
 

@@ -23,6 +23,9 @@ public final class ExecutionRouter: @unchecked Sendable {
     private var errorHandler: (@Sendable (String) -> Void)?
     private var noticeHandler: (@Sendable (String) -> Void)?
     private var finished = DispatchGroup()
+    /// Every connection of a run shares it; `requestStop` shortens it to `stopPatience`.
+    private var patience = PatienceLimit()
+    private var leftToLease: [TaskID] = []
 
     public let settings: ConnectionSettings
     public let configuration: Configuration
@@ -69,6 +72,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var heartbeatInterval: Duration = .seconds(2)
         /// How often the router looks for tasks whose lease expired (a router died).
         public var rescueInterval: Duration = .seconds(2)
+        /// Once asked to stop, the longest the router waits for any one answer from the database;
+        /// a batch it then cannot write back is left to its lease (see `Status.leftToLease`).
+        public var stopPatience: Duration = AnswerDeadline.stopping
         public var retryPolicy: RetryPolicy = .default
         public var accounts: AccountSet = .demo
         public var mode: RoutingMode = .dryRun(DryRunConnector())
@@ -113,6 +119,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var recovered: Int
         public var lastError: String?
         public var lastErrorAt: Date?
+        /// Tasks the last stop could neither write back nor release because the database did not
+        /// answer: RUNNING under this router's lease, which any router rescues when it ends.
+        public var leftToLease: [TaskID]
         /// Tasks whose attempt finished here (succeeded, retrying or failed).
         public var processed: Int { succeeded + retrying + failed }
     }
@@ -171,7 +180,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             Status(routerID: routerID, state: state, paused: control.paused, pausedEventTypes: control.pausedEventTypes,
                    dryRun: routing.connector.isDryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
                    succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed, refused: counts.refused,
-                   recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at)
+                   recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at,
+                   leftToLease: leftToLease)
         }
     }
 
@@ -179,25 +189,27 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     /// Starts claiming. Calling it while running does nothing.
     public func start() {
-        let group: DispatchGroup? = lock.withLock {
+        let started: (DispatchGroup, PatienceLimit)? = lock.withLock {
             guard state == .stopped else { return nil }
             state = .starting
             stopRequested = false
+            leftToLease = []
             inFlight = [:]
             finished = DispatchGroup()
             finished.enter()
-            return finished
+            patience = PatienceLimit()
+            return (finished, patience)
         }
-        guard let group else { return }
+        guard let (group, patience) = started else { return }
         if ownsNotifier { notifier.start() }
         let heartbeatWorker = PeriodicWorker(settings: settings,
-                                             interval: configuration.heartbeatInterval,
+                                             interval: configuration.heartbeatInterval, patience: patience,
                                              step: { [self] in try heartbeat(on: $0); return nil }, failed: { [self] in record($0) })
         let rescueWorker = PeriodicWorker(settings: settings,
-                                          interval: configuration.rescueInterval,
+                                          interval: configuration.rescueInterval, patience: patience,
                                           step: { [self] in try rescue(on: $0); return nil }, failed: { [self] in record($0) })
         let schedulerWorker = configuration.runsSchedules
-            ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait,
+            ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait, patience: patience,
                              step: { [self] in try schedule(on: $0) }, failed: { [self] in record($0) })
             : nil
         heartbeatWorker.start()
@@ -207,6 +219,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(settings: settings,
                                             interval: configuration.alertDelivery.interval, claimSession: false,
+                                            patience: patience,
                                             step: { [self] in
                                                 // In the router's log too; the history has every try.
                                                 try delivery.runOnce(on: $0).failures.forEach(record)
@@ -214,6 +227,7 @@ public final class ExecutionRouter: @unchecked Sendable {
                                             }, failed: { [self] in record($0) })
         let evaluationWorker = PeriodicWorker(settings: settings,
                                               interval: configuration.alertEvaluation.interval, claimSession: false,
+                                              patience: patience,
                                               step: { [self] in
                                                   let report = try evaluator.runOnce(on: $0)
                                                   report.errors.forEach(record)
@@ -228,7 +242,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         for number in 0..<configuration.claimLoops {
             loops.enter()
             startDedicatedThread { [self] in
-                runClaimLoop(number)
+                runClaimLoop(number, patience: patience)
                 loops.leave()
             }
         }
@@ -237,12 +251,12 @@ public final class ExecutionRouter: @unchecked Sendable {
         // is marked stopped, and the waiters are let go.
         startDedicatedThread { [self] in
             loops.wait()
-            heartbeatWorker.stop()
-            rescueWorker.stop()
-            schedulerWorker?.stop()
-            evaluationWorker.stop()
-            deliveryWorker.stop()
-            finishStopping()
+            // All asked first, then waited for: against a database that does not answer, each
+            // ends within one wait for it (`stopPatience`), together rather than one after another.
+            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, evaluationWorker, deliveryWorker].compactMap { $0 }
+            workers.forEach { $0.requestStop() }
+            workers.forEach { $0.stop() }
+            finishStopping(patience: patience)
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }
             group.leave()
@@ -250,12 +264,15 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     /// Asks the router to stop: no new claims; the batches in flight finish and are written back
-    /// (or released). Returns at once; `waitUntilStopped` waits.
+    /// (or released). Returns at once; `waitUntilStopped` waits. From now on no answer from the
+    /// database is awaited longer than `stopPatience`: a database that does not answer cannot
+    /// hold the stop, and what could not be written back is left to its lease (`leftToLease`).
     public func requestStop() {
         let stopping: Bool = lock.withLock {
             guard state == .starting || state == .running else { return false }
             state = .stopping
             stopRequested = true
+            patience.limit(to: configuration.stopPatience)
             return true
         }
         if stopping {
@@ -285,17 +302,25 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     /// Puts back whatever is still RUNNING under this router (a batch its loop could not write
-    /// back) and marks the router stopped, on a connection of its own.
-    private func finishStopping() {
-        do {
-            let connection = try PGConnection(settings: settings)
-            defer { connection.close() }
-            try TaskQueue(connection: connection).release(routerID: routerID)
-            try keeper.markStopped(on: connection, processed: status.processed)
-        } catch {
-            record(error)
+    /// back) and marks the router stopped, on a connection of its own. When the database did not
+    /// answer during the stop, asks it nothing more: the batches still held are left to their
+    /// lease and named in `leftToLease`.
+    private func finishStopping(patience: PatienceLimit) {
+        let held = lock.withLock { inFlight.values.flatMap { $0 }.sorted() }
+        var left = held
+        if !patience.wentUnansweredSinceLimit {
+            do {
+                let connection = try PGConnection(settings: settings, patience: patience)
+                defer { connection.close() }
+                try TaskQueue(connection: connection).release(routerID: routerID)
+                try keeper.markStopped(on: connection, processed: status.processed)
+                left = []
+            } catch {
+                record(error)
+            }
         }
         lock.withLock {
+            leftToLease = left
             inFlight = [:]
             reportInFlight()
         }
@@ -307,7 +332,7 @@ public final class ExecutionRouter: @unchecked Sendable {
 
     /// One claim loop: claim, route, write back, until stopped. Loop `number` keys its in-flight
     /// tasks. Loop 0 waits for notifications; the others for a backlog (a full claim).
-    private func runClaimLoop(_ number: Int) {
+    private func runClaimLoop(_ number: Int, patience: PatienceLimit) {
         var connection: PGConnection?
         var claimer = TaskClaimer(routerID: routerID, config: configuration.claim, metrics: metrics)
         var unwritten: (tasks: [ClaimedTask], outcomes: [TaskOutcome])?
@@ -316,7 +341,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         while true {
             let mark = wakes.mark
             do {
-                let live = try connection ?? connectForClaims()
+                let live = try connection ?? connectForClaims(patience: patience)
                 connection = live
                 if let batch = unwritten {
                     try writeBack(batch.outcomes, of: batch.tasks, on: live, loop: number)
@@ -349,15 +374,17 @@ public final class ExecutionRouter: @unchecked Sendable {
                     connection?.close()
                     connection = nil
                 }
-                // A batch that cannot be written while stopping is released by `finishStopping`.
-                if isStopping && failures > 3 { break }
+                // A batch that cannot be written while stopping is released by `finishStopping`,
+                // or left to its lease when the database does not answer.
+                if isStopping && (failures > 3 || (error as? DatabaseError)?.isNoAnswer == true) { break }
                 // Capped at 2 s: after a failover the router is back on the new primary within
                 // about that of the promote.
                 wakes.wait(after: mark, timeout: .milliseconds(min(2000, 100 << min(failures, 5))))
             }
         }
         connection?.close()
-        setInFlight(number, nil)
+        // A batch not written back stays listed: `finishStopping` releases it or names it.
+        if unwritten == nil { setInFlight(number, nil) }
     }
 
     /// Records what claim loop `loop` holds.
@@ -374,8 +401,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         metrics.inFlight(inFlight.values.reduce(0) { $0 + $1.count })
     }
 
-    private func connectForClaims() throws -> PGConnection {
-        let fresh = try PGConnection(settings: settings)
+    private func connectForClaims(patience: PatienceLimit) throws -> PGConnection {
+        let fresh = try PGConnection(settings: settings, patience: patience)
         try TaskQueue(connection: fresh).prepareSessionForClaims()
         return fresh
     }

@@ -20,13 +20,16 @@ final class PeriodicWorker: @unchecked Sendable {
     private let step: @Sendable (PGConnection) throws -> Duration?
     private let failed: @Sendable (Error) -> Void
     private let claimSession: Bool
+    private let patience: PatienceLimit?
 
     /// `claimSession`: plan the step's statements as the claim loops' are (the heartbeat and
     /// the rescue touch the claimed rows); false for parts with their own small tables (alerts).
-    init(settings: ConnectionSettings, interval: Duration, claimSession: Bool = true,
+    /// `patience`: the owner's limit on waits for the database (a router's, shortened at its stop).
+    init(settings: ConnectionSettings, interval: Duration, claimSession: Bool = true, patience: PatienceLimit? = nil,
          step: @escaping @Sendable (PGConnection) throws -> Duration?, failed: @escaping @Sendable (Error) -> Void) {
         (self.settings, self.interval, self.step, self.failed) = (settings, interval, step, failed)
         self.claimSession = claimSession
+        self.patience = patience
     }
 
     /// Starts the thread; the first step runs at once.
@@ -46,14 +49,18 @@ final class PeriodicWorker: @unchecked Sendable {
         }
     }
 
-    /// Stops after the step in progress, if any, and waits for the thread to end.
-    func stop() {
-        let running = condition.withLock {
+    /// Asks the thread to stop after the step in progress, if any; returns at once.
+    func requestStop() {
+        condition.withLock {
             stopRequested = true
             condition.broadcast()
-            return started
         }
-        if running { done.wait() }
+    }
+
+    /// Stops after the step in progress, if any, and waits for the thread to end.
+    func stop() {
+        requestStop()
+        if condition.withLock({ started }) { done.wait() }
     }
 
     private func run() {
@@ -66,7 +73,7 @@ final class PeriodicWorker: @unchecked Sendable {
                 if let connection {
                     live = connection
                 } else {
-                    live = try PGConnection(settings: settings)
+                    live = try PGConnection(settings: settings, patience: patience)
                     // The heartbeat's lease extension and the rescue are planned like the claim loops'.
                     if claimSession { try TaskQueue(connection: live).prepareSessionForClaims() }
                     connection = live

@@ -21,8 +21,11 @@ public final class TaskNotifier: @unchecked Sendable {
     private var started = false
     private var stopped = DispatchSemaphore(value: 0)
     private var connectedNow = false
+    /// Limited to zero by `stop()`, so that a connect or a LISTEN to a server that does not
+    /// answer ends at once; a new one for each start.
+    private var patience = PatienceLimit()
     private var connection: PGConnection?
-    private let wakePipe: (read: Int32, write: Int32)
+    private let wakePipe = WakePipe()
 
     public let settings: ConnectionSettings
     public let channels: [NotificationChannel]
@@ -31,20 +34,10 @@ public final class TaskNotifier: @unchecked Sendable {
     public init(settings: ConnectionSettings, channels: [NotificationChannel] = NotificationChannel.allCases) {
         self.settings = settings
         self.channels = channels
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            for fd in fds {
-                _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            }
-        }
-        wakePipe = (fds[0], fds[1])
     }
 
     deinit {
         connection?.close()
-        if wakePipe.read >= 0 { close(wakePipe.read) }
-        if wakePipe.write >= 0 { close(wakePipe.write) }
     }
 
     /// Starts the listening thread. Calling it while running does nothing.
@@ -53,16 +46,19 @@ public final class TaskNotifier: @unchecked Sendable {
             guard !started else { return }
             stopRequested = false
             stopped = DispatchSemaphore(value: 0)
+            patience = PatienceLimit()
             started = true
             startDedicatedThread { [self] in runLoop() }
         }
     }
 
-    /// Stops the listening thread and closes its connection; waits until it has. Harmless twice.
+    /// Stops the listening thread and closes its connection; waits until it has, which is at
+    /// once even when the server does not answer (its waits are cut short). Harmless twice.
     public func stop() {
         let done: DispatchSemaphore? = lock.withLock {
             guard started else { return nil }
             stopRequested = true
+            patience.limit(to: .zero)
             return stopped
         }
         guard let done else { return }
@@ -112,8 +108,8 @@ public final class TaskNotifier: @unchecked Sendable {
         let live: PGConnection
         do {
             live = try listeningConnection()
-            _ = try live.waitForInput(timeout: timeout, wakeDescriptor: wakePipe.read)
-            drainWakePipe()
+            _ = try live.waitForInput(timeout: timeout, wakeDescriptor: wakePipe.readDescriptor)
+            wakePipe.drain()
             var received: [PostgresNotification] = []
             while let notification = try live.nextBufferedNotification() { received.append(notification) }
             if !received.isEmpty { wakeAll() }
@@ -130,7 +126,7 @@ public final class TaskNotifier: @unchecked Sendable {
         if let connection, connection.isConnected { return connection }
         connection?.close()
         connection = nil
-        let fresh = try PGConnection(settings: settings)
+        let fresh = try PGConnection(settings: settings, patience: lock.withLock { patience })
         for channel in channels { try fresh.listen(channel.rawValue) }
         connection = fresh
         lock.withLock { connectedNow = true }
@@ -151,9 +147,9 @@ public final class TaskNotifier: @unchecked Sendable {
                 failures += 1
                 // Reconnect no faster than the backoff; a stop still ends the wait at once.
                 let backoff = Duration.milliseconds(min(2000, 100 << min(failures, 5)))
-                var waitFor = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
+                var waitFor = pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0)
                 _ = poll(&waitFor, 1, Int32(backoff.milliseconds))
-                drainWakePipe()
+                wakePipe.drain()
             }
         }
         connection?.close()
@@ -167,14 +163,6 @@ public final class TaskNotifier: @unchecked Sendable {
 
     /// Interrupts the listening thread's poll() (a stop).
     private func poke() {
-        guard wakePipe.write >= 0 else { return }
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
-    }
-
-    private func drainWakePipe() {
-        guard wakePipe.read >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(wakePipe.read, &buffer, buffer.count) > 0 {}
+        wakePipe.wake()
     }
 }

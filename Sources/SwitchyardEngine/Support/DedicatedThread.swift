@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// Starts `body` on a thread of its own (a pthread), outside Swift's cooperative pool: for
@@ -27,4 +28,16 @@ public func sleepThread(for duration: Duration) {
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+/// Runs `body` on a thread of its own and waits at most `bound` for it to return; true when it
+/// did. What is still running after that goes on alone: for a stop that must not wait on a
+/// database that does not answer, when the process is about to exit anyway.
+public func runOnDedicatedThread(waitingAtMost bound: Duration, _ body: @escaping @Sendable () -> Void) -> Bool {
+    let done = DispatchSemaphore(value: 0)
+    startDedicatedThread {
+        body()
+        done.signal()
+    }
+    return done.wait(timeout: .now() + .milliseconds(bound.milliseconds)) == .success
 }

@@ -4,10 +4,17 @@ import SwitchyardEngine
 /// Something that happened: a key, a timer, or the outcome of an effect.
 public enum DashboardMessage: Equatable, Sendable {
     case key(Key)
-    /// A refresh is due; `Date` is the clock now.
-    case tick(Date)
+    /// The clocks, at every wake of the runtime: `Date` for what the screen shows, `uptime` (time
+    /// since the dashboard started, on the monotonic clock) for when to read and how long a read
+    /// has waited. `update` starts a refresh when one is due.
+    case tick(Date, uptime: Duration)
+    /// LISTEN reported a change: refresh soon (bursts coalesced).
+    case databaseChanged
     case snapshotLoaded(DashboardSnapshot, at: Date)
+    /// The snapshot read failed: the server refused, or the connection broke (OFFLINE).
     case snapshotFailed(String, at: Date)
+    /// The snapshot read was given up: the server did not answer in time (NO ANSWER).
+    case snapshotUnanswered(String, at: Date)
     case taskListLoaded([TaskSummary])
     case taskDetailLoaded(TaskDetail)
     case accountDetailLoaded(AccountDetail)
@@ -16,6 +23,8 @@ public enum DashboardMessage: Equatable, Sendable {
     case previewLoaded(ActionPreview)
     case actionCompleted(ActionReport)
     case actionFailed(String)
+    /// A confirmed change was given up on: the server did not answer, so it may or may not be done.
+    case actionUnanswered(String)
     case routerStatusChanged(RouterStatusLine?)
     case resized(TerminalSize)
     /// SIGINT, SIGTERM or SIGHUP.
@@ -33,7 +42,7 @@ public enum DashboardEffect: Equatable, Sendable {
     case preview(OperatorAction)
     /// Carry out a confirmed action; answered by `actionCompleted` or `actionFailed`.
     case perform(OperatorAction)
-    /// The refresh interval changed: the next refresh is due after this long.
-    case scheduleRefresh(after: Duration)
     case quit
+    /// The last refresh allowed (`--max-refreshes`) has been shown.
+    case refreshLimitReached
 }

@@ -16,8 +16,13 @@ public enum DashboardPanel: Hashable, Sendable, CaseIterable {
 public enum ConnectionState: Equatable, Sendable {
     case connecting
     case connected
-    /// Reads fail since `since`; the last data stays on screen.
+    /// Reads fail since `since`: the server refuses, or the connection broke (OFFLINE). The last
+    /// data stays on screen.
     case disconnected(since: Date, lastError: String)
+    /// A read asked at `since` is still unanswered, or was given up unanswered, and none has been
+    /// answered since: the server is there but does not answer (frozen, a network black hole).
+    /// The last data stays on screen, marked stale.
+    case noAnswer(since: Moment)
 }
 
 /// The embedded router's state for the header; nil in the model when none runs in this process.
@@ -62,19 +67,34 @@ public struct DashboardModel: Equatable, Sendable {
     public var accountDetail: AccountDetail?
     public var connection: ConnectionState = .connecting
     public var refreshInterval: Duration
+    /// When to read the snapshot, and the read in flight.
+    public var refresh: RefreshSchedule
+    /// A preview or change the database has not answered yet; the status line says how long.
+    public var pendingRequest: PendingRequest?
     public var routerStatus: RouterStatusLine?
     /// The clock, as last told by a message; `update` never reads it.
     public var now: Date
+    /// The monotonic clock (time since the dashboard started), as last told by a tick.
+    public var uptime: Duration = .zero
     public var size: TerminalSize
     public var quitRequested = false
 
-    public init(settings: DashboardSettings, refreshInterval: Duration = .seconds(1), now: Date,
-                size: TerminalSize = .standard) {
+    public init(settings: DashboardSettings, refreshInterval: Duration = .seconds(1), maxRefreshes: Int? = nil,
+                now: Date, size: TerminalSize = .standard) {
         self.settings = settings
         self.refreshInterval = refreshInterval
+        self.refresh = RefreshSchedule(limit: maxRefreshes)
         self.now = now
         self.size = size
     }
+
+    /// A read or a change waiting this long shows NO ANSWER, and the status line says how long
+    /// it has waited. A healthy snapshot takes milliseconds, and each of its statements gives up
+    /// after 2 s on the server's own timeout (`MonitorQueries.Config.statementTimeout`).
+    public static let noAnswerAfter = Duration.seconds(2)
+
+    /// Now, on both clocks.
+    public var moment: Moment { Moment(date: now, uptime: uptime) }
 
     /// The shortest refresh interval `-` goes to.
     public static let refreshFloor = MonitorQueries.minimumRefreshInterval
@@ -90,5 +110,31 @@ public struct DashboardModel: Equatable, Sendable {
     public var isStale: Bool {
         guard let age = dataAge else { return false }
         return age > max(5, 3 * refreshInterval.seconds)
+    }
+
+    /// Whole seconds the database has not answered, while NO ANSWER shows.
+    public var unansweredFor: Duration? {
+        guard case .noAnswer(let since) = connection else { return nil }
+        return .seconds(max(0, Int((uptime - since.uptime).seconds)))
+    }
+
+    /// When (on `uptime`) the model next needs a tick: the next read, or, while a read or a
+    /// change waits for the database, the moment its wait next shows a new second. nil: nothing
+    /// is due (the limit of reads was reached and nothing waits).
+    public var nextTickDue: Duration? {
+        func nextSecond(of wait: Moment) -> Duration {
+            let waited = uptime - wait.uptime
+            guard waited >= Self.noAnswerAfter else { return wait.uptime + Self.noAnswerAfter }
+            return wait.uptime + .seconds(Int(waited.seconds) + 1)
+        }
+        var due: [Duration] = []
+        if let read = refresh.outstanding {
+            due.append(nextSecond(of: read))
+        } else if !refresh.isFinished {
+            due.append(refresh.nextRead)
+        }
+        if let request = pendingRequest { due.append(nextSecond(of: request.since)) }
+        if case .noAnswer(let since) = connection { due.append(nextSecond(of: since)) }
+        return due.min()
     }
 }

@@ -134,6 +134,8 @@ func changesAllowed(_ model: inout DashboardModel, _ name: String) -> Bool {
 
 func askPreview(_ model: inout DashboardModel, _ action: OperatorAction) -> [DashboardEffect] {
     model.modal = .awaitingPreview(action)
-    model.say("Checking what \(action.verb) would touch\u{2026}", lifetime: .untilReplaced)
+    let checking = "Checking what \(action.verb) would touch\u{2026}"
+    model.say(checking, lifetime: .untilReplaced)
+    model.pendingRequest = PendingRequest(since: model.moment, text: checking, cancellable: true)
     return [.preview(action)]
 }

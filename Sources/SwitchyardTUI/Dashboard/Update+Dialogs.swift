@@ -51,7 +51,9 @@ func answerConfirmation(_ model: inout DashboardModel, _ preview: ActionPreview,
     switch KeyTable.command(for: key) {
     case .confirm?:
         model.modal = nil
-        model.say("Asked to \(preview.action.verb); waiting for the database\u{2026}", lifetime: .untilReplaced)
+        let waiting = "Asked to \(preview.action.verb); waiting for the database\u{2026}"
+        model.say(waiting, lifetime: .untilReplaced)
+        model.pendingRequest = PendingRequest(since: model.moment, text: waiting, cancellable: false)
         return [.perform(preview.action)]
     case .cancel?, .escape?, .back?:
         model.modal = nil

@@ -34,6 +34,7 @@ private func run(_ model: inout DashboardModel, _ command: KeyCommand) -> [Dashb
     case .escape:
         if case .awaitingPreview? = model.modal {
             model.modal = nil
+            model.pendingRequest = nil
             model.say("Cancelled; nothing changed.")
         } else if !model.marked.isEmpty {
             model.say("Cleared \(model.marked.count) mark\(model.marked.count == 1 ? "" : "s"); nothing changed.")
@@ -160,7 +161,8 @@ private func changeRefresh(_ model: inout DashboardModel, faster: Bool) -> [Dash
     }
     model.refreshInterval = max(next, DashboardModel.refreshFloor)
     model.say("Refreshing every \(formatInterval(model.refreshInterval)).")
-    return [.scheduleRefresh(after: model.refreshInterval)]
+    model.refresh.intervalChanged(to: model.refreshInterval, at: model.uptime)
+    return []
 }
 
 /// "250 ms", "1 s", "30 s".

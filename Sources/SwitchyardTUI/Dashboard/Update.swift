@@ -7,10 +7,15 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     switch message {
     case .key(let key):
         return handleKey(&model, key)
-    case .tick(let now):
+    case .tick(let now, let uptime):
         model.now = now
+        model.uptime = max(model.uptime, uptime)
         if let status = model.status, !status.isCurrent(at: now) { model.status = nil }
-        return refreshEffects(model)
+        noticeWaits(&model)
+        return refreshIfDue(&model)
+    case .databaseChanged:
+        model.refresh.databaseChanged(at: model.uptime)
+        return refreshIfDue(&model)
     case .snapshotLoaded(let snapshot, let at):
         let previous = model.snapshot
         let merged = snapshot.keepingEarlierParts(from: previous)
@@ -21,6 +26,7 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         model.status = model.status.flatMap { $0.after(merged) }
         keepFocusShown(&model)
         reconcile(&model, [.failedTasks, .recentLogs, .accountsPanel, .accounts, .alerts, .schedules], previous: previous)
+        return snapshotAnswered(&model)
     case .snapshotFailed(let reason, let at):
         model.now = max(model.now, at)
         let error = StatusMessage(reason, isError: true, at: at, lifetime: .untilConnected)
@@ -33,6 +39,14 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
         // An error on the status line now is about the database not answering, as far as the
         // screen can tell: it goes when the database answers again.
         if model.status?.isError == true { model.status?.lifetime = .untilConnected }
+        return snapshotAnswered(&model)
+    case .snapshotUnanswered(let reason, let at):
+        model.now = max(model.now, at)
+        model.lastError = StatusMessage(reason, isError: true, at: at, lifetime: .untilConnected)
+        if case .noAnswer = model.connection {} else {
+            model.connection = .noAnswer(since: model.refresh.outstanding ?? Moment(date: at, uptime: model.uptime))
+        }
+        return snapshotAnswered(&model)
     case .taskListLoaded(let tasks):
         model.taskList = tasks
         reconcile(&model, [.taskList])
@@ -49,16 +63,23 @@ public func update(_ model: inout DashboardModel, _ message: DashboardMessage) -
     case .previewLoaded(let preview):
         guard model.modal == .awaitingPreview(preview.action) else { break }
         model.modal = .confirm(preview)
+        model.pendingRequest = nil
         model.status = nil
     case .actionCompleted(let report):
+        model.pendingRequest = nil
         // A switch's message stays while the switch is as it says; a task action's is a plain confirmation.
         let lifetime = StateClaim(after: report.action).map { StatusMessage.Lifetime.whileTrue($0, seen: false) } ?? .brief
         model.say(report.summary, lifetime: lifetime)
         model.marked.subtract(report.changed)
-        return refreshEffects(model)
+        model.refresh.readSoon(at: model.uptime)
+        return refreshIfDue(&model)
     case .actionFailed(let reason):
         if case .awaitingPreview? = model.modal { model.modal = nil }
+        model.pendingRequest = nil
         model.showError(reason, context: "Nothing changed: ")
+    case .actionUnanswered(let reason):
+        model.pendingRequest = nil
+        model.showError(reason + "\n" + unansweredChangeAdvice, context: "Not known whether it was done: ")
     case .routerStatusChanged(let status):
         model.routerStatus = status
     case .resized(let size):
@@ -78,14 +99,12 @@ private func keepFocusShown(_ model: inout DashboardModel) {
     if !shown.contains(model.focus) { model.focus = shown.first ?? .failedTasks }
 }
 
-/// What one refresh reads: the snapshot, plus the list or detail being looked at.
-func refreshEffects(_ model: DashboardModel) -> [DashboardEffect] {
-    var effects: [DashboardEffect] = [.loadSnapshot(model.filter)]
+/// What one refresh reads besides the snapshot: the list or detail being looked at.
+func detailEffects(_ model: DashboardModel) -> [DashboardEffect] {
     switch model.view {
-    case .taskList: effects.append(.listTasks(model.filter, limit: model.settings.taskListLimit))
-    case .taskDetail(let id): effects.append(.loadTaskDetail(id))
-    case .accountDetail(let name): effects.append(.loadAccountDetail(name))
-    case .dashboard, .routers, .accounts, .alerts, .schedules, .help: break
+    case .taskList: [.listTasks(model.filter, limit: model.settings.taskListLimit)]
+    case .taskDetail(let id): [.loadTaskDetail(id)]
+    case .accountDetail(let name): [.loadAccountDetail(name)]
+    case .dashboard, .routers, .accounts, .alerts, .schedules, .help: []
     }
-    return effects
 }

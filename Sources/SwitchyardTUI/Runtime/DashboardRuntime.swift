@@ -14,8 +14,6 @@ public final class DashboardRuntime: Sendable {
 
     /// The longest the loop sleeps with nothing due: keys, results and signals wake it sooner.
     static let longestWait = Duration.seconds(5)
-    /// Bursts of NOTIFY cause at most one refresh per this long.
-    static let coalescing = Duration.milliseconds(250)
 
     public init(backend: any DashboardBackend, options: DashboardOptions,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -35,22 +33,20 @@ public final class DashboardRuntime: Sendable {
         }
     }
 
+    /// Ticks, keys, LISTEN wake-ups and results in; effects out. When to read is the model's
+    /// business (`RefreshSchedule`): the loop only sleeps until `model.nextTickDue`.
     private func loop(_ terminal: any Terminal) -> DashboardExit {
         let mailbox = Mailbox()
         let glyphs: Glyphs = options.ascii || !terminal.supportsUnicode ? .ascii : .unicode
         var model = DashboardModel(settings: options.settings,
                                    refreshInterval: max(options.refresh, DashboardModel.refreshFloor),
-                                   now: clock(), size: terminal.size)
+                                   maxRefreshes: options.maxRefreshes, now: clock(), size: terminal.size)
         var exit: DashboardExit?
         var dirty = true
-        var refreshes = 0
-        var snapshotLoading = false
-        var reloadWanted = false
-        // Refreshes are scheduled on the monotonic clock: a wall-clock jump (NTP, a fixed test
-        // clock) neither stops nor floods them. `clock` only stamps what the screen shows.
-        let monotonic = ContinuousClock()
-        var nextRefresh = monotonic.now
-        var lastRefresh: ContinuousClock.Instant?
+        // Uptime on the monotonic clock: a wall-clock jump (NTP, a fixed test clock) neither
+        // stops nor floods refreshes. `clock` only stamps what the screen shows.
+        let started = ContinuousClock.now
+        func uptime() -> Duration { started.duration(to: .now) }
 
         let watcher = Task.detached { [backend] in
             var pause = 1.0
@@ -65,6 +61,8 @@ public final class DashboardRuntime: Sendable {
                 }
             }
         }
+        // The loop never waits for a backend call: one still running when the dashboard stops
+        // (a database that does not answer) is left to finish or fail on its own.
         defer {
             watcher.cancel()
             mailbox.close()
@@ -74,16 +72,15 @@ public final class DashboardRuntime: Sendable {
         func perform(_ effect: DashboardEffect) {
             switch effect {
             case .loadSnapshot(let filter):
-                guard !snapshotLoading else { reloadWanted = true; return }
-                snapshotLoading = true
                 spawn(mailbox) { backend, clock in
                     do {
                         let snapshot = try await backend.loadSnapshot(filter: filter)
                         let router = await backend.routerStatus()
                         return [.routerStatusChanged(router), .snapshotLoaded(snapshot, at: clock())]
                     } catch {
-                        return [.routerStatusChanged(await backend.routerStatus()),
-                                .snapshotFailed(describe(error), at: clock())]
+                        let router = DashboardMessage.routerStatusChanged(await backend.routerStatus())
+                        return isNoAnswer(error) ? [router, .snapshotUnanswered(describe(error), at: clock())]
+                            : [router, .snapshotFailed(describe(error), at: clock())]
                     }
                 }
             case .listTasks(let filter, let limit):
@@ -101,67 +98,48 @@ public final class DashboardRuntime: Sendable {
                     do { return [.accountDetailLoaded(try await backend.loadAccountDetail(account: account))] }
                     catch { return [.loadFailed(describe(error))] }
                 }
-            case .preview(let action), .perform(let action):
-                let isPreview = if case .preview = effect { true } else { false }
+            case .preview(let action):
                 spawn(mailbox) { backend, _ in
-                    do {
-                        return isPreview ? [.previewLoaded(try await backend.preview(action))]
-                            : [.actionCompleted(try await backend.perform(action))]
-                    } catch {
-                        return [.actionFailed(describe(error))]
-                    }
+                    do { return [.previewLoaded(try await backend.preview(action))] }
+                    catch { return [.actionFailed(describe(error))] }
                 }
-            case .scheduleRefresh(let after):
-                nextRefresh = min(nextRefresh, monotonic.now.advanced(by: after))
+            case .perform(let action):
+                spawn(mailbox) { backend, _ in
+                    do { return [.actionCompleted(try await backend.perform(action))] }
+                    catch { return [isNoAnswer(error) ? .actionUnanswered(describe(error)) : .actionFailed(describe(error))] }
+                }
             case .quit:
                 exit = .quit
+            case .refreshLimitReached:
+                exit = .refreshLimit
             }
         }
 
         func apply(_ message: DashboardMessage) {
-            dirty = true
-            for effect in update(&model, message) { perform(effect) }
+            let shown = (model.connection, model.status, model.unansweredFor)
+            let effects = update(&model, message)
+            switch message {
+            case .databaseChanged:
+                break   // only when the next read is due changes: nothing on screen
+            case .tick:
+                // Every wake ticks; a frame is drawn, as before the policy moved into the model,
+                // when the tick starts a refresh (the ages move on) or changes what a wait shows.
+                if !effects.isEmpty || shown != (model.connection, model.status, model.unansweredFor) { dirty = true }
+            default:
+                dirty = true
+            }
+            for effect in effects { perform(effect) }
         }
 
         apply(.resized(terminal.size))
+        var event: TerminalEvent?
         while exit == nil {
-            let now = monotonic.now
+            // The clocks first, so that what follows is measured against now.
+            apply(.tick(clock(), uptime: uptime()))
             let (messages, databaseChanged) = mailbox.takeAll()
-            if databaseChanged {
-                // LISTEN fired: refresh soon, coalescing bursts of NOTIFY to one refresh per 250 ms.
-                nextRefresh = min(nextRefresh, max(now, (lastRefresh ?? now).advanced(by: Self.coalescing)))
-            }
-            for message in messages {
-                switch message {
-                case .snapshotLoaded, .snapshotFailed:
-                    snapshotLoading = false
-                    refreshes += 1
-                    if reloadWanted { reloadWanted = false; nextRefresh = now }
-                default:
-                    break
-                }
-                apply(message)
-            }
-            // No new refresh once the last one allowed has come in (it is still drawn below).
-            let refreshesLeft = options.maxRefreshes.map { refreshes < $0 } ?? true
-            if exit == nil, refreshesLeft, now >= nextRefresh, !snapshotLoading {
-                lastRefresh = now
-                nextRefresh = now.advanced(by: model.refreshInterval)
-                apply(.tick(clock()))
-            }
-            if dirty {
-                var frame = CellBuffer(size: model.size)
-                view(model, into: &frame, glyphs: glyphs)
-                terminal.draw(frame)
-                dirty = false
-            }
-            if let limit = options.maxRefreshes, refreshes >= limit { exit = .refreshLimit }
-            guard exit == nil else { break }
-            // Sleep until a key, a result (the mailbox's descriptor) or the next refresh: an idle
-            // dashboard wakes once per refresh, not twenty times a second.
-            let untilRefresh = snapshotLoading ? Self.longestWait : monotonic.now.duration(to: nextRefresh)
-            let wait = max(.zero, min(Self.longestWait, untilRefresh))
-            switch terminal.nextEvent(timeout: wait, wake: mailbox.wakeDescriptor) {
+            if databaseChanged { apply(.databaseChanged) }
+            for message in messages { apply(message) }
+            switch event {
             case .key(let key)?: apply(.key(key))
             case .resized(let size)?: apply(.resized(size))
             case .interrupted(let signal)?:
@@ -169,6 +147,19 @@ public final class DashboardRuntime: Sendable {
                 exit = .signal(signal)
             case nil: break
             }
+            event = nil
+            // Drawn even when stopping: the last refresh allowed is shown before the exit.
+            if dirty {
+                var frame = CellBuffer(size: model.size)
+                view(model, into: &frame, glyphs: glyphs)
+                terminal.draw(frame)
+                dirty = false
+            }
+            guard exit == nil else { break }
+            // Sleep until a key, a result (the mailbox's descriptor) or the next tick the model
+            // wants: an idle dashboard wakes once per refresh, not twenty times a second.
+            let untilDue = model.nextTickDue.map { $0 - uptime() } ?? Self.longestWait
+            event = terminal.nextEvent(timeout: max(.zero, min(Self.longestWait, untilDue)), wake: mailbox.wakeDescriptor)
         }
         return exit ?? .quit
     }
@@ -183,46 +174,36 @@ public final class DashboardRuntime: Sendable {
     }
 }
 
+/// True when the error is the server not answering in time (NO ANSWER), not a refusal.
+private func isNoAnswer(_ error: any Error) -> Bool {
+    (error as? DatabaseError)?.isNoAnswer == true
+}
+
 /// An error's whole description: its first line says what happened, the lines after it the
 /// server's detail and what to do. The status line shows the first, `e` all of them.
 func describe(_ error: any Error) -> String {
-    String(describing: error)
+    String(describing: error).trimmed
 }
 
 /// Messages posted by effect tasks, and LISTEN's wake-ups, taken by the runtime's loop. Each
 /// post also makes `wakeDescriptor` readable, so the loop can sleep in poll() until then.
 ///
-/// `@unchecked Sendable`: all state is guarded by `lock`; the pipe is written and closed only
+/// `@unchecked Sendable`: all state is guarded by `lock`; the pipe is woken and drained only
 /// under it.
 final class Mailbox: @unchecked Sendable {
     private let lock = Lock()
     private var messages: [DashboardMessage] = []
     private var databaseChanged = false
     private var closed = false
-    private let pipe: (read: Int32, write: Int32)
-
-    init() {
-        var fds: [Int32] = [-1, -1]
-        if Glibc.pipe(&fds) == 0 {
-            for fd in fds { _ = fcntl(fd, F_SETFL, O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        }
-        pipe = (fds[0], fds[1])
-    }
-
-    deinit {
-        if pipe.read >= 0 { Glibc.close(pipe.read) }
-        if pipe.write >= 0 { Glibc.close(pipe.write) }
-    }
+    private let pipe = WakePipe()
 
     /// Readable while something waits to be taken; nil when no pipe could be made (the loop
     /// then wakes on its timeout).
-    var wakeDescriptor: Int32? { pipe.read >= 0 ? pipe.read : nil }
+    var wakeDescriptor: Int32? { pipe.readDescriptor >= 0 ? pipe.readDescriptor : nil }
 
     /// Makes the descriptor readable; a full pipe already is. Call holding `lock`.
     private func wake() {
-        guard pipe.write >= 0 else { return }
-        var byte: UInt8 = 1
-        _ = Glibc.write(pipe.write, &byte, 1)
+        pipe.wake()
     }
 
     /// Something in the queue changed; several changes before the next `takeAll` count as one.
@@ -251,8 +232,7 @@ final class Mailbox: @unchecked Sendable {
         let taken = (messages, databaseChanged)
         messages = []
         databaseChanged = false
-        var drain = [UInt8](repeating: 0, count: 64)
-        while pipe.read >= 0, Glibc.read(pipe.read, &drain, drain.count) > 0 {}
+        pipe.drain()
         return taken
     }
 

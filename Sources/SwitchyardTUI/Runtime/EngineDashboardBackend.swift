@@ -19,10 +19,12 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
 
     /// `settings` decides read-only: an observer's session is read-only on the server too.
     /// `router` is the embedded router, if this process runs one; `notifier` the process's
-    /// LISTEN connection, started by the caller (without one the backend runs its own).
+    /// LISTEN connection, started by the caller (without one the backend runs its own). Reads and
+    /// changes wait at most `answerDeadline` for the server, then fail with the no-answer error.
     public init(settings: ConnectionSettings, router: ExecutionRouter? = nil, notifier: TaskNotifier? = nil,
-                actor: String = OperatorIdentity.current(), recentLogLimit: Int = 50, configuredAccounts: [Account] = []) {
-        client = DatabaseClient(settings: settings)
+                actor: String = OperatorIdentity.current(), recentLogLimit: Int = 50, configuredAccounts: [Account] = [],
+                answerDeadline: Duration = AnswerDeadline.dashboard) {
+        client = DatabaseClient(settings: settings.answering(within: answerDeadline))
         ownsNotifier = notifier == nil
         self.notifier = notifier ?? TaskNotifier(settings: settings)
         if ownsNotifier { self.notifier.start() }
@@ -79,7 +81,8 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
         router.map { Self.statusLine($0.status) }
     }
 
-    /// Closes the connections (the dashboard has stopped); a shared notifier is its owner's to stop.
+    /// Closes the connections without waiting for a call in progress (the dashboard has
+    /// stopped); a shared notifier is its owner's to stop.
     public func close() {
         client.close()
         if ownsNotifier { notifier.stop() }

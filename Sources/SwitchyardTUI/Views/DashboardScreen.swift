@@ -127,18 +127,28 @@ struct ScreenDrawer {
         switch model.connection {
         case .connecting: return ("connecting" + String(glyphs.ellipsis), .header)
         case .disconnected: return ("OFFLINE", .error)
+        case .noAnswer: return ("NO ANSWER \(Format.age((model.unansweredFor ?? .zero).seconds))", .error)
         case .connected:
             let age = Format.age(model.dataAge ?? 0)
             return model.isStale ? ("stale \(age)", .badge) : ("live \(age)", .header)
         }
     }
 
-    /// The offline banner's text; nil while the database answers. `ScreenLayout` gives it a line.
+    /// The offline or no-answer banner's text; nil while the database answers. `ScreenLayout`
+    /// gives it a line.
     static func banner(for model: DashboardModel, glyphs: Glyphs) -> String? {
-        guard case .disconnected(let since, let error) = model.connection else { return nil }
-        let data = model.snapshot == nil ? "no data yet" : "showing last data"
-        return "database unreachable since \(Format.clock(since, model.settings.timeZone)) (\(error)) \(glyphs.emDash) "
-            + "retrying; \(data)"
+        let zone = model.settings.timeZone
+        switch model.connection {
+        case .disconnected(let since, let error):
+            let data = model.snapshot == nil ? "no data yet" : "showing last data"
+            return "database unreachable since \(Format.clock(since, zone)) (\(error)) \(glyphs.emDash) retrying; \(data)"
+        case .noAnswer(let since):
+            // Short enough for 80 columns beside "e: what to do": the advice is behind `e`.
+            let data = model.snapshotReceivedAt.map { "data of \(Format.clock($0, zone)), stale" } ?? "no data yet"
+            return "database not answering since \(Format.clock(since.date, zone)) \(glyphs.emDash) \(data)"
+        case .connecting, .connected:
+            return nil
+        }
     }
 
     // MARK: Status line and dialogs

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import SwitchyardEngine
+import SwitchyardTestSupport
+
+/// `switchyard monitor` and `switchyard router` against a private server that stops answering
+/// (SIGSTOP on the postmaster and its children; SIGCONT on every exit path): the dashboard says
+/// NO ANSWER, and q or SIGTERM ends the process while the server is still frozen. The "within"
+/// bounds are generous limits on a condition polled for, not measured speeds (the figures are
+/// `make bench-hung`'s).
+@Suite(.database, .serialized) struct HungDatabaseEndToEndTests {
+    @Test(.timeLimit(.minutes(2)))
+    func theDashboardShowsNoAnswerWithinFiveSecondsAndQuitsWithinFiveWhileTheServerIsFrozen() throws {
+        let server = try FreezableServer("hung-monitor")
+        defer { server.destroy() }
+        defer { server.thaw() }
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--refresh", "0.5"],
+                                   environment: ["DATABASE_URL": server.url, "LANG": "C.UTF-8"])
+        defer { tmux.close() }
+        try tmux.waitFor("router running")
+        try tmux.waitFor("live")
+        let pid = try #require(try tmux.programPID())
+
+        try server.freeze()
+        let frozen = ContinuousClock.now
+        let screen = try tmux.waitFor("NO ANSWER", timeout: 5)
+        print("hung database: NO ANSWER shown \(frozen.duration(to: .now)) after SIGSTOP")
+        #expect(screen.contains("database not answering since"), "\(screen)")
+
+        let asked = ContinuousClock.now
+        try tmux.send("q")
+        let (status, after) = try tmux.waitForExit(timeout: 5)
+        print("hung database: exited \(asked.duration(to: .now)) after q")
+        #expect(status == 0, "\(after)")
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "the process is still there")
+        #expect(after.contains("embedded router stopped"), "\(after)")
+        MonitorEndToEndTests().expectTerminalRestored(after)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func theRouterStopsOnSIGTERMWhileTheServerIsFrozenAndNamesTheBatchLeftToItsLease() async throws {
+        let server = try FreezableServer("hung-router")
+        defer { server.destroy() }
+        defer { server.thaw() }
+        let connection = try PGConnection(settings: ConnectionSettings(conninfo: server.url))
+        try TaskQueue(connection: connection).enqueue(DemoTraffic.trades(count: 2))
+        // Each order takes 1 s: the batch is still being routed when the server freezes, and its
+        // write-back is what goes unanswered.
+        let (router, _, err) = try Executable.start(["router", "--latency-ms", "1000", "--concurrency", "16"],
+                                                    environment: server.environment)
+        defer { if router.isRunning { router.terminate() } }
+        var running: [Int] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while running.isEmpty, ContinuousClock.now < deadline {
+            running = try connection.execute("SELECT id FROM execution_tasks WHERE status = 'RUNNING' ORDER BY id").rows
+                .map { try $0.decode("id", as: Int.self) }
+            if running.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try #require(!running.isEmpty)
+        connection.close()
+
+        try server.freeze()
+        let asked = ContinuousClock.now
+        kill(router.processIdentifier, SIGTERM)
+        while router.isRunning, asked.duration(to: .now) < .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+        let stopped = asked.duration(to: .now)
+        print("hung database: the router stopped \(stopped) after SIGTERM")
+        #expect(!router.isRunning)
+        #expect(stopped < .seconds(15))
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("not confirmed written back"), "\(log)")
+        for id in running { #expect(log.contains("\(id)"), "task \(id) not named: \(log)") }
+
+        // Nothing was lost: written back once the server resumed, or RUNNING under the lease.
+        server.thaw()
+        let after = try PGConnection(settings: ConnectionSettings(conninfo: server.url))
+        #expect(try after.count("SELECT count(*) AS n FROM execution_tasks WHERE status IN ('RUNNING', 'SUCCESS')") >= running.count)
+    }
+}
