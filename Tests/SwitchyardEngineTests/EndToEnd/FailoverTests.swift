@@ -28,16 +28,6 @@ import SwitchyardTestSupport
         let both = "postgresql://switchyard@/switchyard?host=\(value(primary, "host")),\(value(standbyParts, "host"))"
             + "&port=\(value(primary, "port")),\(value(standbyParts, "port"))&target_session_attrs=read-write"
         environment["DATABASE_URL"] = both
-        let routers = try (0..<2).map { number in
-            // Orders of 20 ms, two at a time: a drain of some fifteen seconds, so the crash lands
-            // in it however slowly this test's own polling runs on a loaded machine. Claims of at
-            // most 10 tasks (0.3 s of routing): what is measured is the reconnection, not how long
-            // a batch routed when the primary died still takes.
-            try Executable.start(["router", "--exit-when-idle", "--router-id", "failover-\(number)", "--latency-ms", "20",
-                                  "--concurrency", "2", "--batch-size", "10", "--lease", "3", "--poll-interval", "0.5"],
-                                 environment: environment)
-        }
-        defer { routers.forEach { if $0.0.isRunning { $0.0.terminate() } } }
         // An operator dashboard on the same URL, and an observer that prefers the standby.
         let dashboard = try TmuxSession(command: [Executable.path, "monitor", "--no-router", "--refresh", "0.5"],
                                         environment: ["DATABASE_URL": both, "LANG": "C.UTF-8"])
@@ -49,6 +39,19 @@ import SwitchyardTestSupport
                 "prefer-standby reads from the standby while it is up")
         #expect(try observer.count("SELECT count(*) AS n FROM execution_tasks") == 2000)
         observer.close()
+
+        // The routers start once the dashboard and the observer are up, so that the drain is
+        // still young when the wait below begins, however slowly they started.
+        let routers = try (0..<2).map { number in
+            // Orders of 20 ms, two at a time: a drain of some fifteen seconds, so the crash lands
+            // in it however slowly this test's own polling runs on a loaded machine. Claims of at
+            // most 10 tasks (0.3 s of routing): what is measured is the reconnection, not how long
+            // a batch routed when the primary died still takes.
+            try Executable.start(["router", "--exit-when-idle", "--router-id", "failover-\(number)", "--latency-ms", "20",
+                                  "--concurrency", "2", "--batch-size", "10", "--lease", "3", "--poll-interval", "0.5"],
+                                 environment: environment)
+        }
+        defer { routers.forEach { if $0.0.isRunning { $0.0.terminate() } } }
 
         // Mid-drain: some tasks done, most still to do.
         let deadline = ContinuousClock.now + .seconds(60)
