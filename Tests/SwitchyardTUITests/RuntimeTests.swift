@@ -127,8 +127,10 @@ struct RuntimeTests {
         #expect(terminal.screen?.plainText.contains("PENDING    138") == true)
         // The last frame changed one count: only the cell of that digit was written.
         #expect(terminal.lastRedrawnRuns.map(\.text) == ["8"])
-        // The first full frame, the data arriving, then almost nothing.
-        #expect(terminal.cellsWritten < 3 * 80 * 24)
+        // The first full frame, the data arriving, then almost nothing: on a loaded machine a
+        // slow read may also redraw the header's age and the status line once or twice, never
+        // another whole frame.
+        #expect(terminal.cellsWritten < 3 * 80 * 24 + 4 * 80)
     }
 
     @Test(.timeLimit(.minutes(1))) func qQuitsAndRestoresTheTerminal() async {
