@@ -94,6 +94,9 @@ let package = Package(
             dependencies: ["SwitchyardTUI", "SwitchyardEngine", "SwitchyardTestSupport"],
             exclude: ["Snapshots"]
         ),
+        // The command line as an operator meets it: the built `switchyard` binary, run as a child
+        // process (exit statuses, error messages, arguments).
+        .testTarget(name: "SwitchyardCLITests", dependencies: ["SwitchyardEngine", "SwitchyardTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,12 +13,9 @@ struct DatabaseOptions: ParsableArguments {
     func settings(readOnly: Bool = false, answerDeadline: Duration? = AnswerDeadline.standard) throws
         -> ConnectionSettings
     {
-        do {
-            return try ConnectionSettings.resolve(databaseURL: databaseURL, readOnly: readOnly)
-                .answering(within: answerDeadline)
-        } catch let error as DatabaseError {
-            throw ValidationError(error.description)
-        }
+        // A DatabaseError (a URL libpq cannot parse) is a runtime failure: one message, exit 1.
+        try ConnectionSettings.resolve(databaseURL: databaseURL, readOnly: readOnly)
+            .answering(within: answerDeadline)
     }
 
     /// A connection for a one-shot command; the error says what to do.

@@ -105,7 +105,7 @@ extension Switchyard {
                 data = Data(readStandardInput())
             } else {
                 guard let contents = FileManager.default.contents(atPath: path) else {
-                    throw ValidationError("Cannot read \(path). Check the path given to --file.")
+                    throw CommandFailure("Cannot read \(path). Check the path given to --file.")
                 }
                 data = contents
             }
@@ -119,7 +119,7 @@ extension Switchyard {
                     throw PayloadRefused(context: "\(path), line \(number + 1): ", error: error)
                 }
             }
-            guard !tasks.isEmpty else { throw ValidationError("\(path) holds no tasks.") }
+            guard !tasks.isEmpty else { throw CommandFailure("\(path) holds no tasks: give a file with one JSON task a line.") }
             return tasks
         }
     }

@@ -88,12 +88,12 @@ extension Switchyard {
                             Run `switchyard migrate` first, or watch it as it is with --read-only.
 
                             """)
-                        throw ExitCode(1)
+                        throw ExitStatus.failure
                     }
                 }
             } catch let error as DatabaseError {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
 
             // One LISTEN connection for the whole process: the dashboard and its router share it.
@@ -109,7 +109,7 @@ extension Switchyard {
                 }
             } catch let error as MetricsListenFailure {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
             let traffic = demo ? DemoTraffic(settings: dashboardSettings, tradesPerSecond: demoRate) : nil
             router?.start()
@@ -138,11 +138,11 @@ extension Switchyard {
             } catch let error as TerminalError {
                 await shutDown(traffic: traffic, router: router, metricsServer: metricsServer, backend: backend)
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
             // The screen is back to normal: stderr is readable again (unless the terminal is gone).
             await shutDown(traffic: traffic, router: router, metricsServer: metricsServer, backend: backend)
-            if case .signal(let number) = exit { throw ExitCode(128 + number) }
+            if case .signal(let number) = exit { throw ExitStatus.signal(number) }
         }
 
         /// Stops what ran beside the dashboard, never waiting on a database that does not answer:
@@ -174,7 +174,7 @@ extension Switchyard {
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration, notifier: notifier)
             } catch let error as ConfigurationError {
-                throw ValidationError(error.message)
+                throw CommandFailure(error.message)
             }
         }
     }

@@ -85,10 +85,10 @@ extension Switchyard {
                 try body()
             } catch let error as ObserverError {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             } catch let error as DatabaseError {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
         }
     }

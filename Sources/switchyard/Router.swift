@@ -83,7 +83,7 @@ extension Switchyard {
             do {
                 router = try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ConfigurationError {
-                throw ValidationError(error.message)
+                throw CommandFailure(error.message)
             }
             // Listening before routing: a port in use stops the command before it claims anything.
             let metricsServer: MetricsServer?
@@ -91,7 +91,7 @@ extension Switchyard {
                 metricsServer = try metrics.startBlocking(registry: registry, settings: settings) { .of(router) }
             } catch let error as MetricsListenFailure {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
             var logger = Logger(label: "switchyard.router")
             logger[metadataKey: "router_id"] = "\(router.routerID)"

@@ -23,22 +23,15 @@ struct RoutingOptions: ParsableArguments {
     }
 
     /// The accounts a dashboard lists as configured: the accounts file's; without one, the demo set
-    /// when this process routes with it, else none.
+    /// when this process routes with it, else none. A bad file throws an AccountsError that says
+    /// where and what to fix (a runtime failure, exit 1, no usage).
     func configuredAccounts(embeddedRouter: Bool) throws -> [Account] {
-        do {
-            return try accounts.map(AccountSet.load(path:))?.accounts ?? (embeddedRouter ? AccountSet.demo.accounts : [])
-        } catch let error as AccountsError {
-            throw ValidationError(error.description)
-        }
+        try accounts.map(AccountSet.load(path:))?.accounts ?? (embeddedRouter ? AccountSet.demo.accounts : [])
     }
 
-    /// Sets the accounts and the routing mode; a bad accounts file is a usage error that says why.
+    /// Sets the accounts and the routing mode; a bad accounts file throws an AccountsError that says why.
     func apply(to configuration: inout ExecutionRouter.Configuration, live: Bool = false, defaultSeed: UInt64) throws {
-        do {
-            configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
-        } catch let error as AccountsError {
-            throw ValidationError(error.description)
-        }
+        configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
         configuration.mode = live ? .live
             : .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate, seed: seed ?? defaultSeed))
     }

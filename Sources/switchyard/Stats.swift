@@ -60,7 +60,7 @@ extension Switchyard {
                 config.configuredAccounts = try accounts.map(AccountSet.load(path:))?.accounts ?? []
             } catch let error as AccountsError {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
             let filter = TaskFilter(eventType: eventType, tradeIDContains: tradeID)
             let snapshot: DashboardSnapshot
@@ -76,7 +76,7 @@ extension Switchyard {
                                                                        now: at.flatMap(parsedAt))
             } catch let error as DatabaseError {
                 writeToStandardError(error.description + "\n")
-                throw ExitCode(1)
+                throw ExitStatus.failure
             }
             if json {
                 print(try SnapshotJSON.encode(snapshot))
@@ -87,7 +87,7 @@ extension Switchyard {
             let violations = thresholds.violations(in: snapshot)
             guard violations.isEmpty else {
                 writeToStandardError(violations.map { "\(Self.option(for: $0.condition)): \($0.message)\n" }.joined())
-                throw ExitCode(2)
+                throw ExitStatus.tripped
             }
         }
 

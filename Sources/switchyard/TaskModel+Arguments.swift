@@ -38,3 +38,14 @@ struct TaskStatusList: ExpressibleByArgument {
     static var allValueStrings: [String] { TaskStatus.allValueStrings }
     static var defaultCompletionKind: CompletionKind { TaskStatus.defaultCompletionKind }
 }
+
+extension TaskID {
+    /// The one place the command line reads a task id: `279` or `#279` (as the dashboard writes
+    /// it). Junk is a usage error that says the accepted forms.
+    static func argument(_ text: String) throws -> TaskID {
+        guard let id = TaskID(text: text.trimmed) else {
+            throw ValidationError("a task id is a number, such as 279 or #279; `switchyard tasks list` shows them.")
+        }
+        return id
+    }
+}

@@ -50,14 +50,14 @@ extension Switchyard {
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Show one task: its payload and whole audit trail.")
             @OptionGroup var database: DatabaseOptions
-            @Argument(help: "The task id.") var id: Int
+            @Argument(help: "The task id (279 or #279).", transform: TaskID.argument) var id: TaskID
 
             func run() throws {
-                guard let detail = try MonitorQueries().taskDetail(on: database.connect(readOnly: true), id: TaskID(id)) else {
-                    throw TaskNotFound(TaskID(id), hint: "`switchyard tasks list` shows the ids.")
+                guard let detail = try MonitorQueries().taskDetail(on: database.connect(readOnly: true), id: id) else {
+                    throw TaskNotFound(id, hint: "`switchyard tasks list` shows the ids.")
                 }
                 let task = detail.summary
-                print("Task \(id): \(task.eventType.rawValue) for trade \(task.tradeID)")
+                print("Task \(id.rawValue): \(task.eventType.rawValue) for trade \(task.tradeID)")
                 print("  status     \(task.status.rawValue), attempt \(task.attempts) of \(task.maxAttempts.map(String.init) ?? "-")")
                 if let error = task.lastError { print("  last error \(error)") }
                 if let reason = detail.deadLetterReason { print("  dead letter \(reason)") }
@@ -84,7 +84,7 @@ extension Switchyard {
                     never open after its exit (a router refuses one put back any other way too).
                     """)
             @OptionGroup var database: DatabaseOptions
-            @Argument(help: "Task ids.") var ids: [Int] = []
+            @Argument(help: "Task ids (279 or #279).", transform: TaskID.argument) var ids: [TaskID] = []
             @Flag(help: "Retry every task matching the filters (statuses default to FAILED).") var failed = false
             @OptionGroup var filter: FilterOptions
 
@@ -93,7 +93,7 @@ extension Switchyard {
             }
 
             func run() throws {
-                try act(failed ? .retryMatching(filter.filter) : .retry(ids.map { TaskID($0) }), database: database)
+                try act(failed ? .retryMatching(filter.filter) : .retry(ids), database: database)
             }
         }
 
@@ -102,25 +102,25 @@ extension Switchyard {
                 commandName: "dead-letter",
                 abstract: "Dead-letter tasks: any unfinished or FAILED task to DEAD, never retried by a router.")
             @OptionGroup var database: DatabaseOptions
-            @Argument(help: "Task ids.") var ids: [Int]
+            @Argument(help: "Task ids (279 or #279).", transform: TaskID.argument) var ids: [TaskID]
             @Option(help: "Why (kept with the task and in the audit trail).") var reason: String
 
-            func run() throws { try act(.deadLetter(ids.map { TaskID($0) }, reason: reason), database: database) }
+            func run() throws { try act(.deadLetter(ids, reason: reason), database: database) }
         }
 
         struct Hold: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Hold tasks: PENDING, RETRYING or FAILED to HELD; no router claims them until resumed.")
             @OptionGroup var database: DatabaseOptions
-            @Argument(help: "Task ids.") var ids: [Int]
-            func run() throws { try act(.hold(ids.map { TaskID($0) }), database: database) }
+            @Argument(help: "Task ids (279 or #279).", transform: TaskID.argument) var ids: [TaskID]
+            func run() throws { try act(.hold(ids), database: database) }
         }
 
         struct Resume: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Resume held tasks: HELD back to the state each was held from (FAILED stays FAILED).")
             @OptionGroup var database: DatabaseOptions
-            @Argument(help: "Task ids.") var ids: [Int]
-            func run() throws { try act(.resume(ids.map { TaskID($0) }), database: database) }
+            @Argument(help: "Task ids (279 or #279).", transform: TaskID.argument) var ids: [TaskID]
+            func run() throws { try act(.resume(ids), database: database) }
         }
 
         struct PauseRouter: ParsableCommand {

@@ -13,6 +13,13 @@ public struct TaskID: RawRepresentable, Hashable, Comparable, Sendable, CustomSt
     }
     public var postgresText: String? { String(rawValue) }
     public var description: String { "#\(rawValue)" }
+    /// An id as people write it: "279", or "#279" the way `description` (and the dashboard) shows
+    /// it. nil for anything else, a number below 1 included (ids start at 1).
+    public init?(text: String) {
+        let digits = text.hasPrefix("#") ? text.dropFirst() : text[...]
+        guard digits.first?.isASCII == true, digits.first?.isNumber == true, let value = Int(digits), value >= 1 else { return nil }
+        rawValue = value
+    }
     public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 

@@ -1,15 +1,11 @@
 import Foundation
+import SwitchyardTestSupport
 
 /// Runs the built `switchyard` binary, as an operator or a script would.
 enum Executable {
     /// The package's root folder (scripts/, .build/).
-    static let packageRoot = URL(fileURLWithPath: #filePath)  // Tests/SwitchyardEngineTests/Support/Executable.swift
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var path: String {
-        if let path = ProcessInfo.processInfo.environment["SWITCHYARD_BIN"] { return path }
-        return packageRoot.appendingPathComponent(".build/debug/switchyard").path
-    }
+    static let packageRoot = SwitchyardBinary.packageRoot
+    static var path: String { SwitchyardBinary.path }
 
     struct Output: Sendable {
         var status: Int32
