@@ -18,8 +18,8 @@ extension Switchyard {
         /// `--every` or `--cron` with `--time-zone`.
         struct TimingOptions: ParsableArguments {
             @Option(help: ArgumentHelp("Run every DURATION (90s, 15m, 2h), at whole multiples of it since 1970 UTC.",
-                                       valueName: "duration"))
-            var every: String?
+                                       valueName: "duration"), transform: TimeSpan.argument)
+            var every: TimeSpan?
             @Option(help: ArgumentHelp("Run on a cron expression, \"M H DOM MON DOW\" (\"55 15 * * MON-FRI\"), in --time-zone.",
                                        valueName: "expression"))
             var cron: String?
