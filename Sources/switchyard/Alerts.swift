@@ -218,7 +218,7 @@ extension Switchyard {
                 let took = clock.now - started
                 for error in evaluation.errors { writeToStandardError("warning: \(error)\n") }
                 let delivery = try AlertDelivery(senderID: actor).runOnce(on: connection)
-                print("evaluated in \(String(format: "%.1f", took.seconds * 1000)) ms: fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
+                print("evaluated in \(TimeSpan.format(took, .brief)): fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
                       + "delivered \(delivery.delivered.count), failed \(delivery.failed.count + delivery.abandoned.count).")
             }
         }

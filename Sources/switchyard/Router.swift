@@ -130,7 +130,7 @@ func leftToLeaseText(_ tasks: [TaskID], lease: Duration) -> String? {
     return """
         the database did not answer during the stop: task\(tasks.count == 1 ? "" : "s") \(ids) not confirmed \
         written back; unless the write-back reached the server, \(tasks.count == 1 ? "it stays" : "they stay") \
-        RUNNING under this router's lease (\(lease.briefText)) and any router takes \(tasks.count == 1 ? "it" : "them") \
+        RUNNING under this router's lease (\(TimeSpan.format(lease))) and any router takes \(tasks.count == 1 ? "it" : "them") \
         back when it ends
         """
 }

@@ -62,9 +62,9 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// How much of a duration `format` writes.
     public enum Style: Sendable {
-        /// Every unit, so the text reads back as the same span: "1h30m", "1.5s", "1m30s500ms", "250ms".
+        /// Every unit, so the text reads back as the same span: "1h30m", "1.5s", "1m30.5s", "250ms".
         case exact
-        /// The two largest units, rounded down; one decimal below a minute: "250ms", "1.2s",
+        /// The two largest units, rounded down; one decimal (rounded) below a minute: "250ms", "1.2s",
         /// "45s", "1m30s", "2h5m", "3d4h". Ages and latencies on the command line and screen.
         case brief
         /// The largest whole unit, for narrow columns: "0s", "42s", "5m", "3h", "2d".
@@ -76,24 +76,29 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
         let total = Int64(max(0, duration.milliseconds))
         if total == 0 { return "0s" }
         if total < 1000 { return style == .column ? "0s" : "\(total)ms" }
-        if total < 60_000, style != .column, total % 1000 != 0 {
-            let tenths = style == .exact ? total : total / 100 * 100
-            let decimals = style == .exact ? 3 : 1
-            var fraction = String(tenths % 1000 + 1000).dropFirst().prefix(decimals)
-            while fraction.hasSuffix("0") { fraction = fraction.dropLast() }
-            return "\(tenths / 1000)" + (fraction.isEmpty ? "" : "." + fraction) + "s"
-        }
-        var rest = total, text = "", written = 0
         let limit = switch style { case .exact: Int.max; case .brief: 2; case .column: 1 }
+        var rest = total, text = "", written = 0
         for unit in units where unit.name != "ms" && written < limit {
             guard rest >= unit.milliseconds || written > 0 else { continue }
+            written += 1
+            if unit.name == "s", style == .exact || (style == .brief && written == 1) {
+                return text + decimalSeconds(rest, places: style == .exact ? 3 : 1)
+            }
             let count = rest / unit.milliseconds
             rest %= unit.milliseconds
-            written += 1
             if count > 0 { text += "\(count)\(unit.name)" }
         }
-        if style == .exact, rest > 0 { text += "\(rest)ms" }
         return text
+    }
+
+    /// "1.5s", "45s", "0.25s"; "" for none.
+    private static func decimalSeconds(_ milliseconds: Int64, places: Int) -> String {
+        guard milliseconds > 0 else { return "" }
+        // One decimal rounds to the nearest tenth (1.25s is "1.3s"), short of "60s".
+        let kept = places >= 3 ? milliseconds : min((milliseconds + 50) / 100 * 100, 59_900)
+        var fraction = String(kept % 1000 + 1000).dropFirst().prefix(places)
+        while fraction.hasSuffix("0") { fraction = fraction.dropLast() }
+        return "\(kept / 1000)" + (fraction.isEmpty ? "" : "." + fraction) + "s"
     }
 
     /// An age or a latency given in seconds (as the database's figures come).
