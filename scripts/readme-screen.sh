@@ -53,7 +53,7 @@ for attempt in 1 2 3; do
     psql "$url" -v ON_ERROR_STOP=1 -q -f scripts/readme-scene.sql
     rows=$(state)
     tmux -S "$socket" -f /dev/null new-session -d -x 80 -y 24 \
-        env TERM=xterm-256color LANG=C.UTF-8 TZ=UTC "$bin" monitor --database-url "$url" --fail-rate 0.05 --latency-ms 5
+        env TERM=xterm-256color LANG=C.UTF-8 TZ=UTC "$bin" monitor --database-url "$url" --fail-rate 0.05 --latency 5ms
     # The first frame with data, then the same screen twice in a row (nothing still arriving).
     previous=""
     for _ in $(seq 1 100); do

@@ -14,4 +14,4 @@ fi
 bin=$(swift build --show-bin-path)/switchyard
 "$bin" migrate up
 # shellcheck disable=SC2086 # RUN_ARGS is a list of flags
-exec "$bin" monitor ${RUN_ARGS:---demo --fail-rate 0.05 --latency-ms 5}
+exec "$bin" monitor ${RUN_ARGS:---demo --fail-rate 0.05 --latency 5ms}

@@ -220,7 +220,7 @@ public struct MetricsServerError: Error, CustomStringConvertible {
     public var underlying: (any Error)?
 
     public var description: String {
-        guard let underlying else { return "Cannot listen on \(address) for metrics: the server did not start within \(Int(MetricsServer.startLimit.seconds)) s." }
+        guard let underlying else { return "Cannot listen on \(address) for metrics: the server did not start within \(TimeSpan.format(MetricsServer.startLimit))." }
         if case SocketError.failed(let call, let number, let message) = underlying {
             switch number {
             case EADDRINUSE:

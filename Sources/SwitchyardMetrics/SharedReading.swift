@@ -21,7 +21,7 @@ final class SharedReading<Value: Sendable>: @unchecked Sendable {
 
     struct TimedOut: Error, CustomStringConvertible {
         var timeout: Duration
-        var description: String { "no answer within \(String(format: "%g", timeout.seconds)) s" }
+        var description: String { "no answer within \(TimeSpan.format(timeout))" }
     }
 
     init(maxAge: Duration, timeout: Duration, read: @escaping @Sendable () async -> Result<Value, any Error>) {

@@ -27,10 +27,12 @@ extension Switchyard {
 
             @Option(help: ArgumentHelp("Fire when more than N tasks are FAILED.", valueName: "n")) var failedOver: Int?
             @Option(help: ArgumentHelp("Fire when more than N tasks are DEAD.", valueName: "n")) var deadOver: Int?
-            @Option(help: ArgumentHelp("Fire when the oldest eligible task has waited longer.", valueName: "seconds"))
-            var lagOver: Double?
-            @Option(help: ArgumentHelp("Fire when no router has been live for longer.", valueName: "seconds"))
-            var noRouterFor: Double?
+            @Option(help: ArgumentHelp("Fire when the oldest eligible task has waited longer (90s, 15m; a number alone is seconds).",
+                                       valueName: "duration"), transform: TimeSpan.argument)
+            var lagOver: TimeSpan?
+            @Option(help: ArgumentHelp("Fire when no router has been live for longer.", valueName: "duration"),
+                    transform: TimeSpan.argument)
+            var noRouterFor: TimeSpan?
             @Option(help: ArgumentHelp("Fire when more than this percent of the window's attempts failed (needs --window).",
                                        valueName: "percent"))
             var failureRateOver: Double?
@@ -46,9 +48,9 @@ extension Switchyard {
             @Option(help: ArgumentHelp("Run this program (with /bin/sh -c) with the JSON message on standard input.",
                                        valueName: "program"))
             var command: String?
-            @Option(help: ArgumentHelp("After a firing message, the rule does not fire again for this long (30s, 5m, 1h).",
-                                       valueName: "duration"))
-            var cooldown: String = "5m"
+            @Option(help: ArgumentHelp("After a firing message, the rule does not fire again for this long (default 5m).",
+                                       valueName: "duration"), transform: TimeSpan.argument)
+            var cooldown = TimeSpan(.seconds(300))
             @Option(help: ArgumentHelp("Hold warnings during these hours, e.g. 22:00-07:00 (needs --time-zone).",
                                        valueName: "HH:MM-HH:MM"))
             var quietHours: String?
@@ -69,8 +71,8 @@ extension Switchyard {
                 let given: [(String, AlertCondition?)] = [
                     ("--failed-over", failedOver.map { .failedOver($0) }),
                     ("--dead-over", deadOver.map { .deadOver($0) }),
-                    ("--lag-over", lagOver.map { .lagOver(seconds: $0) }),
-                    ("--no-router-for", noRouterFor.map { .noRouterFor(seconds: $0) }),
+                    ("--lag-over", lagOver.map { .lagOver(seconds: $0.duration.seconds) }),
+                    ("--no-router-for", noRouterFor.map { .noRouterFor(seconds: $0.duration.seconds) }),
                     ("--failure-rate-over", failureRateOver.map { .failureRateOver(percent: $0, windowMinutes: window ?? 0) }),
                     ("--account-rejections-over", accountRejectionsOver.map { .accountRejectionsOver($0, windowMinutes: window ?? 0) }),
                 ].filter { $0.1 != nil }
@@ -95,9 +97,6 @@ extension Switchyard {
                 case (nil, nil): throw AlertsError("Say where to deliver: --webhook URL or --command PROGRAM.")
                 default: throw AlertsError("Give --webhook or --command, not both: add a second rule for the other.")
                 }
-                guard let cooldown = Self.duration(cooldown) else {
-                    throw AlertsError("--cooldown \"\(self.cooldown)\" is not a duration: use seconds or a unit, such as 30s, 5m or 1h.")
-                }
                 var quiet: QuietHours?
                 switch (quietHours, timeZone) {
                 case (let span?, let zone?):
@@ -109,24 +108,12 @@ extension Switchyard {
                 case (nil, nil): quiet = nil
                 }
                 let rule = AlertRuleDefinition(name: name, condition: condition, severity: severity, target: target,
-                                               cooldown: cooldown, quietHours: quiet)
+                                               cooldown: cooldown.duration, quietHours: quiet)
                 do { try rule.validate() } catch let error as ConfigurationError {
                     throw AlertsError(error.message.replacingOccurrences(of: "The threshold", with: "\(flag)'s value")
                         .replacingOccurrences(of: "The window", with: "--window"))
                 }
                 return rule
-            }
-
-            /// "90", "90s", "5m", "1h", "1d".
-            static func duration(_ text: String) -> Duration? {
-                let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-                var number = Substring(text), scale = 1.0
-                if let last = text.last, let unit = units[last] {
-                    number = text.dropLast()
-                    scale = unit
-                }
-                guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-                return .seconds(fractional: value * scale)
             }
         }
 
@@ -142,7 +129,7 @@ extension Switchyard {
                 if rules.isEmpty { print("No alert rules. Add one with `switchyard alerts add`.") }
                 for rule in rules {
                     var line = "\(rule.name)  \(rule.severity.rawValue)  \(rule.condition.summary)  → \(rule.target)"
-                    line += "  cooldown \(AlertCondition.number(rule.cooldown.seconds)) s"
+                    line += "  cooldown \(TimeSpan.format(rule.cooldown))"
                     if let quiet = rule.quietHours { line += "  quiet \(quiet.summary)" }
                     print(line)
                 }
@@ -171,14 +158,15 @@ extension Switchyard {
                 abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The rule's name.") var name: String
-            @Option(help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds")) var timeout = 10.0
+            @Option(help: ArgumentHelp("Give up after this long (default 10s).", valueName: "duration"),
+                    transform: TimeSpan.argument) var timeout = TimeSpan(.seconds(10))
 
             func run() throws {
                 let settings = try database.settings()
                 let connection = try PGConnection(settings: settings)
                 try requireAlerts(on: connection)
                 var config = AlertDelivery.Config()
-                config.timeout = .seconds(fractional: timeout)
+                config.timeout = timeout.duration
                 let delivery = AlertDelivery(senderID: OperatorIdentity.current(), config: config)
                 if let failure = try delivery.sendTest(rule: name, database: settings.displayName(), on: connection) {
                     throw AlertsError("The test message for \(name) did not arrive. \(failure.message)\n"
@@ -230,7 +218,7 @@ extension Switchyard {
                 let took = clock.now - started
                 for error in evaluation.errors { writeToStandardError("warning: \(error)\n") }
                 let delivery = try AlertDelivery(senderID: actor).runOnce(on: connection)
-                print("evaluated in \(String(format: "%.1f", took.seconds * 1000)) ms: fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
+                print("evaluated in \(TimeSpan.format(took, .brief)): fired \(evaluation.fired.count), resolved \(evaluation.resolved.count), held \(evaluation.suppressed.count); "
                       + "delivered \(delivery.delivered.count), failed \(delivery.failed.count + delivery.abandoned.count).")
             }
         }

@@ -89,7 +89,7 @@ extension Switchyard {
             }
             let when = switch tasks.first?.start {
             case .at(let time)?: ", SCHEDULED for \(time.formatted(.iso8601))"
-            case .after(let delay)?: ", SCHEDULED in \(DurationText.format(delay))"
+            case .after(let delay)?: ", SCHEDULED in \(TimeSpan.format(delay))"
             case nil: ""
             }
             if ids.count == 1 {

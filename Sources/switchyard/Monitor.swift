@@ -35,8 +35,9 @@ extension Switchyard {
         @Flag(help: "Do not run the embedded router (routers run elsewhere).")
         var noRouter = false
 
-        @Option(help: ArgumentHelp("Refresh interval in seconds (at least 0.25; + and - change it).", valueName: "seconds"))
-        var refresh = 1.0
+        @Option(help: ArgumentHelp("Refresh interval, at least 250ms (default 1s; + and - change it).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var refresh = TimeSpan(.seconds(1))
 
         @Option(help: ArgumentHelp("Exit after this many refreshes (for scripts and tests).", valueName: "n"))
         var maxRefreshes: Int?
@@ -55,7 +56,7 @@ extension Switchyard {
 
 
         func validate() throws {
-            guard refresh > 0, refresh.isFinite else { throw ValidationError("--refresh takes seconds above 0, e.g. 1 or 0.5.") }
+            guard refresh.duration > .zero else { throw ValidationError("--refresh takes a duration above 0, e.g. 1s or 500ms.") }
             if let maxRefreshes, maxRefreshes < 1 { throw ValidationError("--max-refreshes takes a count of 1 or more.") }
             guard demoRate > 0 else { throw ValidationError("--demo-rate must be above 0 trades per second.") }
             if readOnly && demo { throw ValidationError("--demo writes tasks; it cannot run with --read-only.") }
@@ -122,7 +123,7 @@ extension Switchyard {
                                                  configuredAccounts: configured)
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseNames: settings.endpoint().names, readOnly: readOnly),
-                refresh: .seconds(fractional: refresh), maxRefreshes: maxRefreshes, ascii: ascii,
+                refresh: refresh.duration, maxRefreshes: maxRefreshes, ascii: ascii,
                 noColor: noColor)
             let exit: DashboardExit
             // Once the dashboard has given the terminal back, the stop signals it was catching

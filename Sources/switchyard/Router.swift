@@ -33,8 +33,9 @@ extension Switchyard {
         @Flag(help: "Claim exactly --batch-size tasks every time instead of adapting.")
         var fixedBatchSize = false
 
-        @Option(help: ArgumentHelp("Longest wait between claims, in seconds, when no notification arrives.", valueName: "seconds"))
-        var pollInterval = 2.0
+        @Option(help: ArgumentHelp("Longest wait between claims when no notification arrives (default 2s).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var pollInterval = TimeSpan(.seconds(2))
 
         @Option(help: "Orders sent at once within a batch.")
         var concurrency = 4
@@ -42,8 +43,9 @@ extension Switchyard {
         @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next (default: one per core, 2 to 8).", valueName: "n"))
         var claimLoops = ExecutionRouter.defaultClaimLoops
 
-        @Option(help: ArgumentHelp("How long a claimed task stays leased, in seconds, before another router may take it back after this one dies.", valueName: "seconds"))
-        var lease = 10.0
+        @Option(help: ArgumentHelp("How long a claimed task stays leased before another router may take it back after this one dies (default 10s).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var lease = TimeSpan(.seconds(10))
 
         @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
         var exitWhenIdle = false
@@ -58,8 +60,8 @@ extension Switchyard {
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be 1 or more.") }
             guard concurrency >= 1 else { throw ValidationError("--concurrency must be 1 or more.") }
             guard claimLoops >= 1 else { throw ValidationError("--claim-loops must be 1 or more.") }
-            guard pollInterval > 0 else { throw ValidationError("--poll-interval must be above 0 seconds.") }
-            guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second.") }
+            guard pollInterval.duration > .zero else { throw ValidationError("--poll-interval must be above 0, e.g. 2s or 500ms.") }
+            guard lease.duration >= .seconds(1) else { throw ValidationError("--lease must be at least 1s.") }
         }
 
         func run() throws {
@@ -69,11 +71,11 @@ extension Switchyard {
             var configuration = ExecutionRouter.Configuration()
             configuration.batchSize = batchSize
             configuration.claim.fixed = fixedBatchSize
-            configuration.pollInterval = .seconds(fractional: pollInterval)
+            configuration.pollInterval = pollInterval.duration
             configuration.concurrency = concurrency
             configuration.claimLoops = claimLoops
-            configuration.lease = .seconds(fractional: lease)
-            configuration.heartbeatInterval = min(.seconds(2), .seconds(fractional: lease / 3))
+            configuration.lease = lease.duration
+            configuration.heartbeatInterval = min(.seconds(2), lease.duration / 3)
             configuration.rescueInterval = configuration.heartbeatInterval
             configuration.exitWhenIdle = exitWhenIdle
             configuration.routerID = routerID
@@ -104,8 +106,8 @@ extension Switchyard {
             router.start()
             logger.info("""
                 router \(router.routerID) started: \(live ? "live" : "dry-run"), batch \(fixedBatchSize ? "" : "up to ")\(batchSize), \
-                poll \(pollInterval)s, concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), \
-                lease \(lease)s, \(configuration.accounts.enabled.count) enabled accounts
+                poll \(pollInterval), concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), \
+                lease \(lease), \(configuration.accounts.enabled.count) enabled accounts
                 """)
             router.waitUntilStoppedBlocking()
             metricsServer?.stopBlocking()
@@ -128,7 +130,7 @@ func leftToLeaseText(_ tasks: [TaskID], lease: Duration) -> String? {
     return """
         the database did not answer during the stop: task\(tasks.count == 1 ? "" : "s") \(ids) not confirmed \
         written back; unless the write-back reached the server, \(tasks.count == 1 ? "it stays" : "they stay") \
-        RUNNING under this router's lease (\(lease.briefText)) and any router takes \(tasks.count == 1 ? "it" : "them") \
+        RUNNING under this router's lease (\(TimeSpan.format(lease))) and any router takes \(tasks.count == 1 ? "it" : "them") \
         back when it ends
         """
 }

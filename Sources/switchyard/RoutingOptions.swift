@@ -11,15 +11,20 @@ struct RoutingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Dry-run only: share of orders to refuse (0 to 1), for demos and tests.", valueName: "rate"))
     var failRate = 0.0
 
-    @Option(help: ArgumentHelp("Dry-run only: simulated order latency in milliseconds.", valueName: "ms"))
-    var latencyMs = 0
+    @Option(help: ArgumentHelp("Dry-run only: simulated order latency (250ms, 1s).", valueName: "duration"),
+            transform: TimeSpan.argument)
+    var latency: TimeSpan?
+
+    /// The flag `--latency` replaced, in milliseconds; still read so scripts keep working.
+    @Option(help: .hidden) var latencyMs: Int?
 
     @Option(help: ArgumentHelp("Seed for the simulated failures, so a run can be repeated (default: 1 for a headless router, the process id for the dashboard's).", valueName: "n"))
     var seed: UInt64?
 
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1, e.g. 0.1.") }
-        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
+        if latency != nil, latencyMs != nil { throw ValidationError("Give --latency, not both it and --latency-ms.") }
+        if let latencyMs, latencyMs < 0 { throw ValidationError("--latency-ms must be 0 or more; --latency takes a duration, e.g. 250ms.") }
     }
 
     /// The accounts a dashboard lists as configured: the accounts file's; without one, the demo set
@@ -33,6 +38,9 @@ struct RoutingOptions: ParsableArguments {
     func apply(to configuration: inout ExecutionRouter.Configuration, live: Bool = false, defaultSeed: UInt64) throws {
         configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
         configuration.mode = live ? .live
-            : .dryRun(DryRunConnector(latency: .milliseconds(latencyMs), failureRate: failRate, seed: seed ?? defaultSeed))
+            : .dryRun(DryRunConnector(latency: orderLatency, failureRate: failRate, seed: seed ?? defaultSeed))
     }
+
+    /// The dry-run broker's latency, from `--latency` or the old `--latency-ms`.
+    var orderLatency: Duration { latency?.duration ?? .milliseconds(latencyMs ?? 0) }
 }

@@ -18,8 +18,8 @@ extension Switchyard {
         /// `--every` or `--cron` with `--time-zone`.
         struct TimingOptions: ParsableArguments {
             @Option(help: ArgumentHelp("Run every DURATION (90s, 15m, 2h), at whole multiples of it since 1970 UTC.",
-                                       valueName: "duration"))
-            var every: String?
+                                       valueName: "duration"), transform: TimeSpan.argument)
+            var every: TimeSpan?
             @Option(help: ArgumentHelp("Run on a cron expression, \"M H DOM MON DOW\" (\"55 15 * * MON-FRI\"), in --time-zone.",
                                        valueName: "expression"))
             var cron: String?
@@ -96,7 +96,7 @@ extension Switchyard {
                     print(pad(schedule.name, 20) + " " + pad(schedule.state, 7) + " " + pad(Self.time(schedule.nextRunAt, schedule), 20) + " "
                           + pad(schedule.lastRunAt.map { $0.formatted(.iso8601) } ?? "-", 20) + " "
                           + pad(String(schedule.figures.successes), 6) + " " + pad(String(schedule.figures.errors), 5) + " "
-                          + pad(milliseconds(schedule.figures.averageExecutionMilliseconds), 8) + " " + schedule.timing.description)
+                          + pad(averageText(schedule.figures), 8) + " " + schedule.timing.description)
                 }
             }
 
@@ -119,7 +119,7 @@ extension Switchyard {
                 print("  next run   \(schedule.paused || schedule.removedAt != nil ? "- (\(schedule.state))" : schedule.nextRunAt.formatted(.iso8601))")
                 print("  last run   \(schedule.lastRunAt.map { $0.formatted(.iso8601) } ?? "-")")
                 print("  figures    \(figures.successes) succeeded, \(figures.errors) failed, \(figures.unfinished) unfinished, "
-                      + "average execution \(milliseconds(figures.averageExecutionMilliseconds)) (last \(ScheduleFigures.window) tasks); "
+                      + "average execution \(averageText(figures)) (last \(ScheduleFigures.window) tasks); "
                       + "\(figures.missed) run(s) missed")
                 print("  added      \(schedule.createdAt.formatted(.iso8601)) by \(schedule.createdBy)")
                 print("  recent runs")
@@ -197,8 +197,7 @@ extension Switchyard {
     }
 }
 
-/// "120 ms", "1.5 s", or "-" when nothing finished.
-func milliseconds(_ value: Double?) -> String {
-    guard let value else { return "-" }
-    return value < 1000 ? "\(Int(value.rounded())) ms" : String(format: "%.1f s", value / 1000)
+/// "120ms", "1.5s", or "-" when nothing finished.
+private func averageText(_ figures: ScheduleFigures) -> String {
+    figures.averageExecutionMilliseconds.map { TimeSpan.format(seconds: $0 / 1000) } ?? "-"
 }

@@ -18,8 +18,9 @@ extension Switchyard {
         @Flag(help: "Use a read-only session (stats never writes; this makes the server enforce it).")
         var readOnly = false
         @Option(name: .customLong("fail-if-lag"), help: ArgumentHelp(
-            "Exit 2 when the oldest eligible task has waited more than this many seconds.", valueName: "seconds"))
-        var maxLag: Double?
+            "Exit 2 when the oldest eligible task has waited longer than this (90s, 15m; a number alone is seconds).", valueName: "duration"),
+            transform: TimeSpan.argument)
+        var maxLag: TimeSpan?
         @Option(name: .customLong("fail-if-failed"), help: ArgumentHelp(
             "Exit 2 when more than this many tasks are FAILED.", valueName: "n"))
         var maxFailed: Int?
@@ -44,7 +45,6 @@ extension Switchyard {
         var bench: Int?
 
         func validate() throws {
-            if let maxLag, maxLag < 0 { throw ValidationError("--fail-if-lag takes a number of seconds, 0 or more.") }
             if let maxFailed, maxFailed < 0 { throw ValidationError("--fail-if-failed takes a count, 0 or more.") }
             guard limit >= 0 else { throw ValidationError("--limit takes a count, 0 or more.") }
             if let at, parsedAt(at) == nil {
@@ -83,7 +83,7 @@ extension Switchyard {
             } else {
                 print(StatsText.render(snapshot, database: settings.displayName()), terminator: "")
             }
-            let thresholds = SnapshotThresholds(maxLag: maxLag, maxFailed: maxFailed, requireRouter: requireRouter)
+            let thresholds = SnapshotThresholds(maxLag: maxLag?.duration.seconds, maxFailed: maxFailed, requireRouter: requireRouter)
             let violations = thresholds.violations(in: snapshot)
             guard violations.isEmpty else {
                 writeToStandardError(violations.map { "\(Self.option(for: $0.condition)): \($0.message)\n" }.joined())

@@ -16,7 +16,7 @@ enum StatsText {
         }
         section("QUEUE", .queue) {
             guard let queue = snapshot.queue else { return "\n" }
-            var text = "  lag " + (queue.oldestEligibleAge.map(age) ?? "none (nothing eligible)") + "\n"
+            var text = "  lag " + (queue.oldestEligibleAge.map { TimeSpan.format(seconds: $0) } ?? "none (nothing eligible)") + "\n"
             let statuses = TaskStatus.known + queue.counts.keys.filter { !TaskStatus.known.contains($0) }
                 .sorted { $0.rawValue < $1.rawValue }
             text += table(statuses.map { status in
@@ -38,7 +38,7 @@ enum StatsText {
             guard let accounts = snapshot.accounts, !accounts.isEmpty else { return "  none configured or seen\n" }
             return "\n" + table([["  ACCOUNT", "STATE", "ACCEPTED", "REFUSED", "LATENCY", "OPEN", "LAST REFUSAL"]] + accounts.map { account in
                 let state = account.enabled.map { $0 ? "enabled" : "disabled" } ?? "not configured"
-                let refusal = account.lastRefusal.map { age(now.timeIntervalSince($0.at)) + " ago: " + oneLine($0.message ?? "") } ?? "-"
+                let refusal = account.lastRefusal.map { TimeSpan.format(seconds: now.timeIntervalSince($0.at)) + " ago: " + oneLine($0.message ?? "") } ?? "-"
                 return ["  " + account.name, state, "\(account.acceptedLastHour)", "\(account.refusedLastHour)",
                         account.averageLatencyMilliseconds.map { String(format: "%.0f ms", $0) } ?? "-",
                         "\(account.openPositions)", refusal]
@@ -48,7 +48,7 @@ enum StatsText {
             guard let routers = snapshot.routers, !routers.isEmpty else { return "  none seen recently\n" }
             return "\n" + table([["  HOST", "PID", "HEARTBEAT", "STATE", "IN-FLIGHT", "PROCESSED"]] + routers.map { router in
                 let state = router.stoppedAt != nil ? "stopped" : router.paused ? "paused" : "running"
-                return ["  " + router.host, "\(router.pid)", age(now.timeIntervalSince(router.heartbeatAt)) + " ago",
+                return ["  " + router.host, "\(router.pid)", TimeSpan.format(seconds: now.timeIntervalSince(router.heartbeatAt)) + " ago",
                         state + (router.dryRun ? " dry-run" : ""), "\(router.inFlight)", "\(router.processed)"]
             }, rightAligned: [1, 4, 5])
         }
@@ -81,7 +81,7 @@ enum StatsText {
                 guard let tasks, !tasks.isEmpty else { return "  none\n" }
                 return "\n" + table([["  ID", "TRADE", "TYPE", "ATTEMPTS", "AGE", "LAST ERROR"]] + tasks.map { task in
                     ["  \(task.id.rawValue)", task.tradeID, task.eventType.rawValue,
-                     "\(task.attempts)" + (task.maxAttempts.map { "/\($0)" } ?? ""), age(now.timeIntervalSince(task.createdAt)),
+                     "\(task.attempts)" + (task.maxAttempts.map { "/\($0)" } ?? ""), TimeSpan.format(seconds: now.timeIntervalSince(task.createdAt)),
                      oneLine(task.lastError ?? "")]
                 }, rightAligned: [0, 3])
             }
@@ -107,18 +107,6 @@ enum StatsText {
                 return column == row.count - 1 ? cell : cell + padding
             }.joined(separator: "  ").trimmingTrailingWhitespace
         }.joined(separator: "\n") + "\n"
-    }
-
-    /// "45s", "1m30s", "2h05m", "3d04h".
-    static func age(_ seconds: TimeInterval) -> String {
-        let total = max(0, Int(seconds.rounded(.down)))
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        switch total {
-        case ..<60: return "\(total)s"
-        case ..<3600: return "\(total / 60)m\(two(total % 60))s"
-        case ..<86_400: return "\(total / 3600)h\(two(total % 3600 / 60))m"
-        default: return "\(total / 86_400)d\(two(total % 86_400 / 3600))h"
-        }
     }
 
     /// "2026-11-23 10:00:30Z".

@@ -44,19 +44,18 @@ struct StartOptions: ParsableArguments {
                                valueName: "time"))
     var at: String?
 
-    @Option(name: .customLong("in"), help: ArgumentHelp("Run after this long: 90s, 15m, 2h.", valueName: "duration"))
-    var after: String?
+    @Option(name: .customLong("in"), help: ArgumentHelp("Run after this long: 90s, 15m, 2h.", valueName: "duration"),
+            transform: TimeSpan.argument)
+    var after: TimeSpan?
 
     func validate() throws {
         if at != nil, after != nil { throw ValidationError("Give --at or --in, not both.") }
-        if let after {
-            do { _ = try DurationText.parse(after) } catch let error as ScheduleError { throw ValidationError("--in: \(error.message)") }
-        }
+        if let after, after.duration <= .zero { throw ValidationError("--in takes a duration above 0, e.g. 90s or 15m.") }
     }
 
     /// The start, resolved on the database's clock in `zone`; nil for now.
     func start(zone: String?, on connection: PGConnection) throws -> TaskStart? {
-        if let after { return .after(try DurationText.parse(after)) }
+        if let after { return .after(after.duration) }
         guard let at, at.lowercased() != "now" else { return nil }
         let clock = try ZonedClock(identifier: zone ?? TimeZone.current.identifier)
         let now = try ScheduleBook.databaseNow(connection)

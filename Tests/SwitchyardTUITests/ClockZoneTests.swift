@@ -25,6 +25,6 @@ import Testing
         #expect(Format.clock(date, .fixed(secondsFromUTC: -4 * 3600)) == "23:12:09")
         #expect(Format.rate(1.4) == "1.4/s" && Format.rate(0.06) == "0.1/s" && Format.rate(250) == "250/s")
         #expect(Format.compactCount(48_210) == "48.2k" && Format.compactCount(12_345_678) == "12.3M")
-        #expect(formatInterval(.milliseconds(1500)) == "1.5 s")
+        #expect(Format.age(59.9) == "59s" && Format.age(90) == "1m" && Format.age(-4) == "0s")
     }
 }

@@ -112,7 +112,7 @@ struct RefreshPolicyTests {
         _ = tick(&model, at: 1)
         #expect(model.status?.text == "Checking what retry would touch…")
         _ = tick(&model, at: 6.4)
-        #expect(model.status?.text == "Checking what retry would touch… The database has not answered for 6 s; Esc cancels.")
+        #expect(model.status?.text == "Checking what retry would touch… The database has not answered for 6s; Esc cancels.")
         #expect(update(&model, .key(.escape)) == [])
         #expect(model.pendingRequest == nil && model.status?.text == "Cancelled; nothing changed.")
         // The preview that comes in late is not shown.
@@ -128,7 +128,7 @@ struct RefreshPolicyTests {
         _ = update(&model, .previewLoaded(preview))
         #expect(update(&model, .key(.character("y"))) == [.perform(.retry([TaskID(1042)]))])
         _ = tick(&model, at: 3)
-        #expect(model.status?.text.hasSuffix("The database has not answered for 3 s; it will say what changed when it does.") == true)
+        #expect(model.status?.text.hasSuffix("The database has not answered for 3s; it will say what changed when it does.") == true)
         _ = update(&model, .actionUnanswered("Postgres did not answer within 5 s."))
         #expect(model.pendingRequest == nil)
         #expect(model.status?.isError == true)

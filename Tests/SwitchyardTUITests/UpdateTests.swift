@@ -289,7 +289,7 @@ struct UpdateTests {
         #expect(model.refreshInterval == .milliseconds(500))
         _ = keys(&model, .character("-"), .character("-"), .character("-"))
         #expect(model.refreshInterval == .milliseconds(250))
-        #expect(model.status?.text == "Refreshing every 250 ms.")
+        #expect(model.status?.text == "Refreshing every 250ms.")
         _ = keys(&model, .character("+"), .character("+"), .character("+"))
         #expect(model.refreshInterval == .seconds(2))
     }

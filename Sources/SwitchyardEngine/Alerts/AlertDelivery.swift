@@ -133,7 +133,7 @@ public struct AlertDelivery: Sendable {
                 WHERE id = \(owed.id)
                 """)
             try record("delivery_failed", owed, detail: "Try \(owed.attempts) of \(config.maximumAttempts): \(failure.message) "
-                       + "Next try in \(AlertSender.seconds(wait)).", on: connection)
+                       + "Next try in \(TimeSpan.format(wait)).", on: connection)
         }
     }
 

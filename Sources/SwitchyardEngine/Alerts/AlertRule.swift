@@ -80,23 +80,23 @@ public enum AlertCondition: Sendable, Equatable {
         }
     }
 
-    /// "3 tasks FAILED", "oldest task waited 95 s", "12.5% of attempts failed in 5 min".
+    /// "3 tasks FAILED", "the oldest eligible task has waited 1m35s", "12.5% of attempts failed in 5 min".
     public func describe(value: Double) -> String {
         switch self {
         case .failedOver: "\(Int(value)) tasks FAILED"
         case .deadOver: "\(Int(value)) tasks DEAD"
-        case .lagOver: "the oldest eligible task has waited \(Self.number(value)) s"
-        case .noRouterFor: "no live router for \(Self.number(value)) s"
+        case .lagOver: "the oldest eligible task has waited \(TimeSpan.format(seconds: value))"
+        case .noRouterFor: "no live router for \(TimeSpan.format(seconds: value))"
         case .failureRateOver(_, let window): "\(Self.number(value))% of attempts failed in \(window) min"
         case .accountRejectionsOver(_, let window): "\(Int(value)) orders refused in \(window) min"
         }
     }
 
-    /// "failed-over 0", "failure-rate-over 5% in 10 min".
+    /// "failed-over 0", "lag-over 2m", "failure-rate-over 5% in 10 min".
     public var summary: String {
         switch self {
         case .failedOver(let n), .deadOver(let n): "\(kind.flagName) \(n)"
-        case .lagOver(let seconds), .noRouterFor(let seconds): "\(kind.flagName) \(Self.number(seconds)) s"
+        case .lagOver(let seconds), .noRouterFor(let seconds): "\(kind.flagName) \(TimeSpan.format(seconds: seconds, .exact))"
         case .failureRateOver(let percent, let window): "\(kind.flagName) \(Self.number(percent))% in \(window) min"
         case .accountRejectionsOver(let n, let window): "\(kind.flagName) \(n) in \(window) min"
         }

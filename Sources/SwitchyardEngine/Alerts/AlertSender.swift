@@ -43,12 +43,12 @@ struct AlertSender: Sendable {
         }.resume()
         // The session's own timeout ends the request; this wait is a second guard.
         guard answer.wait(timeout: timeout + .seconds(5)) else {
-            throw AlertSendFailure(message: "No answer from \(place) within \(Self.seconds(timeout)).")
+            throw AlertSendFailure(message: "No answer from \(place) within \(TimeSpan.format(timeout)).")
         }
         let (status, error) = answer.result
         if let error {
             let code = (error as? URLError)?.code
-            let reason = code == .timedOut ? "no answer within \(Self.seconds(timeout))"
+            let reason = code == .timedOut ? "no answer within \(TimeSpan.format(timeout))"
                 : code == .cannotConnectToHost ? "connection refused"
                 : code == .cannotFindHost || code == .dnsLookupFailed ? "host not found"
                 : code == .secureConnectionFailed || code == .serverCertificateUntrusted ? "TLS failed"
@@ -85,15 +85,13 @@ struct AlertSender: Sendable {
         if exited.wait(timeout: .now() + timeout.seconds) == .timedOut {
             process.terminate()
             _ = exited.wait(timeout: .now() + 2)
-            throw AlertSendFailure(message: "\(program) did not finish within \(Self.seconds(timeout)); it was stopped.")
+            throw AlertSendFailure(message: "\(program) did not finish within \(TimeSpan.format(timeout)); it was stopped.")
         }
         guard process.terminationStatus == 0, process.terminationReason == .exit else {
             let said = errors.text.split(separator: "\n").last.map { ": " + $0.prefix(200) } ?? ""
             throw AlertSendFailure(message: "\(program) exited with status \(process.terminationStatus)\(said).")
         }
     }
-
-    static func seconds(_ duration: Duration) -> String { "\(AlertCondition.number(duration.seconds)) s" }
 }
 
 /// The status and error a URLSession completion hands over from its own queue.

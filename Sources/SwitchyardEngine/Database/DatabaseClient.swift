@@ -79,7 +79,7 @@ public final class DatabaseClient: @unchecked Sendable {
             // Says what the last attempt met: a server that did not answer is still that, not refused.
             let last = reconnect.lastError
             throw DatabaseError(sqlState: .connectionUnable,
-                                message: "Not connected to Postgres at \(settings.displayName()); retrying in \(Double(wait.milliseconds / 100) / 10) s.",
+                                message: "Not connected to Postgres at \(settings.displayName()); retrying in \(TimeSpan.format(wait, .brief)).",
                                 detail: last?.description, noAnswerAfter: last?.noAnswerAfter)
         }
         do {

@@ -26,8 +26,7 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// The server did not answer within `waited`; the connection was given up.
     static func noAnswer(after waited: Duration, from settings: ConnectionSettings, queryName: String?,
                          connecting: Bool) -> DatabaseError {
-        let tenths = (waited.seconds * 10).rounded() / 10
-        let within = tenths == tenths.rounded() ? "\(Int(tenths)) s" : decimalText(tenths, places: 1) + " s"
+        let within = TimeSpan.format(waited, .brief)
         return DatabaseError(
             sqlState: .connectionFailure,
             message: "Postgres at \(settings.displayName()) did not answer within \(within)"

@@ -15,10 +15,4 @@ extension Duration {
     public static func seconds(fractional seconds: Double) -> Duration {
         .milliseconds(Int64((seconds * 1000).rounded()))
     }
-
-    /// "200 ms", "2 s", "1500 ms": whole seconds when exact, else milliseconds.
-    public var briefText: String {
-        let milliseconds = self.milliseconds
-        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
-    }
 }

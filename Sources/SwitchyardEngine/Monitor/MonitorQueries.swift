@@ -189,9 +189,9 @@ public struct MonitorQueries: Sendable {
     func reason(for error: DatabaseError) -> String {
         switch error.sqlState {
         case .queryCanceled?:
-            "timed out after \(config.statementTimeout.briefText) (statement_timeout)"
+            "timed out after \(TimeSpan.format(config.statementTimeout)) (statement_timeout)"
         case SQLState(rawValue: "55P03")?:  // lock_not_available
-            "waited more than \(config.lockTimeout.briefText) for a lock (a migration or VACUUM FULL?)"
+            "waited more than \(TimeSpan.format(config.lockTimeout)) for a lock (a migration or VACUUM FULL?)"
         case .insufficientPrivilege?:
             "permission denied: \(error.message)"
         case .undefinedTable?, .undefinedColumn?:

@@ -36,7 +36,7 @@ public struct SnapshotThresholds: Equatable, Sendable {
             if let queue = snapshot.queue {
                 if let lag = queue.oldestEligibleAge, lag > maxLag {
                     violations.append(Violation(condition: .lag, message: "the oldest eligible task has waited "
-                                                + "\(Self.seconds(lag)), more than \(Self.seconds(maxLag))."))
+                                                + "\(TimeSpan.format(seconds: lag)), more than \(TimeSpan.format(seconds: maxLag, .exact))."))
                 }
             } else {
                 violations.append(unreadable(.lag, .queue))
@@ -64,11 +64,5 @@ public struct SnapshotThresholds: Equatable, Sendable {
             }
         }
         return violations
-    }
-
-    /// "90 s", "1.5 s".
-    static func seconds(_ value: TimeInterval) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? "\(Int(rounded)) s" : "\(rounded) s"
     }
 }

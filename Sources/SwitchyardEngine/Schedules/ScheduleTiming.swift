@@ -9,7 +9,14 @@ public enum ScheduleTiming: Sendable, Equatable, CustomStringConvertible {
 
     /// A period of at least one second, in whole seconds.
     public static func every(_ text: String) throws -> ScheduleTiming {
-        let period = try DurationText.parse(text)
+        do { return try every(TimeSpan(parsing: text)) } catch let error as TimeSpanError { throw ScheduleError(error.message) }
+    }
+
+    public static func every(_ span: TimeSpan) throws -> ScheduleTiming {
+        let period = span.duration
+        guard period >= .seconds(1), period.components.attoseconds == 0 else {
+            throw ScheduleError("A schedule runs every whole number of seconds, at least 1s (\(span) is not).")
+        }
         return .every(period)
     }
 
@@ -44,7 +51,7 @@ public enum ScheduleTiming: Sendable, Equatable, CustomStringConvertible {
     /// "every 2s", "cron 30 15 * * MON-FRI (America/New_York)".
     public var description: String {
         switch self {
-        case .every(let period): "every \(DurationText.format(period))"
+        case .every(let period): "every \(TimeSpan.format(period))"
         case .cron(let expression, let clock): "cron \(expression) (\(clock.zone.identifier))"
         }
     }

@@ -160,15 +160,7 @@ private func changeRefresh(_ model: inout DashboardModel, faster: Bool) -> [Dash
         next = steps.first(where: { $0 > current }) ?? steps.last!
     }
     model.refreshInterval = max(next, DashboardModel.refreshFloor)
-    model.say("Refreshing every \(formatInterval(model.refreshInterval)).")
+    model.say("Refreshing every \(TimeSpan.format(model.refreshInterval)).")
     model.refresh.intervalChanged(to: model.refreshInterval, at: model.uptime)
     return []
-}
-
-/// "250 ms", "1 s", "30 s".
-func formatInterval(_ duration: Duration) -> String {
-    let seconds = duration.seconds
-    if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-    if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
-    return Format.oneDecimal(seconds) + " s"
 }

@@ -31,9 +31,8 @@ func noticeWaits(_ model: inout DashboardModel) {
     if let request = model.pendingRequest {
         let waited = model.uptime - request.since.uptime
         guard waited >= DashboardModel.noAnswerAfter else { return }
-        let seconds = Int(waited.seconds)
         let then = request.cancellable ? "Esc cancels." : "it will say what changed when it does."
-        model.say("\(request.text) The database has not answered for \(seconds) s; \(then)", lifetime: .untilReplaced)
+        model.say("\(request.text) The database has not answered for \(Format.age(waited.seconds)); \(then)", lifetime: .untilReplaced)
     }
 }
 

@@ -17,14 +17,9 @@ enum Format {
     /// "1.4", "0.0", "12.5": one decimal, halves to even as printf's "%.1f" does.
     static func oneDecimal(_ value: Double) -> String { decimalText(value, places: 1) }
 
-    /// "42s", "5m", "3h", "2d": an age in the largest whole unit.
-    static func age(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds))
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return "\(s / 60)m" }
-        if s < 86_400 { return "\(s / 3600)h" }
-        return "\(s / 86_400)d"
-    }
+    /// "42s", "5m", "3h", "2d": an age in the largest whole unit, for narrow columns
+    /// (`TimeSpan.format`, the one formatter of durations, in its column style).
+    static func age(_ seconds: TimeInterval) -> String { TimeSpan.format(seconds: seconds, .column) }
 
     /// "48,210".
     static func count(_ value: Int) -> String {

@@ -32,7 +32,7 @@ struct SchedulesScreen {
             let figures = schedule.figures
             let next = schedule.paused ? "-" : Self.relative(schedule.nextRunAt, from: takenAt)
             let last = schedule.lastRunAt.map { Format.age(max(0, takenAt.timeIntervalSince($0))) + " ago" } ?? "-"
-            let average = figures.averageExecutionMilliseconds.map(Self.milliseconds) ?? "-"
+            let average = figures.averageExecutionMilliseconds.map { TimeSpan.format(seconds: $0 / 1000) } ?? "-"
             var parts = [schedule.name, schedule.paused ? "PAUSED" : "active", next, last,
                          Format.compactCount(figures.successes).leftPadded(to: wide ? 6 : 5),
                          Format.compactCount(figures.errors).leftPadded(to: wide ? 5 : 4), average.leftPadded(to: 7)]
@@ -46,10 +46,5 @@ struct SchedulesScreen {
     static func relative(_ time: Date, from now: Date) -> String {
         let seconds = time.timeIntervalSince(now)
         return seconds <= 0 ? "due" : "in " + Format.age(seconds)
-    }
-
-    /// "85ms", "1.2s".
-    static func milliseconds(_ value: Double) -> String {
-        value < 1000 ? "\(Int(value.rounded()))ms" : Format.oneDecimal(value / 1000) + "s"
     }
 }

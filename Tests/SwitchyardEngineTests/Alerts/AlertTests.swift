@@ -199,7 +199,7 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
             #expect(try connection.count("SELECT count(*) AS n FROM switchyard_alert_deliveries WHERE delivered_at IS NOT NULL") == 0)
         }
         let failure = try #require(AlertQueries.history(on: connection).first { $0.event == "delivery_failed" })
-        #expect(failure.detail?.contains("no answer within 1 s") == true, "\(failure.detail ?? "")")
+        #expect(failure.detail?.contains("no answer within 1s") == true, "\(failure.detail ?? "")")
         // The router's log says so too (its last error, which its log handler prints).
         #expect(router.status.lastError?.hasPrefix("alert dead-letters: Could not post to http://127.0.0.1:") == true,
                 "\(router.status.lastError ?? "")")

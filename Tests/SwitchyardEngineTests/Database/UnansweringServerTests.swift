@@ -22,7 +22,7 @@ import Testing
         #expect(error.isNoAnswer)
         #expect(error.noAnswerAfter.map { $0 >= .seconds(1) } == true)
         #expect(error.isConnectionLost, "callers that reconnect on a lost connection reconnect")
-        #expect(error.message.contains("did not answer within 1 s"), "\(error)")
+        #expect(error.message.contains("did not answer within 1s"), "\(error)")
         #expect(waited < .seconds(5), "waited \(waited)")
         // Abandoned: the connection says so at once instead of waiting again.
         #expect(!connection.isConnected)

@@ -21,6 +21,8 @@ import Testing
             (["--failed-over", "1", "--webhook", "http://x", "--quiet-hours", "22:00-07:00", "--time-zone", "Mars/Olympus"],
              "does not know the time zone \"Mars/Olympus\""),
             (["--failed-over", "1", "--webhook", "http://x", "--cooldown", "soon"], "is not a duration"),
+            (["--lag-over", "1h30", "--webhook", "http://x"],
+             "\"1h30\" is not a duration: write a number and a unit, ms, s, m, h or d (250ms, 90s, 15m, 2h, 1h30m, 400d)"),
         ]
         for (arguments, expected) in cases {
             let output = try await add(arguments)

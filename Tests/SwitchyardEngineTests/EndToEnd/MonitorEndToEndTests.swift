@@ -113,7 +113,7 @@ struct MonitorEndToEndTests {
     func sighupLeavesTheTerminalAndTheTasksSound() throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        let tmux = try monitor(["--latency-ms", "20"], schema)
+        let tmux = try monitor(["--latency", "20ms"], schema)
         defer { tmux.close() }
         try tmux.waitFor("router running")
         let enqueue = try Executable.run(["enqueue", "--synthetic", "200"], environment: schema.processEnvironment)

@@ -71,7 +71,7 @@ struct MonitorFormattingTests {
                                          routers: [])
         let all = SnapshotThresholds(maxLag: 10, maxFailed: 2, requireRouter: true)
         #expect(all.violations(in: snapshot) == [
-            .init(condition: .lag, message: "the oldest eligible task has waited 12.3 s, more than 10 s."),
+            .init(condition: .lag, message: "the oldest eligible task has waited 12.3s, more than 10s."),
             .init(condition: .failed, message: "3 tasks are FAILED, more than 2."),
             .init(condition: .noRouter, message: "no live router (none heartbeating within its lease, on the database's clock)."),
         ])

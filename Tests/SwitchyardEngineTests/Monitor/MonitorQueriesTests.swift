@@ -147,7 +147,7 @@ import Testing
         var queries = MonitorFixture.queries
         queries.config.statementTimeout = .milliseconds(200)
         let snapshot = try queries.snapshot(on: connection, now: now)
-        #expect(snapshot.unavailable == ["routers": "timed out after 200 ms (statement_timeout)"])
+        #expect(snapshot.unavailable == ["routers": "timed out after 200ms (statement_timeout)"])
         let expected = MonitorFixture.expectedWithoutRouters(snapshot.unavailable)
         #expect(snapshot == expected)
         // The connection is usable afterwards, outside any transaction.
@@ -156,7 +156,7 @@ import Testing
         queries.config.statementTimeout = .seconds(5)
         queries.config.lockTimeout = .milliseconds(100)
         let locked = try queries.snapshot(on: connection, now: now)
-        #expect(locked.unavailable == ["routers": "waited more than 100 ms for a lock (a migration or VACUUM FULL?)"])
+        #expect(locked.unavailable == ["routers": "waited more than 100ms for a lock (a migration or VACUUM FULL?)"])
         #expect(locked.queue == expected.queue)
     }
 

@@ -106,11 +106,11 @@ import Testing
         #expect(calm.stderr == "")
         let lag = try stats(["--fail-if-lag", "89.5"], schema)
         #expect(lag.status == 2)
-        #expect(lag.stderr == "--fail-if-lag: the oldest eligible task has waited 90 s, more than 89.5 s.\n")
+        #expect(lag.stderr == "--fail-if-lag: the oldest eligible task has waited 1m30s, more than 1m29.5s.\n")
         let both = try stats(["--json", "--fail-if-lag", "60", "--fail-if-failed", "1"], schema)
         #expect(both.status == 2)
         #expect(both.stderr == """
-            --fail-if-lag: the oldest eligible task has waited 90 s, more than 60 s.
+            --fail-if-lag: the oldest eligible task has waited 1m30s, more than 1m.
             --fail-if-failed: 2 tasks are FAILED, more than 1.
 
             """)
@@ -167,9 +167,9 @@ import Testing
             "SCHEDULES  none",
             """
             FAILED TASKS
-              ID  TRADE  TYPE   ATTEMPTS  AGE     LAST ERROR
-               7  es-6   ENTRY       3/5  30m00s  timeout
-               6  T-5    EXIT        5/5  1h00m   broker said no
+              ID  TRADE  TYPE   ATTEMPTS  AGE  LAST ERROR
+               7  es-6   ENTRY       3/5  30m  timeout
+               6  T-5    EXIT        5/5  1h   broker said no
             """,
             """
             RECENT LOGS

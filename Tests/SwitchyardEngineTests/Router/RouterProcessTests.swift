@@ -79,7 +79,7 @@ import Testing
         // below sees a batch in flight even when a loaded suite starves its polling for seconds
         // (with 20 ms the victim sometimes finished everything unseen).
         let (victim, _, _) = try Executable.start(
-            ["router", "--router-id", "victim", "--lease", "2", "--latency-ms", "100", "--concurrency", "1", "--batch-size", "5"],
+            ["router", "--router-id", "victim", "--lease", "2s", "--latency", "100ms", "--concurrency", "1", "--batch-size", "5"],
             environment: schema.processEnvironment)
         try await waitUntil {
             try connection.count("SELECT count(*) AS n FROM execution_logs WHERE router_id = 'victim'") >= 30

@@ -69,12 +69,11 @@ struct CronExpressionTests {
         #expect(timing.nextRun(after: Self.utc("2026-11-30 10:15:00+00")) == Self.utc("2026-11-30 10:30:00+00"))
     }
 
-    @Test func durationsAndTimesAsOperatorsWriteThem() throws {
-        #expect(try DurationText.parse("90s") == .seconds(90))
-        #expect(try DurationText.parse("1h30m") == .seconds(5400))
-        #expect(DurationText.format(.seconds(5400)) == "1h30m")
-        for bad in ["", "15", "m", "2x", "-5s", "0s"] {
-            #expect(throws: ScheduleError.self) { try DurationText.parse(bad) }
+    @Test func periodsAndTimesAsOperatorsWriteThem() throws {
+        #expect(try ScheduleTiming.every("1h30m") == .every(.seconds(5400)))
+        #expect(try ScheduleTiming.every("90") == .every(.seconds(90)))
+        for bad in ["", "m", "2x", "-5s", "0s", "500ms", "1.5s"] {
+            #expect(throws: ScheduleError.self) { try ScheduleTiming.every(bad) }
         }
         let now = Self.utc("2026-11-30 12:00:00+00")
         #expect(try TimeText.parse("15:55", clock: Self.newYork, now: now) == Self.utc("2026-11-30 20:55:00+00"))
