@@ -34,6 +34,11 @@ struct TimeStyleTests {
         #expect(matches(row, #" \d{4}-\d\d-\d\d \d\d:00:00 UTC "#), "\(utc.output)")
         #expect(!utc.output.contains("+00") && !matches(utc.output, #"\dT\d"#), "\(utc.output)")
 
+        // The audit trail's stored detail names its time in the same style (in UTC: others read it in other zones).
+        let shown = try CLI.run(["schedules", "show", "hourly"], environment: environment(schema, zone: "<+0530>-5:30"))
+        #expect(matches(shown.output, #"\+05:30 ADD +by .*first run \d{4}-\d\d-\d\d \d\d:00:00 UTC\."#), "\(shown.output)")
+        #expect(!shown.output.contains(".000000"), "\(shown.output)")
+
         // A POSIX zone (5 h 30 min east) needs no tz database: whole hours land on :30.
         let india = try CLI.run(["schedules", "list"], environment: environment(schema, zone: "<+0530>-5:30"))
         #expect(matches(india.output, #"hourly .* \d{4}-\d\d-\d\d \d\d:30:00 \+05:30 "#), "\(india.output)")
