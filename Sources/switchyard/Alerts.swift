@@ -189,7 +189,7 @@ extension Switchyard {
                 let rows = try AlertQueries.history(on: connection, rule: rule, limit: limit)
                 if rows.isEmpty { print("(no alert history)") }
                 for entry in rows {
-                    var line = "\(entry.at.formatted(.iso8601))  \(entry.rule)  \(entry.event)"
+                    var line = "\(timeText(entry.at))  \(entry.rule)  \(entry.event)"
                     if let account = entry.account { line += "  account \(account)" }
                     if let detail = entry.detail { line += "  \(detail)" }
                     line += "  (by \(entry.actor))"
@@ -241,11 +241,11 @@ private func requireAlerts(on connection: PGConnection) throws {
     }
 }
 
-/// "failed-orders  critical  3 tasks FAILED since 2026-11-30T04:12:00Z (held: quiet hours ...)".
+/// "failed-orders  critical  3 tasks FAILED since 2026-11-30 04:12:00 UTC (held: quiet hours ...)".
 func describe(_ alert: FiringAlert) -> String {
     var line = "\(alert.rule)  \(alert.severity.rawValue)  \(alert.condition.describe(value: alert.value))"
     if let account = alert.account { line += " by account \(account)" }
-    line += " since \(alert.since.formatted(.iso8601))"
+    line += " since \(timeText(alert.since))"
     if let held = alert.heldReason { line += " (held: \(held))" }
     if alert.failingDeliveries > 0 {
         line += " (\(alert.failingDeliveries) message(s) not delivered yet: \(alert.deliveryError ?? "retrying"))"

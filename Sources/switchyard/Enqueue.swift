@@ -88,7 +88,7 @@ extension Switchyard {
                 start += chunk.count
             }
             let when = switch tasks.first?.start {
-            case .at(let time)?: ", SCHEDULED for \(time.formatted(.iso8601))"
+            case .at(let time)?: ", SCHEDULED for \(timeText(time))"
             case .after(let delay)?: ", SCHEDULED in \(TimeSpan.format(delay))"
             case nil: ""
             }

@@ -70,7 +70,7 @@ extension Switchyard {
                 let statuses = try Migrator().status(on: connection)
                 print("VERSION  NAME                          APPLIED")
                 for status in statuses {
-                    let applied = status.appliedAt.map { "\(PostgresTime.iso8601($0)) by \(status.appliedBy ?? "?")" } ?? "pending"
+                    let applied = status.appliedAt.map { "\(timeText($0)) by \(status.appliedBy ?? "?")" } ?? "pending"
                     let note = status.checksumMatches ? "" : "  (checksum differs from this build)"
                     let version = String(status.version)
                     let name = status.name.count > 28 ? String(status.name.prefix(28))

@@ -69,7 +69,7 @@ extension Switchyard {
                     }
                     print(StatsText.table([["ROLE", "ACCOUNTS", "GRANTED", "BY"]] + grants.map { grant in
                         [grant.role + (grant.roleExists ? "" : " (role dropped)"), grant.accounts.joined(separator: ","),
-                         StatsText.time(grant.grantedAt), grant.grantedBy]
+                         timeText(grant.grantedAt), grant.grantedBy]
                     }), terminator: "")
                 }
             }

@@ -78,7 +78,7 @@ extension Switchyard {
                 let schedule = NewSchedule(name: name, timing: try timing.timing()!, eventType: task.eventType!, payload: task.payload!,
                                            maxAttempts: task.maxAttempts, catchUp: catchUp)
                 let added = try ScheduleBook(connection: database.connect()).add(schedule, actor: OperatorIdentity.current())
-                print("Added schedule \(added.name) (\(added.timing), catch-up \(added.catchUp.rawValue)); first run \(added.nextRunAt.formatted(.iso8601)).")
+                print("Added schedule \(added.name) (\(added.timing), catch-up \(added.catchUp.rawValue)); first run \(timeText(added.nextRunAt)).")
             }
         }
 
@@ -90,18 +90,18 @@ extension Switchyard {
             func run() throws {
                 let schedules = try ScheduleBook(connection: database.connect(readOnly: true)).list(includeRemoved: all)
                 guard !schedules.isEmpty else { print("(no schedules; add one with `switchyard schedules add`)"); return }
-                print(pad("NAME", 20) + " " + pad("STATE", 7) + " " + pad("NEXT RUN (UTC)", 20) + " " + pad("LAST RUN (UTC)", 20) + " "
+                print(pad("NAME", 20) + " " + pad("STATE", 7) + " " + pad("NEXT RUN", 26) + " " + pad("LAST RUN", 26) + " "
                       + pad("OK", 6) + " " + pad("ERR", 5) + " " + pad("AVG", 8) + " TIMING")
                 for schedule in schedules {
-                    print(pad(schedule.name, 20) + " " + pad(schedule.state, 7) + " " + pad(Self.time(schedule.nextRunAt, schedule), 20) + " "
-                          + pad(schedule.lastRunAt.map { $0.formatted(.iso8601) } ?? "-", 20) + " "
+                    print(pad(schedule.name, 20) + " " + pad(schedule.state, 7) + " " + pad(Self.time(schedule.nextRunAt, schedule), 26) + " "
+                          + pad(schedule.lastRunAt.map(timeText) ?? "-", 26) + " "
                           + pad(String(schedule.figures.successes), 6) + " " + pad(String(schedule.figures.errors), 5) + " "
                           + pad(averageText(schedule.figures), 8) + " " + schedule.timing.description)
                 }
             }
 
             static func time(_ next: Date, _ schedule: Schedule) -> String {
-                schedule.removedAt != nil || schedule.paused ? "-" : next.formatted(.iso8601)
+                schedule.removedAt != nil || schedule.paused ? "-" : timeText(next)
             }
         }
 
@@ -116,23 +116,23 @@ extension Switchyard {
                 print("Schedule \(schedule.name): \(schedule.timing), \(schedule.state)")
                 print("  task       \(schedule.eventType.rawValue), max attempts \(schedule.maxAttempts), payload \(schedule.payload)")
                 print("  catch-up   \(schedule.catchUp.rawValue)")
-                print("  next run   \(schedule.paused || schedule.removedAt != nil ? "- (\(schedule.state))" : schedule.nextRunAt.formatted(.iso8601))")
-                print("  last run   \(schedule.lastRunAt.map { $0.formatted(.iso8601) } ?? "-")")
+                print("  next run   \(schedule.paused || schedule.removedAt != nil ? "- (\(schedule.state))" : timeText(schedule.nextRunAt))")
+                print("  last run   \(schedule.lastRunAt.map(timeText) ?? "-")")
                 print("  figures    \(figures.successes) succeeded, \(figures.errors) failed, \(figures.unfinished) unfinished, "
                       + "average execution \(averageText(figures)) (last \(ScheduleFigures.window) tasks); "
                       + "\(figures.missed) run(s) missed")
-                print("  added      \(schedule.createdAt.formatted(.iso8601)) by \(schedule.createdBy)")
+                print("  added      \(timeText(schedule.createdAt)) by \(schedule.createdBy)")
                 print("  recent runs")
                 if runs.isEmpty { print("    (none yet)") }
                 for run in runs {
-                    var line = "    \(run.runAt.formatted(.iso8601)) \(pad(run.outcome.rawValue, 8))"
+                    var line = "    \(timeText(run.runAt)) \(pad(run.outcome.rawValue, 8))"
                     if let task = run.taskID { line += " task \(task.rawValue)" + (run.taskStatus.map { " \($0.rawValue)" } ?? "") }
                     if let router = run.routerID { line += " by \(router)" }
                     print(line)
                 }
                 print("  history")
                 for entry in history {
-                    print("    \(entry.createdAt.formatted(.iso8601)) \(pad(entry.action, 8)) by \(entry.actor)" + (entry.detail.map { ": \($0)" } ?? ""))
+                    print("    \(timeText(entry.createdAt)) \(pad(entry.action, 8)) by \(entry.actor)" + (entry.detail.map { ": \($0)" } ?? ""))
                 }
             }
         }

@@ -5,7 +5,7 @@ import SwitchyardEngine
 enum StatsText {
     static func render(_ snapshot: DashboardSnapshot, database: String) -> String {
         let now = snapshot.takenAt
-        var out = "Switchyard \(database) at \(time(now))\n"
+        var out = "Switchyard \(database) at \(timeText(now))\n"
         func section(_ title: String, _ part: SnapshotPart, _ body: () -> String) {
             out += "\n" + title
             if let reason = snapshot.unavailable[part.rawValue] {
@@ -57,15 +57,15 @@ enum StatsText {
             var words = [control.globalPaused ? "every router paused" : "routers not paused"]
             if !control.pausedEventTypes.isEmpty { words.append(control.pausedEventTypes.joined(separator: ", ") + " paused") }
             var text = "  " + words.joined(separator: "; ")
-            if let by = control.changedBy { text += " (by \(by)" + (control.changedAt.map { " at \(time($0))" } ?? "") + ")" }
+            if let by = control.changedBy { text += " (by \(by)" + (control.changedAt.map { " at \(timeText($0))" } ?? "") + ")" }
             if let reason = control.reason { text += ": \(reason)" }
             return text + "\n"
         }
         section("SCHEDULES", .schedules) {
             guard let schedules = snapshot.schedules, !schedules.isEmpty else { return "  none\n" }
             return "\n" + table([["  NAME", "STATE", "NEXT RUN", "LAST RUN", "OK", "ERRORS", "TIMING"]] + schedules.map { schedule in
-                ["  " + schedule.name, schedule.paused ? "paused" : "active", schedule.paused ? "-" : time(schedule.nextRunAt),
-                 schedule.lastRunAt.map(time) ?? "-", "\(schedule.figures.successes)", "\(schedule.figures.errors)",
+                ["  " + schedule.name, schedule.paused ? "paused" : "active", schedule.paused ? "-" : timeText(schedule.nextRunAt),
+                 schedule.lastRunAt.map(timeText) ?? "-", "\(schedule.figures.successes)", "\(schedule.figures.errors)",
                  schedule.timing.description]
             }, rightAligned: [4, 5])
         }
@@ -89,7 +89,7 @@ enum StatsText {
         section("RECENT LOGS", .recentLogs) {
             guard let logs = snapshot.recentLogs, !logs.isEmpty else { return "  none\n" }
             return "\n" + table([["  TIME", "TASK", "TRADE", "TYPE", "EVENT", "ACCOUNT", "STATUS", "CODE", "MESSAGE"]] + logs.map { log in
-                ["  " + time(log.createdAt), "\(log.taskID.rawValue)", log.tradeID, log.eventType.rawValue, log.event ?? "-",
+                ["  " + timeText(log.createdAt), "\(log.taskID.rawValue)", log.tradeID, log.eventType.rawValue, log.event ?? "-",
                  log.account ?? "-", log.status, log.responseCode.map(String.init) ?? "-", oneLine(log.message ?? "")]
             }, rightAligned: [1, 7])
         }
@@ -107,11 +107,6 @@ enum StatsText {
                 return column == row.count - 1 ? cell : cell + padding
             }.joined(separator: "  ").trimmingTrailingWhitespace
         }.joined(separator: "\n") + "\n"
-    }
-
-    /// "2026-11-23 10:00:30Z".
-    static func time(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(dateTimeSeparator: .space).format(date)
     }
 
     static func oneLine(_ text: String) -> String {

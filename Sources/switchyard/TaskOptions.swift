@@ -66,7 +66,7 @@ struct StartOptions: ParsableArguments {
             throw ValidationError("--at: \(error.message)")
         }
         guard time > now else {
-            throw ScheduleError("--at \(at) is \(time.formatted(.iso8601)), not in the future by the database's clock (now \(now.formatted(.iso8601))). Give a later time, a date (2026-12-01T\(at.count == 5 ? at : "09:30")), or --at now.")
+            throw ScheduleError("--at \(at) is \(timeText(time)), not in the future by the database's clock (now \(timeText(now))). Give a later time, a date (2026-12-01T\(at.count == 5 ? at : "09:30")), or --at now.")
         }
         return .at(time)
     }

@@ -61,12 +61,12 @@ extension Switchyard {
                 print("  status     \(task.status.rawValue), attempt \(task.attempts) of \(task.maxAttempts.map(String.init) ?? "-")")
                 if let error = task.lastError { print("  last error \(error)") }
                 if let reason = detail.deadLetterReason { print("  dead letter \(reason)") }
-                if let lockedBy = detail.lockedBy { print("  leased by  \(lockedBy) until \(detail.lockedUntil.map { PostgresTime.iso8601($0) } ?? "?")") }
+                if let lockedBy = detail.lockedBy { print("  leased by  \(lockedBy) until \(detail.lockedUntil.map(timeText) ?? "?")") }
                 print("  payload")
                 print((detail.prettyPayload ?? "(none)").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
                 print("  audit trail")
                 for entry in detail.auditTrail {
-                    var line = "    \(PostgresTime.iso8601(entry.createdAt)) \(pad(entry.event ?? "-", 15)) \(pad(entry.status, 8))"
+                    var line = "    \(timeText(entry.createdAt)) \(pad(entry.event ?? "-", 15)) \(pad(entry.status, 8))"
                     if let account = entry.account { line += " \(account)" }
                     if let actor = entry.actor { line += " by \(actor)" }
                     if let message = entry.message { line += ": \(message)" }

@@ -48,3 +48,9 @@ struct CLISchema {
 extension Trait where Self == ConditionTrait {
     static var database: Self { .enabled(if: CLISchema.available, "needs PostgreSQL: run `make test`") }
 }
+
+/// True when TEXT contains a match of the regular expression PATTERN.
+func matches(_ text: some StringProtocol, _ pattern: String) -> Bool {
+    guard let regex = try? Regex(pattern) else { Issue.record("bad pattern \(pattern)"); return false }
+    return String(text).contains(regex)
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwitchyardEngine
 @testable import SwitchyardTUI
 
 /// Clock times on screen, in the host's zone from the C library (not Foundation's TimeZone).

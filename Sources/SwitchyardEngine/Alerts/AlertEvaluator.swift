@@ -157,7 +157,7 @@ public struct AlertEvaluator: Sendable {
             """
         guard let last: Date = try connection.execute(query.named("lastAlertMessage")).first?.decodeIfPresent("last"),
               now.timeIntervalSince(last) < rule.cooldown.seconds else { return nil }
-        return "cooldown of \(TimeSpan.format(rule.cooldown)) after the message at \(last.formatted(.iso8601))"
+        return "cooldown of \(TimeSpan.format(rule.cooldown)) after the message at \(ClockZone.utc.stamp(last))"
     }
 
     /// Queues a message for `AlertDelivery`; with `notifyAt`, marks the episode's firing message sent.

@@ -24,6 +24,11 @@ enum ConnectionFailure {
                          "Connect as an existing user (USER@ in the URL, or PGUSER). " + whereToSet)
         }
         if lower.contains("connection refused") || lower.contains("no such file or directory") {
+            if settings.givesNoServer() {
+                return error(.connectionUnable, "No database was given, and nothing answers at libpq's default, \(target).",
+                             "Give one: --database-url postgresql://USER@HOST:PORT/DBNAME, DATABASE_URL, "
+                                 + "or PGHOST, PGPORT, PGDATABASE and PGUSER.")
+            }
             return error(.connectionUnable, "Could not connect to Postgres at \(target) (connection refused).",
                          "Is the server running? " + whereToSet)
         }

@@ -72,10 +72,29 @@ public struct ConnectionSettings: Sendable, Equatable {
         endpoint(environment: environment).displayName
     }
 
+    /// True when neither a connection string nor a PG* variable that picks the server was given:
+    /// libpq then tries its defaults (the local socket, port 5432, the OS user's name).
+    public func givesNoServer(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        conninfo.isEmpty && ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"].allSatisfy { environment[$0] == nil }
+    }
+
+    /// libpq's default for one keyword (`PQconndefaults`: its environment variables, else its
+    /// built-in value, such as the OS user's name for "user").
+    static func libpqDefault(_ keyword: String) -> String? {
+        guard let defaults = PQconndefaults() else { return nil }
+        defer { PQconninfoFree(defaults) }
+        var cursor = defaults
+        while let name = cursor.pointee.keyword {
+            if String(cString: name) == keyword { return cursor.pointee.val.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+            cursor += 1
+        }
+        return nil
+    }
+
     /// User, host, port and database with the defaults libpq would use; never the password.
     public func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) -> DatabaseEndpoint {
         let options = parsedOptions()
-        let user = options["user"] ?? environment["PGUSER"] ?? environment["USER"] ?? "?"
+        let user = options["user"] ?? environment["PGUSER"] ?? environment["USER"] ?? Self.libpqDefault("user") ?? "?"
         let host = (options["host"] ?? environment["PGHOST"]).flatMap { $0.isEmpty ? nil : $0 }
         return DatabaseEndpoint(user: user, host: host,
                                 port: options["port"] ?? environment["PGPORT"] ?? "5432",

@@ -6,6 +6,6 @@ public enum SwitchyardVersion {
     /// The newest migration this build ships, read from the migration list (never a second number).
     public static var schema: Int { Migrator().latestVersion }
 
-    /// "switchyard 0.3.0 (schema 12)".
+    /// "switchyard 0.3.0 (schema 13)": the release and the newest migration.
     public static var description: String { "switchyard \(release) (schema \(schema))" }
 }

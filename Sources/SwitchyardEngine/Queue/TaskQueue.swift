@@ -33,7 +33,7 @@ public struct TaskQueue {
         if let earliest = times.compactMap({ $0 }).min() {
             let now = try ScheduleBook.databaseNow(connection)
             guard earliest > now else {
-                throw ScheduleError("The start time \(PostgresTime.format(earliest)) is not in the future by the database's clock (now \(PostgresTime.format(now))); nothing was enqueued.")
+                throw ScheduleError("The start time \(ClockZone.utc.stamp(earliest)) is not in the future by the database's clock (now \(ClockZone.utc.stamp(now))); nothing was enqueued.")
             }
         }
         let query: Query = """

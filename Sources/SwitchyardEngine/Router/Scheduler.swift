@@ -158,8 +158,8 @@ public struct Scheduler: Sendable {
             guard let mine = won[id], !mine.isEmpty else { continue }
             let times = mine.map(\.runAt).sorted()
             let policy = plan.policies[id] ?? .latest
-            let span = times.count == 1 ? "at \(PostgresTime.format(times[0]))"
-                : "from \(PostgresTime.format(times[0])) to \(PostgresTime.format(times[times.count - 1]))"
+            let span = times.count == 1 ? "at \(ClockZone.utc.stamp(times[0]))"
+                : "from \(ClockZone.utc.stamp(times[0])) to \(ClockZone.utc.stamp(times[times.count - 1]))"
             let what = switch policy {
             case .latest: "the latest was enqueued, the others skipped"
             case .none: "none was enqueued"

@@ -83,7 +83,7 @@ public struct ScheduleBook {
             guard let id: ScheduleID = try connection.execute(insert.named("addSchedule")).first?.decode("id") else {
                 throw ScheduleError("A schedule named \"\(new.name)\" already exists; pick another name, or change that one.")
             }
-            let detail = "\(new.timing); \(new.eventType.rawValue) task, max attempts \(new.maxAttempts ?? 5), catch-up \(new.catchUp.rawValue); first run \(PostgresTime.format(next))."
+            let detail = "\(new.timing); \(new.eventType.rawValue) task, max attempts \(new.maxAttempts ?? 5), catch-up \(new.catchUp.rawValue); first run \(ClockZone.utc.stamp(next))."
             try audit(id, action: "ADD", actor: actor, detail: detail, on: connection)
             return try schedule(id: id, on: connection)
         }
@@ -110,12 +110,12 @@ public struct ScheduleBook {
             case .pause:
                 guard !current.paused else { throw ScheduleError("Schedule \"\(name)\" is already paused.") }
                 try update(id, "paused = true", on: connection)
-                detail = "Paused; the next run was \(PostgresTime.format(current.nextRunAt))."
+                detail = "Paused; the next run was \(ClockZone.utc.stamp(current.nextRunAt))."
             case .resume:
                 guard current.paused else { throw ScheduleError("Schedule \"\(name)\" is not paused.") }
                 let next = current.timing.nextRun(after: now) ?? .distantFuture
                 try update(id, "paused = false, next_run_at = \(next)", on: connection)
-                detail = "Resumed; next run \(PostgresTime.format(next)) (runs while paused are not caught up)."
+                detail = "Resumed; next run \(ClockZone.utc.stamp(next)) (runs while paused are not caught up)."
             case .runNow:
                 let tradeID = NewSchedule.tradeID(name: name, runAt: now)
                 let query: Query = """
@@ -156,7 +156,7 @@ public struct ScheduleBook {
             """
         try update(current.id, assignments, on: connection)
         var changes: [String] = []
-        if let new = edit.timing, new != current.timing { changes.append("\(current.timing) -> \(new), next run \(PostgresTime.format(next))") }
+        if let new = edit.timing, new != current.timing { changes.append("\(current.timing) -> \(new), next run \(ClockZone.utc.stamp(next))") }
         if eventType != current.eventType { changes.append("event type \(current.eventType.rawValue) -> \(eventType.rawValue)") }
         if edit.payload != nil, payload != current.payload { changes.append("payload \(current.payload) -> \(payload)") }
         if let attempts = edit.maxAttempts, attempts != current.maxAttempts { changes.append("max attempts \(current.maxAttempts) -> \(attempts)") }

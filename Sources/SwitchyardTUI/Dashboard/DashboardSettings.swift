@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SwitchyardEngine
 
 /// What the dashboard is pointed at and what it may do; fixed for a run.
 public struct DashboardSettings: Equatable, Sendable {

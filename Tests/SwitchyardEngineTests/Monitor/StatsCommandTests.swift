@@ -13,7 +13,8 @@ import Testing
     }
 
     func stats(_ arguments: [String], _ schema: TestSchema) throws -> Executable.Output {
-        try Executable.run(["stats", "--at", Self.at] + arguments, environment: schema.processEnvironment)
+        // Times print in the host's zone (TZ); the expectations below are in UTC.
+        try Executable.run(["stats", "--at", Self.at] + arguments, environment: schema.processEnvironment.merging(["TZ": "UTC"]) { $1 })
     }
 
     func object(_ value: Any?) throws -> [String: Any] { try #require(value as? [String: Any]) }
@@ -144,7 +145,7 @@ import Testing
         let output = try stats(["--limit", "2"], fixtureSchema())
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first?.hasSuffix(" at 2026-11-23 10:00:30Z") == true)
+        #expect(lines.first?.hasSuffix(" at 2026-11-23 10:00:30 UTC") == true)
         let expectedBlocks = [
             """
             QUEUE  lag 1m30s
@@ -163,7 +164,7 @@ import Testing
               alpha   42  2s ago     paused                   0          7
               beta     7  10s ago    running dry-run          3        120
             """,
-            "CONTROL  every router paused; EXIT paused (by ops@box at 2026-11-23 09:59:45Z): broker maintenance",
+            "CONTROL  every router paused; EXIT paused (by ops@box at 2026-11-23 09:59:45 UTC): broker maintenance",
             "SCHEDULES  none",
             """
             FAILED TASKS
@@ -173,9 +174,9 @@ import Testing
             """,
             """
             RECENT LOGS
-              TIME                  TASK  TRADE  TYPE   EVENT    ACCOUNT  STATUS   CODE  MESSAGE
-              2026-11-23 10:00:31Z     3  T-2    ENTRY  ATTEMPT  acct-10  SUCCESS   200  late
-              2026-11-23 10:00:30Z     7  es-6   ENTRY  ATTEMPT  acct-9   FAILED    503  timeout
+              TIME                     TASK  TRADE  TYPE   EVENT    ACCOUNT  STATUS   CODE  MESSAGE
+              2026-11-23 10:00:31 UTC     3  T-2    ENTRY  ATTEMPT  acct-10  SUCCESS   200  late
+              2026-11-23 10:00:30 UTC     7  es-6   ENTRY  ATTEMPT  acct-9   FAILED    503  timeout
             """,
         ]
         for block in expectedBlocks {
