@@ -93,3 +93,51 @@ standby-check: deps
 .PHONY: bench-metrics
 bench-metrics: deps
 	@scripts/bench-metrics.sh all
+
+# Manual pages, one per command, generated from the argument parser by its generate-manual
+# plugin and kept in docs/man/ (a test fails when they no longer match the commands). The fixed
+# date keeps them byte-for-byte reproducible; change it when the commands change on purpose.
+MAN_DATE := 2026-12-07
+.PHONY: man
+man: deps
+	swift package plugin generate-manual --configuration debug --multi-page --date $(MAN_DATE)
+	rm -f docs/man/*.1 && mkdir -p docs/man
+	cp .build/plugins/GenerateManual/outputs/switchyard/*.1 docs/man/
+
+# `make install PREFIX=/usr/local` (DESTDIR for packaging): the binary, the manual pages, bash,
+# zsh and fish completions, and the router's systemd unit pointing at the installed binary.
+# `make uninstall` removes exactly those files. SWITCHYARD_BIN installs another build instead
+# of the release one (the tests install the debug build they already have).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+RELEASE_BIN := .build/release/switchyard
+SWITCHYARD_BIN ?= $(RELEASE_BIN)
+MAN_PAGES := $(notdir $(wildcard docs/man/*.1))
+UNIT := switchyard-router.service
+.PHONY: install uninstall release
+
+release: deps
+	swift build -c release --product switchyard
+
+install: $(if $(filter $(RELEASE_BIN),$(SWITCHYARD_BIN)),release)
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)" \
+		"$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)" "$(DESTDIR)$(UNITDIR)"
+	install -m 0755 "$(SWITCHYARD_BIN)" "$(DESTDIR)$(BINDIR)/switchyard"
+	install -m 0644 $(addprefix docs/man/,$(MAN_PAGES)) "$(DESTDIR)$(MANDIR)/"
+	"$(SWITCHYARD_BIN)" --generate-completion-script bash > "$(DESTDIR)$(BASHCOMPDIR)/switchyard"
+	"$(SWITCHYARD_BIN)" --generate-completion-script zsh > "$(DESTDIR)$(ZSHCOMPDIR)/_switchyard"
+	"$(SWITCHYARD_BIN)" --generate-completion-script fish > "$(DESTDIR)$(FISHCOMPDIR)/switchyard.fish"
+	sed 's|^ExecStart=/usr/local/bin/switchyard |ExecStart=$(BINDIR)/switchyard |' \
+		Resources/systemd/$(UNIT) > "$(DESTDIR)$(UNITDIR)/$(UNIT)"
+	chmod 0644 "$(DESTDIR)$(BASHCOMPDIR)/switchyard" "$(DESTDIR)$(ZSHCOMPDIR)/_switchyard" \
+		"$(DESTDIR)$(FISHCOMPDIR)/switchyard.fish" "$(DESTDIR)$(UNITDIR)/$(UNIT)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/switchyard" $(foreach page,$(MAN_PAGES),"$(DESTDIR)$(MANDIR)/$(page)") \
+		"$(DESTDIR)$(BASHCOMPDIR)/switchyard" "$(DESTDIR)$(ZSHCOMPDIR)/_switchyard" \
+		"$(DESTDIR)$(FISHCOMPDIR)/switchyard.fish" "$(DESTDIR)$(UNITDIR)/$(UNIT)"

@@ -15,6 +15,9 @@ export SWITCHYARD_TEST_REQUIRE_DATABASE=1
 unset DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGOPTIONS
 
 swift build --build-tests ${SWIFT_BUILD_FLAGS:-} || exit 1
+# The manual pages' test (ManualPageTests) runs argument-parser's generate-manual as its plugin
+# builds it; with the package built this only builds that tool (`make man` writes the pages).
+swift package plugin generate-manual --configuration debug --multi-page >/dev/null || exit 1
 # A hung test must fail the run, not hold CI until its own limit.
 timeout --kill-after=30 "${SWITCHYARD_TEST_TIMEOUT:-1800}" swift test --skip-build ${SWIFT_TEST_FLAGS:-} "$@"
 status=$?
