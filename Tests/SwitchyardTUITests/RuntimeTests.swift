@@ -76,7 +76,10 @@ struct RuntimeTests {
     func options(readOnly: Bool = false, refresh: Duration = .milliseconds(250), maxRefreshes: Int? = nil)
         -> DashboardOptions
     {
-        DashboardOptions(settings: Fixture.settings(readOnly: readOnly), refresh: refresh, maxRefreshes: maxRefreshes)
+        // NO ANSWER after a minute: on a loaded machine (the whole suite at once) a result can wait
+        // seconds for a thread, and these tests are about frames, keys and errors, not waits.
+        DashboardOptions(settings: Fixture.settings(readOnly: readOnly), refresh: refresh, maxRefreshes: maxRefreshes,
+                         noAnswerAfter: .seconds(60))
     }
 
     func run(_ backend: FakeBackend, _ terminal: MemoryTerminal, _ options: DashboardOptions) async -> DashboardExit {

@@ -91,7 +91,9 @@ public struct DashboardModel: Equatable, Sendable {
     /// A read or a change waiting this long shows NO ANSWER, and the status line says how long
     /// it has waited. A healthy snapshot takes milliseconds, and each of its statements gives up
     /// after 2 s on the server's own timeout (`MonitorQueries.Config.statementTimeout`).
-    public static let noAnswerAfter = Duration.seconds(2)
+    public static let defaultNoAnswerAfter = Duration.seconds(2)
+    /// This dashboard's `defaultNoAnswerAfter` (`DashboardOptions.noAnswerAfter`).
+    public var noAnswerAfter = defaultNoAnswerAfter
 
     /// Now, on both clocks.
     public var moment: Moment { Moment(date: now, uptime: uptime) }
@@ -124,7 +126,7 @@ public struct DashboardModel: Equatable, Sendable {
     public var nextTickDue: Duration? {
         func nextSecond(of wait: Moment) -> Duration {
             let waited = uptime - wait.uptime
-            guard waited >= Self.noAnswerAfter else { return wait.uptime + Self.noAnswerAfter }
+            guard waited >= noAnswerAfter else { return wait.uptime + noAnswerAfter }
             return wait.uptime + .seconds(Int(waited.seconds) + 1)
         }
         var due: [Duration] = []

@@ -20,7 +20,7 @@ func snapshotAnswered(_ model: inout DashboardModel) -> [DashboardEffect] {
 /// What a tick shows about waits for the database: a read unanswered for `noAnswerAfter` turns
 /// the header to NO ANSWER, and a preview or change waiting that long says so on the status line.
 func noticeWaits(_ model: inout DashboardModel) {
-    if let read = model.refresh.outstanding, model.uptime - read.uptime >= DashboardModel.noAnswerAfter {
+    if let read = model.refresh.outstanding, model.uptime - read.uptime >= model.noAnswerAfter {
         if case .noAnswer = model.connection {} else {
             model.connection = .noAnswer(since: read)
             model.lastError = StatusMessage(
@@ -30,7 +30,7 @@ func noticeWaits(_ model: inout DashboardModel) {
     }
     if let request = model.pendingRequest {
         let waited = model.uptime - request.since.uptime
-        guard waited >= DashboardModel.noAnswerAfter else { return }
+        guard waited >= model.noAnswerAfter else { return }
         let then = request.cancellable ? "Esc cancels." : "it will say what changed when it does."
         model.say("\(request.text) The database has not answered for \(Format.age(waited.seconds)); \(then)", lifetime: .untilReplaced)
     }

@@ -33,10 +33,13 @@ public struct DashboardOptions: Sendable {
     public var ascii: Bool
     /// No colours even when the terminal has them (`--no-color`; `NO_COLOR` does the same).
     public var noColor: Bool
+    /// A read or change waiting this long shows NO ANSWER (`DashboardModel.defaultNoAnswerAfter`).
+    public var noAnswerAfter: Duration
 
     public init(settings: DashboardSettings, refresh: Duration = .seconds(1), maxRefreshes: Int? = nil,
-                ascii: Bool = false, noColor: Bool = false) {
+                ascii: Bool = false, noColor: Bool = false, noAnswerAfter: Duration = DashboardModel.defaultNoAnswerAfter) {
         self.settings = settings
+        self.noAnswerAfter = noAnswerAfter
         self.refresh = refresh
         self.maxRefreshes = maxRefreshes
         self.ascii = ascii

@@ -41,6 +41,7 @@ public final class DashboardRuntime: Sendable {
         var model = DashboardModel(settings: options.settings,
                                    refreshInterval: max(options.refresh, DashboardModel.refreshFloor),
                                    maxRefreshes: options.maxRefreshes, now: clock(), size: terminal.size)
+        model.noAnswerAfter = options.noAnswerAfter
         var exit: DashboardExit?
         var dirty = true
         // Uptime on the monotonic clock: a wall-clock jump (NTP, a fixed test clock) neither
