@@ -7,12 +7,16 @@ extension Switchyard {
         static let configuration = CommandConfiguration(
             abstract: "Add tasks to the queue: one, a file of them, or synthetic trades.",
             discussion: """
-                One task:   --trade-id ES-1 --event-type ENTRY --payload '{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150}'
-                A file:     --file tasks.jsonl, one JSON object per line:
-                            {"trade_id":"ES-1","event_type":"ENTRY","payload":{"kind":"ENTRY",...}}
-                Synthetic:  --synthetic 100 adds 100 trades, each an ENTRY and its EXIT (200 tasks).
-                Later:      --at 15:55 (today, in --time-zone), --at 2026-12-01T09:30Z, or --in 15m: the task
-                            is SCHEDULED until then, and a router claims it within a second of that time.
+                One task:
+                  --trade-id ES-1 --event-type ENTRY --payload
+                  '{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150}'
+                A file, one JSON object per line (- reads standard input):
+                  --file tasks.jsonl
+                  {"trade_id":"ES-1","event_type":"ENTRY","payload":{"kind":"ENTRY",...}}
+                Synthetic trades, each an ENTRY and its EXIT (200 tasks):
+                  --synthetic 100
+                Later: SCHEDULED until then; a router claims it within a second of it:
+                  --at 15:55 (today, in --time-zone), --at 2026-12-01T09:30Z, --in 15m
 
                 Payloads are checked before anything is written; an error names the line and the field. \
                 A file or a synthetic batch is written in one transaction per 5,000 tasks.

@@ -52,9 +52,11 @@ extension Switchyard {
             static let configuration = CommandConfiguration(
                 abstract: "Add a schedule.",
                 discussion: """
-                    switchyard schedules add close-es --cron "55 15 * * MON-FRI" --time-zone America/New_York \\
-                        --event-type EXIT --payload '{"kind":"EXIT","exit_type":"EOD","exit_price":4150}'
-                    switchyard schedules add hourly-entry --every 1h --event-type ENTRY --payload '{...}'
+                    switchyard schedules add close-es --cron "55 15 * * MON-FRI" \\
+                      --time-zone America/New_York --event-type EXIT \\
+                      --payload '{"kind":"EXIT","exit_type":"EOD","exit_price":4150}'
+                    switchyard schedules add hourly-entry --every 1h --event-type ENTRY \\
+                      --payload '{...}'
 
                     --catch-up decides what happens to runs that fell due while no router was alive: \
                     all (each is enqueued), latest (the most recent one is; the default), none.
