@@ -1,12 +1,8 @@
-import ArgumentParser
 import SwitchyardEngine
 
-extension TimeSpan: ExpressibleByArgument {
-    public init?(argument: String) { try? self.init(parsing: argument) }
-    public var defaultValueDescription: String { description }
-
+extension TimeSpan {
     /// Reads a duration option: `@Option(transform: TimeSpan.argument)`. The parser's own
     /// message ("... write a number and a unit, ms, s, m, h or d ...") becomes the usage error,
-    /// where `init?(argument:)` could only say the value is invalid.
+    /// where `ExpressibleByArgument`'s `init?(argument:)` could only say the value is invalid.
     @Sendable static func argument(_ text: String) throws -> TimeSpan { try TimeSpan(parsing: text) }
 }
