@@ -53,8 +53,11 @@ import Testing
         let closing = ContinuousClock.now
         client.close()
         #expect(closing.duration(to: .now) < .seconds(1), "close() waited on the hung call")
+        // The hung call ends once closed; its task then needs a thread of this test process's
+        // cooperative pool to finish, which the other tests' synchronous waits can hold for
+        // seconds on a loaded machine: the bound tells "ended" from "waits for the server".
         let outcome = await hung.result
-        #expect(closing.duration(to: .now) < .seconds(5))
+        #expect(closing.duration(to: .now) < .seconds(15))
         let error = try #require(throws: DatabaseError.self) { try outcome.get() }
         #expect(error.isNoAnswer, "\(error)")
 
