@@ -104,6 +104,14 @@ import SwitchyardTestSupport
             """).output == "0\n")
         #expect(try role.psql("SELECT DISTINCT account FROM switchyard_account_minutes").output == "alpha\n")
         #expect(try role.psql("SELECT count(*) FROM switchyard_attempt_minutes").output == "0\n")
+        // The same rows rolled up into hours (migration 14): still only alpha's, none of the queue's.
+        try owner.execute("INSERT INTO switchyard_attempt_hours (hour, succeeded) VALUES ('2026-01-01 10:00', 5)")
+        try owner.execute("""
+            INSERT INTO switchyard_account_hours (hour, account, accepted)
+            VALUES ('2026-01-01 10:00', 'alpha', 3), ('2026-01-01 10:00', 'bravo', 4)
+            """)
+        #expect(try role.psql("SELECT string_agg(account, ',') FROM switchyard_account_hours").output == "alpha\n")
+        #expect(try role.psql("SELECT count(*) FROM switchyard_attempt_hours").output == "0\n")
         #expect(try role.psql("SELECT string_agg(account, ',') FROM switchyard_observers").output == "alpha\n")
 
         // Every write is refused by the server, whatever the session says.
