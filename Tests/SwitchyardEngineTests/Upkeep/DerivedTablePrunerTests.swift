@@ -110,15 +110,20 @@ import Testing
         try Self.attempts(connection, hoursAgo: 25.5, accounts: ["alpha", "bravo"], count: 9)
         try Self.attempts(connection, hoursAgo: 0.2, accounts: ["bravo"], count: 2)
         let now: Date = try connection.execute("SELECT now() AS t").first!.decode("t")
+        // A report of the hour that is rolled up below (`stats --at`): its minutes come back from the audit rows.
+        let then = now.addingTimeInterval(-25.25 * 3600)
 
-        func readings() throws -> (measured: [String: Double], rate: Double, rates: ProcessingRates, accounts: [AccountFigures]) {
+        func readings() throws -> (measured: [String: Double], rate: Double, rates: ProcessingRates, accounts: [AccountFigures],
+                                   thenRates: ProcessingRates, thenAccounts: [AccountFigures]) {
             let rules = try connection.execute(Query("SELECT \(unescaped: StoredRule.columns) FROM switchyard_alert_rules"))
                 .rows.compactMap { try StoredRule(row: $0) }
             var measurements = Measurements(connection: connection, now: now)
             let refusals = try measurements.values(for: try #require(rules.first { $0.name == "refusals" }))
             let rate = try measurements.values(for: try #require(rules.first { $0.name == "failure-rate" }))[""] ?? -1
             let snapshot = try MonitorQueries().snapshot(on: connection, now: now)
-            return (refusals, rate, try #require(snapshot.rates), try #require(snapshot.accounts))
+            let past = try MonitorQueries().snapshot(on: connection, now: then)
+            return (refusals, rate, try #require(snapshot.rates), try #require(snapshot.accounts),
+                    try #require(past.rates), try #require(past.accounts))
         }
         let before = try readings()
         // One refusal counter (migration 14) feeds the alert and the accounts panel alike.
@@ -126,6 +131,8 @@ import Testing
         #expect(before.measured == ["alpha": 3, "bravo": 2])
         #expect(before.rate == 50)
         #expect(before.accounts.first { $0.name == "bravo" }?.refusedLastHour == 2)
+        #expect(before.thenAccounts.first { $0.name == "bravo" }?.refusedLastHour == 9)
+        #expect(before.thenRates.minutes.map(\.failed).reduce(0, +) == 18)
 
         // The shortest window the pruner allows: everything before the hour a day ago is rolled up.
         var config = DerivedTablePruner.Config()
@@ -136,6 +143,7 @@ import Testing
         let after = try readings()
         #expect(after.measured == before.measured && after.rate == before.rate)
         #expect(after.rates == before.rates && after.accounts == before.accounts)
+        #expect(after.thenRates == before.thenRates && after.thenAccounts == before.thenAccounts)
         #expect(try Self.totals(connection) == totals)
     }
 
