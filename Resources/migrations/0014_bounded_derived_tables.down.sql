@@ -1,4 +1,21 @@
 SET LOCAL lock_timeout = '1s';
+-- The observer's policy on the queue as migration 12 wrote it: a function call per task.
+CREATE OR REPLACE FUNCTION switchyard_observed_task(task integer) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM execution_logs l
+                   WHERE l.task_id = task AND l.event = 'ATTEMPT'
+                     AND l.account IN (SELECT o.account FROM switchyard_observers o WHERE o.role_name = current_user));
+END
+$$;
+DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION switchyard_observed_task(integer) SET search_path = %I, pg_temp', current_schema());
+END $$;
+DROP POLICY IF EXISTS switchyard_observer_tasks ON execution_tasks;
+CREATE POLICY switchyard_observer_tasks ON execution_tasks FOR SELECT
+    USING (CASE WHEN EXISTS (SELECT 1 FROM switchyard_observers o WHERE o.role_name = current_user)
+                THEN switchyard_observed_task(id) ELSE false END);
+
 DROP INDEX IF EXISTS switchyard_schedule_runs_created;
 DROP TRIGGER IF EXISTS switchyard_schedule_runs_keep_recent ON switchyard_schedule_runs;
 DROP FUNCTION IF EXISTS switchyard_reject_recent_run_delete();
