@@ -221,7 +221,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         // Derived tables: small batches on a connection of its own, never in a claim's way.
         let pruneWorker = PeriodicWorker(settings: settings, interval: configuration.pruning.interval, claimSession: false,
                                          patience: patience,
-                                         step: { [self] in _ = try pruner.runOnce(on: $0); return nil },
+                                         step: { [self] in _ = try pruner.runOnce(on: $0, proceed: { !isStopping }); return nil },
                                          failed: { [self] in record($0) })
         heartbeatWorker.start()
         rescueWorker.start()

@@ -22,8 +22,9 @@ public struct DerivedTablePruner: Sendable {
         public var keepRecords: Duration = .seconds(30 * 86_400)
         /// Rows one statement moves or removes at most: a short transaction each.
         public var batchSize = 1000
-        /// Batches one pass runs at most per table; the rest waits for the next pass.
-        public var batchesPerPass = 100
+        /// Batches one pass runs at most per table; the rest waits for the next pass. An hour of
+        /// 50 accounts' minutes in 8 shards is 24 batches: a pass a minute keeps up.
+        public var batchesPerPass = 20
         public init() {}
 
         /// The shortest `keepMinutes`: the alerts' longest window (a day) is read from minutes.
@@ -74,8 +75,10 @@ public struct DerivedTablePruner: Sendable {
     }
 
     /// One pass over every derived table, each batch its own transaction. `now` is the
-    /// database's `now()` when nil (tests inject one).
-    public func runOnce(on connection: PGConnection, now injected: Date? = nil) throws -> Report {
+    /// database's `now()` when nil (tests inject one). `proceed` is asked before each batch: a
+    /// router that is stopping ends the pass there (what is left waits for the next pass).
+    public func runOnce(on connection: PGConnection, now injected: Date? = nil,
+                        proceed: () -> Bool = { true }) throws -> Report {
         var report = Report()
         let present: Query = "SELECT to_regclass('switchyard_attempt_hours') IS NOT NULL AS ok"
         guard try connection.execute(present.named("prunerTablesPresent")).first?.decode("ok") ?? false else {
@@ -83,20 +86,23 @@ public struct DerivedTablePruner: Sendable {
             return report
         }
         let cutoffs = try Cutoffs(on: connection, now: injected, config: config)
-        report.attemptMinutesRolledUp = try drain(PrunerQueries.rollUpAttemptMinutes(before: cutoffs.minutes, limit: config.batchSize), on: connection)
-        report.accountMinutesRolledUp = try drain(PrunerQueries.rollUpAccountMinutes(before: cutoffs.minutes, limit: config.batchSize), on: connection)
-        report.attemptHoursRemoved = try drain(PrunerQueries.removeAttemptHours(before: cutoffs.hours, limit: config.batchSize), on: connection)
-        report.accountHoursRemoved = try drain(PrunerQueries.removeAccountHours(before: cutoffs.hours, limit: config.batchSize), on: connection)
-        report.deliveriesRemoved = try drain(PrunerQueries.removeDeliveries(before: cutoffs.records, limit: config.batchSize), on: connection)
-        report.scheduleRunsRemoved = try drain(PrunerQueries.removeScheduleRuns(before: cutoffs.records, limit: config.batchSize), on: connection)
+        let limit = config.batchSize
+        func run(_ batch: Query) throws -> Int { try drain(batch, on: connection, proceed) }
+        report.attemptMinutesRolledUp = try run(PrunerQueries.rollUpAttemptMinutes(before: cutoffs.minutes, limit: limit))
+        report.accountMinutesRolledUp = try run(PrunerQueries.rollUpAccountMinutes(before: cutoffs.minutes, limit: limit))
+        report.attemptHoursRemoved = try run(PrunerQueries.removeAttemptHours(before: cutoffs.hours, limit: limit))
+        report.accountHoursRemoved = try run(PrunerQueries.removeAccountHours(before: cutoffs.hours, limit: limit))
+        report.deliveriesRemoved = try run(PrunerQueries.removeDeliveries(before: cutoffs.records, limit: limit))
+        report.scheduleRunsRemoved = try run(PrunerQueries.removeScheduleRuns(before: cutoffs.records, limit: limit))
         return report
     }
 
     /// Runs `batch` (which answers `n`, the rows it moved) until one moves fewer than a whole
     /// batch, at most `batchesPerPass` times; the rows moved in all.
-    private func drain(_ batch: Query, on connection: PGConnection) throws -> Int {
+    private func drain(_ batch: Query, on connection: PGConnection, _ proceed: () -> Bool) throws -> Int {
         var total = 0
         for _ in 0..<config.batchesPerPass {
+            guard proceed() else { break }
             let moved: Int = try connection.execute(batch).first?.decode("n") ?? 0
             total += moved
             if moved < config.batchSize { break }

@@ -86,6 +86,7 @@ import Testing
         let before = try Self.totals(connection)
         var config = DerivedTablePruner.Config()
         config.batchSize = 500
+        config.batchesPerPass = 200
         let pruner = DerivedTablePruner(config: config)
         let settings = schema.settings()
         async let first = onOwnThread { try pruner.runOnce(on: PGConnection(settings: settings)) }
@@ -201,6 +202,25 @@ import Testing
         #expect(throws: DatabaseError.self) {
             try connection.execute("DELETE FROM switchyard_schedule_runs WHERE created_at > now() - interval '2 hours'")
         }
+    }
+
+    @Test func aPassEndsAtTheBatchWhereItIsAskedToStop() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try connection.execute("""
+            INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
+            SELECT date_trunc('minute', localtimestamp - interval '3 days') - m * interval '1 minute', 0, 1, 0
+            FROM generate_series(0, 99) AS m
+            """)
+        var config = DerivedTablePruner.Config()
+        config.batchSize = 10
+        var batches = 0
+        let report = try DerivedTablePruner(config: config).runOnce(on: connection, proceed: {
+            batches += 1
+            return batches <= 3
+        })
+        #expect(report.attemptMinutesRolledUp == 30 && report.total == 30)
+        #expect(try DerivedTablePruner(config: config).runOnce(on: connection).attemptMinutesRolledUp == 70)
     }
 
     @Test func retentionSettingsThatCannotWorkAreRefused() throws {
