@@ -128,7 +128,7 @@ import Testing
         }
         let before = try readings()
         // One refusal counter (migration 14) feeds the alert and the accounts panel alike.
-        #expect(try connection.count("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'switchyard_account_rejection_minutes'") == 0)
+        #expect(try connection.count("SELECT count(to_regclass('switchyard_account_rejection_minutes')) AS n") == 0)
         #expect(before.measured == ["alpha": 3, "bravo": 2])
         #expect(before.rate == 50)
         #expect(before.accounts.first { $0.name == "bravo" }?.refusedLastHour == 2)
