@@ -18,6 +18,7 @@ let migrations = [
     "0011_account_figures",
     "0012_account_observers",
     "0013_held_from",
+    "0014_bounded_derived_tables",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -206,8 +206,8 @@ if wants cost; then
              -c "INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
                  SELECT date_trunc('minute', now()::timestamp) - m * interval '1 minute', s, 500, 5
                  FROM generate_series(0, 1439) AS m, generate_series(0, 7) AS s" \
-             -c "INSERT INTO switchyard_account_rejection_minutes (minute, account, shard, rejected)
-                 SELECT date_trunc('minute', now()::timestamp) - m * interval '1 minute', 'acct-' || a, s, 1
+             -c "INSERT INTO switchyard_account_minutes (minute, account, shard, accepted, refused)
+                 SELECT date_trunc('minute', now()::timestamp) - m * interval '1 minute', 'acct-' || a, s, 100, 1
                  FROM generate_series(0, 1439) AS m, generate_series(1, 5) AS a, generate_series(0, 7) AS s" \
              -c "VACUUM ANALYZE execution_tasks" -c "CHECKPOINT"
     for rule in "failed --failed-over 0" "dead --dead-over 0" "lag --lag-over 1" "no-router --no-router-for 60" \

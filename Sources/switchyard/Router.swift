@@ -47,6 +47,18 @@ extension Switchyard {
                 transform: TimeSpan.argument)
         var lease = TimeSpan(.seconds(10))
 
+        @Option(help: ArgumentHelp("How long per-minute counts are kept before they are rolled up into hours (default 48h, at least 1d).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var keepMinutes = TimeSpan(DerivedTablePruner.Config().keepMinutes)
+
+        @Option(help: ArgumentHelp("How long hourly counts are kept (default 400d).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var keepHours = TimeSpan(DerivedTablePruner.Config().keepHours)
+
+        @Option(help: ArgumentHelp("How long delivered alert messages and schedule runs are kept (default 30d, at least 1d).", valueName: "duration"),
+                transform: TimeSpan.argument)
+        var keepRecords = TimeSpan(DerivedTablePruner.Config().keepRecords)
+
         @Flag(help: "Exit once no task is PENDING, RETRYING or RUNNING.")
         var exitWhenIdle = false
 
@@ -62,6 +74,18 @@ extension Switchyard {
             guard claimLoops >= 1 else { throw ValidationError("--claim-loops must be 1 or more.") }
             guard pollInterval.duration > .zero else { throw ValidationError("--poll-interval must be above 0, e.g. 2s or 500ms.") }
             guard lease.duration >= .seconds(1) else { throw ValidationError("--lease must be at least 1s.") }
+            do {
+                try pruning.validate()
+            } catch let error as ConfigurationError {
+                throw ValidationError("\(error.message) Check --keep-minutes, --keep-hours and --keep-records.")
+            }
+        }
+
+        /// The retention options as the pruner's settings.
+        var pruning: DerivedTablePruner.Config {
+            var config = DerivedTablePruner.Config()
+            (config.keepMinutes, config.keepHours, config.keepRecords) = (keepMinutes.duration, keepHours.duration, keepRecords.duration)
+            return config
         }
 
         func run() throws {
@@ -78,6 +102,7 @@ extension Switchyard {
             configuration.heartbeatInterval = min(.seconds(2), lease.duration / 3)
             configuration.rescueInterval = configuration.heartbeatInterval
             configuration.exitWhenIdle = exitWhenIdle
+            configuration.pruning = pruning
             configuration.routerID = routerID
             try routing.apply(to: &configuration, live: live, defaultSeed: 1)
             let router: ExecutionRouter

@@ -14,6 +14,18 @@ struct ExitStatusTests {
         #expect(unknown.status == 64, "\(unknown.output)")
     }
 
+    /// Retention the pruner cannot keep is a wrong command line that names the options to check.
+    @Test func routerRetentionThatCannotWorkExits64() throws {
+        let short = try CLI.run(["router", "--keep-minutes", "2h"])
+        #expect(short.status == 64, "\(short.output)")
+        #expect(short.output.hasPrefix("Error: Minutes must be kept at least 1d: the alerts' longest window reads them. "
+            + "Check --keep-minutes, --keep-hours and --keep-records.\n"), "\(short.output)")
+        let hours = try CLI.run(["router", "--keep-minutes", "10d", "--keep-hours", "5d"])
+        #expect(hours.status == 64 && hours.output.contains("Hours must be kept longer than minutes (10d)"), "\(hours.output)")
+        let junk = try CLI.run(["router", "--keep-records", "a month"])
+        #expect(junk.status == 64, "\(junk.output)")
+    }
+
     /// A runtime failure reached before any connection: an accounts file that is not there.
     @Test func aMissingAccountsFileExits1WithOneMessageAndItsAdvice() throws {
         let failed = try CLI.run(["router", "--accounts", "/nonexistent/accounts.json", "--database-url", "postgresql:///unused"])

@@ -18,7 +18,7 @@ public struct AccountObservers {
     /// the migrations table.
     static let readableTables = ["execution_tasks", "execution_logs", "switchyard_routers", "switchyard_control",
                                  "switchyard_attempt_minutes", "switchyard_account_minutes", "switchyard_open_positions",
-                                 "switchyard_account_positions"]
+                                 "switchyard_account_positions", "switchyard_attempt_hours", "switchyard_account_hours"]
 
     let connection: PGConnection
 

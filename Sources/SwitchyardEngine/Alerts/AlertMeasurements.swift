@@ -36,7 +36,7 @@ struct Measurements {
         case .lagOver: values = ["": try lag()]
         case .noRouterFor: values = ["": try timeWithoutRouter(since: rule.createdAt)]
         case .failureRateOver(_, let window): values = ["": try failurePercent(windowMinutes: window)]
-        case .accountRejectionsOver(_, let window): values = try rejectionsByAccount(windowMinutes: window)
+        case .accountRejectionsOver(_, let window): values = try refusalsByAccount(windowMinutes: window)
         }
         cache[key] = values
         return values
@@ -94,14 +94,15 @@ struct Measurements {
         return succeeded + failed == 0 ? 0 : Double(failed) * 100 / Double(succeeded + failed)
     }
 
-    /// Refused orders per account in the window.
-    private func rejectionsByAccount(windowMinutes: Int) throws -> [String: Double] {
+    /// Refused orders per account in the window: the dashboard's counter (`refused` of
+    /// `switchyard_account_minutes`, migration 11; the one counter since migration 14).
+    private func refusalsByAccount(windowMinutes: Int) throws -> [String: Double] {
         let query: Query = """
-            SELECT account, sum(rejected)::bigint AS n FROM switchyard_account_rejection_minutes
-            WHERE \(windowCondition(windowMinutes)) GROUP BY account
+            SELECT account, sum(refused)::bigint AS n FROM switchyard_account_minutes
+            WHERE \(windowCondition(windowMinutes)) GROUP BY account HAVING sum(refused) > 0
             """
         var values: [String: Double] = [:]
-        for row in try connection.execute(query.named("alertRejectionsByAccount")).rows {
+        for row in try connection.execute(query.named("alertRefusalsByAccount")).rows {
             values[try row.decode("account")] = Double(try row.decode("n", as: Int.self))
         }
         return values

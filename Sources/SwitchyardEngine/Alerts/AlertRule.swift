@@ -16,7 +16,8 @@ public enum AlertCondition: Sendable, Equatable {
     /// One account refused more than N orders in the last `windowMinutes`.
     case accountRejectionsOver(Int, windowMinutes: Int)
 
-    /// The longest window, in minutes: the per-minute counts keep one day.
+    /// The longest window, in minutes: routers keep per-minute counts at least this long
+    /// (`DerivedTablePruner.Config.minimumMinutes`).
     public static let maximumWindowMinutes = 1440
 
     public enum Kind: String, Sendable, CaseIterable {

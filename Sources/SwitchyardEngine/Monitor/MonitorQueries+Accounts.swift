@@ -15,6 +15,19 @@ extension MonitorQueries {
         }
         let currentMinute = Int((now.timeIntervalSince1970 / 60).rounded(.down))
         let firstMinute = currentMinute - 59
+        // An hour read long after the fact (`stats --at`) may have been rolled up into hours
+        // (migration 14): its minutes are then counted from the audit rows, as the trigger counts them.
+        let minutesTable: Query = try minutesRolledUp(from: firstMinute, accounts: true, on: connection, features: features)
+            ? """
+              (SELECT date_trunc('minute', created_at) AS minute, account, count(*) FILTER (WHERE status = 'SUCCESS') AS accepted,
+                      count(*) FILTER (WHERE status = 'FAILED') AS refused, coalesce(sum(duration_ms), 0) AS latency_ms_sum,
+                      count(duration_ms) AS latency_count
+               FROM execution_logs
+               WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND account IS NOT NULL
+                 AND created_at >= \(Self.minuteStart(firstMinute))::timestamptz::timestamp AND created_at <= \(now)::timestamptz::timestamp
+               GROUP BY 1, 2) AS audit
+              """
+            : "switchyard_account_minutes"
         // One row per account, its minutes as arrays of numbers (minutes since 1970): 50 rows
         // to decode instead of 3,000 (decoding times is most of a part's cost on the client).
         let perMinute: Query = """
@@ -23,7 +36,7 @@ extension MonitorQueries {
                    sum(latency_count)::bigint AS latency_count
             FROM (SELECT account, floor(extract(epoch FROM minute::timestamptz) / 60)::bigint AS m, sum(accepted) AS accepted,
                          sum(refused) AS refused, sum(latency_ms_sum) AS latency_sum, sum(latency_count) AS latency_count
-                  FROM switchyard_account_minutes
+                  FROM \(minutesTable)
                   WHERE minute >= \(Self.minuteStart(firstMinute))::timestamptz::timestamp
                     AND minute <= \(now)::timestamptz::timestamp
                   GROUP BY account, minute) AS per_minute

@@ -30,7 +30,10 @@ extension MonitorQueries {
         // A per-account observer adds up its accounts' minutes (migration 11): the whole-queue
         // table holds no row of its own.
         let observerMinutes = features.observedAccounts != nil && features.hasAccountFigures
-        let countFrom = features.hasAttemptMinutes || observerMinutes ? max(readFrom, settled) : readFrom
+        // An hour read long after the fact (`stats --at`) may have been rolled up into hours
+        // (migration 14): its minutes are then counted from the audit rows, which keep them.
+        let rolledUp = try minutesRolledUp(from: readFrom, accounts: observerMinutes, on: connection, features: features)
+        let countFrom = (features.hasAttemptMinutes || observerMinutes) && !rolledUp ? max(readFrom, settled) : readFrom
         let minutesTable = observerMinutes
             ? "(SELECT minute, accepted AS succeeded, refused AS failed FROM switchyard_account_minutes) AS m"
             : "switchyard_attempt_minutes"
@@ -77,6 +80,19 @@ extension MonitorQueries {
             """
         let finished: Int = try connection.execute(recent.named("attemptsJustNow")).first!.decode("n")
         return ProcessingRates(minutes: minutes, currentPerSecond: Double(finished) / config.currentRateWindow)
+    }
+
+    /// Whether the per-minute counts from `minute` on were rolled up into hours, even in part
+    /// (routers keep 48 hours of minutes by default; `DerivedTablePruner`): one probe of the
+    /// hours' primary key. `accounts`: the per-account table rather than the whole queue's.
+    func minutesRolledUp(from minute: Int, accounts: Bool, on connection: PGConnection, features: SchemaFeatures) throws -> Bool {
+        guard features.hasHourTables else { return false }
+        let hours = accounts ? "switchyard_account_hours" : "switchyard_attempt_hours"
+        let query: Query = """
+            SELECT EXISTS (SELECT 1 FROM \(unescaped: hours)
+                           WHERE hour >= date_trunc('hour', \(Self.minuteStart(minute))::timestamptz::timestamp)) AS rolled
+            """
+        return try connection.execute(query.named("minutesRolledUp")).first?.decode("rolled") ?? false
     }
 
     // The audit rows' times are server-local TIMESTAMPs: bounds are converted to that type (in

@@ -21,11 +21,14 @@ public struct SchemaFeatures: Equatable, Sendable {
     /// `switchyard observers grant`): row-level security shows it only their rows. nil for
     /// every other role.
     public var observedAccounts: [String]?
+    /// Hourly counts that routers roll old minutes up into (migration 14), readable by this role.
+    public var hasHourTables: Bool
 
     public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
                 hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false, hasSchedules: Bool = false,
-                hasAccountFigures: Bool = false, observedAccounts: [String]? = nil) {
+                hasAccountFigures: Bool = false, observedAccounts: [String]? = nil, hasHourTables: Bool = false) {
         self.hasSchedules = hasSchedules
+        self.hasHourTables = hasHourTables
         self.hasAccountFigures = hasAccountFigures
         self.observedAccounts = observedAccounts
         self.taskColumns = taskColumns
@@ -61,7 +64,7 @@ public struct SchemaFeatures: Equatable, Sendable {
         FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
                           'switchyard_attempt_minutes', 'switchyard_schedules', 'switchyard_account_minutes',
                           'switchyard_open_positions', 'switchyard_account_positions',
-                          'switchyard_observers']) AS n(name)
+                          'switchyard_observers', 'switchyard_attempt_hours', 'switchyard_account_hours']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         """
@@ -91,7 +94,8 @@ public struct SchemaFeatures: Equatable, Sendable {
                               hasRouterLiveUntil: (columns["switchyard_routers"] ?? []).contains("live_until"),
                               hasSchedules: readable.contains("switchyard_schedules") && (columns["execution_tasks"] ?? []).contains("schedule_id"),
                               hasAccountFigures: accountTables.allSatisfy(readable.contains),
-                              observedAccounts: observed)
+                              observedAccounts: observed,
+                              hasHourTables: ["switchyard_attempt_hours", "switchyard_account_hours"].allSatisfy(readable.contains))
     }
 
     /// This role's observed accounts, or NULL when it observes none (is no per-account observer).

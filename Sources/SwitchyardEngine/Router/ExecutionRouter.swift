@@ -41,6 +41,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     private let metrics: RouterMetrics
     private let evaluator: AlertEvaluator
     private let delivery: AlertDelivery
+    private let pruner: DerivedTablePruner
     /// Wakes the claim loops after the first while claims come back full (a backlog); on a
     /// quiet queue only the first loop answers notifications, so a pick-up is one claim, not
     /// one per loop competing for the same task.
@@ -93,6 +94,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var alerts = true
         public var alertEvaluation = AlertEvaluator.Config()
         public var alertDelivery = AlertDelivery.Config()
+        /// How long the derived tables keep their rows (per-minute counts, hours, delivered
+        /// alert messages, schedule runs); every router prunes them, once for the cluster.
+        public var pruning = DerivedTablePruner.Config()
         public init() {}
     }
 
@@ -146,6 +150,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         guard configuration.batchSize >= 1, configuration.concurrency >= 1, configuration.claimLoops >= 1 else {
             throw ConfigurationError("Batch size, concurrency and claim loops must be 1 or more.")
         }
+        try configuration.pruning.validate()
         guard configuration.lease > configuration.heartbeatInterval else {
             throw ConfigurationError("The lease must be longer than the heartbeat interval, or tasks in flight would be taken back.")
         }
@@ -172,6 +177,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         scheduler = Scheduler(routerID: routerID, config: configuration.scheduler)
         evaluator = AlertEvaluator(evaluatorID: routerID, database: settings.displayName(), config: configuration.alertEvaluation)
         delivery = AlertDelivery(senderID: routerID, config: configuration.alertDelivery)
+        pruner = DerivedTablePruner(config: configuration.pruning)
     }
 
     /// A snapshot of the router's state.
@@ -212,9 +218,15 @@ public final class ExecutionRouter: @unchecked Sendable {
             ? PeriodicWorker(settings: settings, interval: scheduler.config.maximumWait, patience: patience,
                              step: { [self] in try schedule(on: $0) }, failed: { [self] in record($0) })
             : nil
+        // Derived tables: small batches on a connection of its own, never in a claim's way.
+        let pruneWorker = PeriodicWorker(settings: settings, interval: configuration.pruning.interval, claimSession: false,
+                                         patience: patience,
+                                         step: { [self] in _ = try pruner.runOnce(on: $0, proceed: { !isStopping }); return nil },
+                                         failed: { [self] in record($0) })
         heartbeatWorker.start()
         rescueWorker.start()
         schedulerWorker?.start()
+        pruneWorker.start()
         // Alerts: evaluation and delivery on threads and connections of their own, so a webhook
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(settings: settings,
@@ -253,7 +265,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             loops.wait()
             // All asked first, then waited for: against a database that does not answer, each
             // ends within one wait for it (`stopPatience`), together rather than one after another.
-            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, evaluationWorker, deliveryWorker].compactMap { $0 }
+            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, pruneWorker, evaluationWorker, deliveryWorker]
+                .compactMap { $0 }
             workers.forEach { $0.requestStop() }
             workers.forEach { $0.stop() }
             finishStopping(patience: patience)

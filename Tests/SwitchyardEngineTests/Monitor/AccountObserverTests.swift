@@ -104,6 +104,14 @@ import SwitchyardTestSupport
             """).output == "0\n")
         #expect(try role.psql("SELECT DISTINCT account FROM switchyard_account_minutes").output == "alpha\n")
         #expect(try role.psql("SELECT count(*) FROM switchyard_attempt_minutes").output == "0\n")
+        // The same rows rolled up into hours (migration 14): still only alpha's, none of the queue's.
+        try owner.execute("INSERT INTO switchyard_attempt_hours (hour, succeeded) VALUES ('2026-01-01 10:00', 5)")
+        try owner.execute("""
+            INSERT INTO switchyard_account_hours (hour, account, accepted)
+            VALUES ('2026-01-01 10:00', 'alpha', 3), ('2026-01-01 10:00', 'bravo', 4)
+            """)
+        #expect(try role.psql("SELECT string_agg(account, ',') FROM switchyard_account_hours").output == "alpha\n")
+        #expect(try role.psql("SELECT count(*) FROM switchyard_attempt_hours").output == "0\n")
         #expect(try role.psql("SELECT string_agg(account, ',') FROM switchyard_observers").output == "alpha\n")
 
         // Every write is refused by the server, whatever the session says.
@@ -188,6 +196,23 @@ import SwitchyardTestSupport
         #expect(try owner.count("""
             SELECT count(*) AS n FROM switchyard_control_log WHERE action IN ('OBSERVER_GRANTED', 'OBSERVER_REVOKED')
             """) == 2)
+    }
+
+    /// The observer's view of the queue (migration 14's policy) probes each task's audit rows,
+    /// correlated by task id, row by row: never a hash of the observer's tasks built per
+    /// statement (which index the probe takes is the planner's: on tables this small, any).
+    @Test func anObserversTaskCountProbesEachTaskByItsID() throws {
+        let (schema, _) = try drainedSchema()
+        let role = try LoginRole(schema: schema)
+        defer { role.drop() }
+        #expect(try switchyard(["observers", "grant", role.name, "--accounts", "alpha"], schema.processEnvironment).status == 0)
+        let plan = try role.psql("""
+            EXPLAIN (COSTS OFF) SELECT count(*) FROM (SELECT 1 FROM execution_tasks t WHERE t.status = 'SUCCESS' LIMIT 101) AS capped
+            """)
+        #expect(plan.status == 0, "\(plan.output)")
+        #expect(plan.output.contains("CASE WHEN $0 THEN (SubPlan"), "\(plan.output)")
+        #expect(plan.output.contains("task_id = t.id"), "\(plan.output)")
+        #expect(!plan.output.contains("Hash Join") && !plan.output.contains("Hash Semi Join"), "\(plan.output)")
     }
 
     @Test func grantingARoleThatWouldSeeEverythingOrMayWriteIsRefused() throws {
