@@ -96,7 +96,8 @@ let package = Package(
         ),
         // The command line as an operator meets it: the built `switchyard` binary, run as a child
         // process (exit statuses, error messages, arguments).
-        .testTarget(name: "SwitchyardCLITests", dependencies: ["SwitchyardEngine", "SwitchyardTestSupport"]),
+        .testTarget(name: "SwitchyardCLITests", dependencies: ["SwitchyardEngine", "SwitchyardTestSupport"],
+                    exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

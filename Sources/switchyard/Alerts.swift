@@ -155,7 +155,8 @@ extension Switchyard {
 
         struct Test: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.")
+                abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.",
+                usage: "switchyard alerts test [<options>] <name>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The rule's name.") var name: String
             @Option(help: ArgumentHelp("Give up after this long (default 10s).", valueName: "duration"),
@@ -178,7 +179,8 @@ extension Switchyard {
 
         struct History: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Show the alert history, newest first: rules added and removed, firings, deliveries, failures, suppressions, resolutions.")
+                abstract: "Show the alert history, newest first: rules added and removed, firings, deliveries, failures, suppressions, resolutions.",
+                usage: "switchyard alerts history [<options>]")
             @OptionGroup var database: DatabaseOptions
             @Option(help: "Only this rule's rows.") var rule: String?
             @Option(help: "Show at most this many.") var limit = 50

@@ -6,6 +6,7 @@ extension Switchyard {
     struct Enqueue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add tasks to the queue: one, a file of them, or synthetic trades.",
+            usage: "switchyard enqueue [<options>]",
             discussion: """
                 One task:
                   --trade-id ES-1 --event-type ENTRY --payload

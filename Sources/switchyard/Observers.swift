@@ -40,7 +40,8 @@ extension Switchyard {
 
         struct Revoke: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Take accounts from an observer; without --accounts, all of them and its SELECT on the queue's tables.")
+                abstract: "Take accounts from an observer; without --accounts, all of them and its SELECT on the queue's tables.",
+                usage: "switchyard observers revoke [<options>] <role>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The login role.")
             var role: String

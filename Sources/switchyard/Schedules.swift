@@ -51,6 +51,7 @@ extension Switchyard {
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a schedule.",
+                usage: "switchyard schedules add [<options>] <name>",
                 discussion: """
                     switchyard schedules add close-es --cron "55 15 * * MON-FRI" \\
                       --time-zone America/New_York --event-type EXIT \\
@@ -141,7 +142,8 @@ extension Switchyard {
 
         struct Change: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Change a schedule's timing, task or catch-up policy; what is not given is kept.")
+                abstract: "Change a schedule's timing, task or catch-up policy; what is not given is kept.",
+                usage: "switchyard schedules change [<options>] <name>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The schedule's name.") var name: String
             @OptionGroup var timing: TimingOptions

@@ -6,6 +6,7 @@ extension Switchyard {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print one dashboard snapshot, for people or (with --json) for scripts.",
+            usage: "switchyard stats [<options>]",
             discussion: """
                 Exit status: 0 when no --fail-if condition is met; 2 when one is (each tripped \
                 condition is a line on stderr, and a condition that cannot be checked trips too); \
