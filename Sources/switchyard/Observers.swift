@@ -88,7 +88,7 @@ extension Switchyard {
                 writeToStandardError(error.description + "\n")
                 throw ExitStatus.failure
             } catch let error as DatabaseError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
         }

@@ -60,7 +60,7 @@ extension Switchyard {
             do {
                 config.configuredAccounts = try accounts.map(AccountSet.load(path:))?.accounts ?? []
             } catch let error as AccountsError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
             let filter = TaskFilter(eventType: eventType, tradeIDContains: tradeID)
@@ -76,7 +76,7 @@ extension Switchyard {
                 snapshot = try MonitorQueries(config: config).snapshot(on: connection, filter: filter,
                                                                        now: at.flatMap(parsedAt))
             } catch let error as DatabaseError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
             if json {
