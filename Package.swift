@@ -35,7 +35,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -49,10 +48,13 @@ let package = Package(
             exclude: ["systemd", "prometheus"],
             resources: migrationResources + [.embedInCode("accounts.example.json")]
         ),
+        // libcurl for alert webhooks, loaded with dlopen when the first one is sent.
+        .target(name: "CCurl"),
         .target(
             name: "SwitchyardEngine",
             dependencies: [
                 "CLibPQ",
+                "CCurl",
                 "SwitchyardResources",
                 // Counters only; the exposition format and the HTTP server live in SwitchyardMetrics.
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -65,8 +67,6 @@ let package = Package(
                 "SwitchyardEngine",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
             ]
         ),
         .target(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -115,8 +115,8 @@ extension Switchyard {
                 let rule = AlertRuleDefinition(name: name, condition: condition, severity: severity, target: target,
                                                cooldown: cooldown.duration, quietHours: quiet)
                 do { try rule.validate() } catch let error as ConfigurationError {
-                    throw ValidationError(error.message.replacingOccurrences(of: "The threshold", with: "\(flag)'s value")
-                        .replacingOccurrences(of: "The window", with: "--window"))
+                    throw ValidationError(error.message.replacing("The threshold", with: "\(flag)'s value")
+                        .replacing("The window", with: "--window"))
                 }
                 return rule
             }

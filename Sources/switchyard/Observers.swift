@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -77,7 +77,7 @@ extension Switchyard {
         }
 
         static func names(_ list: String) -> [String] {
-            list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            list.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
         }
 
         /// Prints what went wrong and what to do, and exits 1.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension CatchUpPolicy: ExpressibleByArgument {}

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The task options `enqueue` and `schedules add|change` share: what kind of task, its payload,

@@ -8,6 +8,8 @@ import Testing
     static func help(_ path: [String], columns: Int) throws -> String {
         var environment = CLI.noDatabase
         environment["COLUMNS"] = "\(columns)"
+        // Some help names this machine's zone as a default: the snapshots are taken in this one.
+        environment["TZ"] = "Etc/UTC"
         let result = try CLI.run(path + ["--help"], environment: environment)
         #expect(result.status == 0, "\(path): \(result.output)")
         return result.output

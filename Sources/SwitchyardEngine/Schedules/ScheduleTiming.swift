@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// When a schedule runs: every fixed period, or on a cron expression in a time zone.
 public enum ScheduleTiming: Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import FoundationInternationalization
 
 /// Wall-clock times in a time zone, resolved to instants the way cron does across daylight
 /// saving: a time that does not exist (the hour skipped in spring) runs at the first valid
