@@ -23,7 +23,7 @@ extension Switchyard {
             @Option(help: ArgumentHelp("Run on a cron expression, \"M H DOM MON DOW\" (\"55 15 * * MON-FRI\"), in --time-zone.",
                                        valueName: "expression"))
             var cron: String?
-            @Option(help: ArgumentHelp("The zone of --cron (default: this machine's, \(TimeZone.current.identifier)).",
+            @Option(help: ArgumentHelp("The zone of --cron (default: this machine's, \(ZoneRules.localIdentifier)).",
                                        valueName: "zone"))
             var timeZone: String?
 
@@ -40,7 +40,7 @@ extension Switchyard {
                         let timing = try ScheduleTiming.every(every)
                         return timing
                     }
-                    if let cron { return try ScheduleTiming.cron(cron, timeZone: timeZone ?? TimeZone.current.identifier) }
+                    if let cron { return try ScheduleTiming.cron(cron, timeZone: timeZone ?? ZoneRules.localIdentifier) }
                     return nil
                 } catch let error as ScheduleError {
                     throw ValidationError("\(every != nil ? "--every" : cron != nil && (try? CronExpression(cron!)) != nil ? "--time-zone" : "--cron"): \(error.message)")
