@@ -21,13 +21,22 @@ public struct ZoneRules: Sendable, Equatable {
 
     static let folder = "/usr/share/zoneinfo/"
 
+    /// Zones read so far: a scheduler decodes every due cron schedule's zone on every pass.
+    private static let cache = Lock()
+    nonisolated(unsafe) private static var read: [String: ZoneRules] = [:]   // only under `cache`
+
     /// The rules of `identifier` ("Europe/London", "UTC"); nil when no such zone is installed.
     public init?(identifier: String) {
+        if let known = Self.cache.withLock({ Self.read[identifier] }) {
+            self = known
+            return
+        }
         guard !identifier.isEmpty, !identifier.hasPrefix("/"), !identifier.split(separator: "/").contains(".."),
               let data = FileManager.default.contents(atPath: Self.folder + identifier),
               let parsed = Self.parse([UInt8](data)) else { return nil }
         self.identifier = identifier
         (transitions, offsets, initialOffset, rule) = parsed
+        Self.cache.withLock { Self.read[identifier] = self }
     }
 
     /// Seconds to add to UTC for local time at `seconds` since 1970.
@@ -47,8 +56,9 @@ public struct ZoneRules: Sendable, Equatable {
     /// The zone this machine's local time is in: `TZ` (an IANA name), else the file
     /// /etc/localtime links to, else UTC.
     public static var localIdentifier: String {
-        if let tz = getenv("TZ").map({ String(cString: $0) }), ZoneRules(identifier: tz.hasPrefix(":") ? String(tz.dropFirst()) : tz) != nil {
-            return tz.hasPrefix(":") ? String(tz.dropFirst()) : tz
+        if let tz = getenv("TZ").map({ String(cString: $0) }) {
+            let name = tz.hasPrefix(":") ? String(tz.dropFirst()) : tz
+            if ZoneRules(identifier: name) != nil { return name }
         }
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/etc/localtime", &buffer, buffer.count - 1)
