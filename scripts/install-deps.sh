@@ -18,8 +18,9 @@ need faketime
 need openssh-server
 need openssh-client
 # /metrics is checked with promtool and scraped by a real Prometheus server the test starts
-# (Debian's package brings both). Alert webhooks (and the metrics tests' requests) go through
-# Foundation's URLSession, which loads libcurl at run time. systemd-analyze (from systemd)
+# (Debian's package brings both). Alert webhooks go through libcurl, loaded with dlopen on the
+# first one (Sources/CCurl); the metrics tests' requests through the tests' URLSession, which
+# loads it too. systemd-analyze (from systemd)
 # verifies the unit when it is there.
 need prometheus
 need libcurl4

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where the metrics server listens: `HOST:PORT`, the host an IPv4 address, `[IPv6]`,
 /// `localhost` or `*` (every IPv4 interface); port 0 asks the system for a free one.
@@ -16,7 +17,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `text`; the error says what is wrong with it.
     public init(parsing text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         guard let colon = trimmed.lastIndex(of: ":") else {
             throw ListenAddressError("`\(text)` has no port: write HOST:PORT, e.g. 127.0.0.1:9464 or *:9464.")
         }

@@ -1,11 +1,11 @@
-import FlyingFox
-import FlyingSocks
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Prometheus
 import SwitchyardEngine
 
 /// `--metrics-listen`: serves Prometheus' text format at `/metrics` and a health check at
-/// `/healthz`, with FlyingFox.
+/// `/healthz`, with `HTTPListener`.
 ///
 /// `/metrics` is the process's own counters (the router's, through swift-metrics into
 /// `registry`) and the cluster's figures read from the database at scrape time
@@ -47,18 +47,14 @@ public final class MetricsServer: Sendable {
         case noRouter
     }
 
-    /// Longest `start()` waits for the socket to listen.
-    static let startLimit: Duration = .seconds(30)
-
     public let configuration: Configuration
     public let registry: PrometheusCollectorRegistry
-    private let server: HTTPServer
+    private let listener: HTTPListener
     private let gaugeClient: DatabaseClient
     private let healthClient: DatabaseClient
     private let gaugeReading: SharedReading<DatabaseGaugeReading>
     private let databaseCheck: SharedReading<Bool>
     private let routerHealth: @Sendable () -> RouterHealth
-    private let runFailure = RunFailure()
 
     /// A server for the database at `settings` and the process counters in `registry` (the
     /// registry behind the `PrometheusFactory` the process bootstrapped). `router` tells
@@ -81,12 +77,7 @@ public final class MetricsServer: Sendable {
         databaseCheck = SharedReading(maxAge: .milliseconds(500), timeout: configuration.healthTimeout) {
             await capture { try await healthClient.withConnection { try $0.execute("SELECT 1").rows.count == 1 } }
         }
-        let address: any SocketAddress
-        switch configuration.address.host {
-        case .ipv4(let ip): address = (try? .inet(ip4: ip, port: configuration.address.port)) ?? .inet(port: configuration.address.port)
-        case .ipv6(let ip): address = (try? .inet6(ip6: ip, port: configuration.address.port)) ?? .inet6(port: configuration.address.port)
-        }
-        server = HTTPServer(address: address, timeout: 15, logger: .disabled)
+        listener = HTTPListener(address: configuration.address)
     }
 
     /// Starts listening; returns the address it listens on (the port the system chose, for
@@ -94,59 +85,45 @@ public final class MetricsServer: Sendable {
     /// not this machine's).
     @discardableResult
     public func start() async throws -> ListenAddress {
-        await server.appendRoute("GET /metrics") { [self] _ in await metricsResponse() }
-        await server.appendRoute("GET /healthz") { [self] _ in await healthResponse() }
-        let server = self.server, failure = runFailure
-        Task.detached {
-            do { try await server.run() } catch { failure.set(error) }
-        }
-        let clock = ContinuousClock()
-        // A bind error ends the run at once; the deadline only guards against a server task that
-        // is never scheduled (a process whose cooperative pool is blocked).
-        let deadline = clock.now + Self.startLimit
-        while clock.now < deadline {
-            if let error = failure.error { throw MetricsServerError(address: configuration.address, underlying: error) }
-            if await server.isListening, let bound = await server.listeningAddress {
-                var address = configuration.address
-                if case .ip4(_, let port) = bound { address.port = port }
-                if case .ip6(_, let port) = bound { address.port = port }
-                return address
-            }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        throw MetricsServerError(address: configuration.address, underlying: nil)
+        try startBlocking()
     }
 
-    /// The same, from code that is not async (a command's `run()`), blocking the caller.
+    /// The same, from code that is not async (a command's `run()`): binding does not block.
     @discardableResult
     public func startBlocking() throws -> ListenAddress {
-        let result = BlockingResult<ListenAddress>()
-        Task.detached { [self] in result.set(await capture { try await start() }) }
-        return try result.wait().get()
+        do {
+            let port = try listener.start { [self] path in
+                switch path {
+                case "/metrics": await metricsResponse()
+                case "/healthz": await healthResponse()
+                default: nil
+                }
+            }
+            var address = configuration.address
+            address.port = port
+            return address
+        } catch {
+            throw MetricsServerError(address: configuration.address, underlying: error)
+        }
     }
 
     /// Stops listening and closes the server's database connections.
     public func stop() async {
-        await server.stop(timeout: 0)
-        gaugeClient.close()
-        healthClient.close()
+        stopBlocking()
     }
 
-    /// The same, blocking the caller.
+    /// The same, from code that is not async.
     public func stopBlocking() {
-        let result = BlockingResult<Void>()
-        Task.detached { [self] in
-            await stop()
-            result.set(.success(()))
-        }
-        _ = result.wait()
+        listener.stop()
+        gaugeClient.close()
+        healthClient.close()
     }
 
     // MARK: Responses
 
     /// The text exposition: the process's counters, then the database gauges and whether they
     /// could be read.
-    func metricsResponse() async -> HTTPResponse {
+    func metricsResponse() async -> HTTPListener.Response {
         let reading = await gaugeReading.value()
         var body = registry.emitToBuffer()
         let scrape = PrometheusCollectorRegistry()
@@ -170,12 +147,11 @@ public final class MetricsServer: Sendable {
             up.set(to: 0)
         }
         scrape.emit(into: &body)
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: Data(body))
+        return HTTPListener.Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
     }
 
     /// 200 "ok: ..." while the database answers and the router runs; 503 with the reasons otherwise.
-    func healthResponse() async -> HTTPResponse {
+    func healthResponse() async -> HTTPListener.Response {
         var problems: [String] = []
         var fine: [String] = []
         switch await databaseCheck.value() {
@@ -188,10 +164,9 @@ public final class MetricsServer: Sendable {
         case .noRouter: fine.append("no router in this process")
         }
         let (status, text) = problems.isEmpty
-            ? (HTTPStatusCode.ok, "ok: " + fine.joined(separator: "; "))
-            : (HTTPStatusCode.serviceUnavailable, "unhealthy: " + problems.joined(separator: "; "))
-        return HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: Data((text + "\n").utf8))
+            ? (200, "ok: " + fine.joined(separator: "; "))
+            : (503, "unhealthy: " + problems.joined(separator: "; "))
+        return HTTPListener.Response(status: status, contentType: "text/plain; charset=utf-8", body: Array((text + "\n").utf8))
     }
 
     /// One line: a database error's message, without its detail lines.
@@ -216,57 +191,20 @@ extension MetricsServer.RouterHealth {
 /// The metrics server could not listen.
 public struct MetricsServerError: Error, CustomStringConvertible {
     public var address: ListenAddress
-    /// The socket's error; nil when it simply never started listening.
-    public var underlying: (any Error)?
+    /// The socket call that failed and its errno.
+    var underlying: SocketFailure
 
     public var description: String {
-        guard let underlying else { return "Cannot listen on \(address) for metrics: the server did not start within \(TimeSpan.format(MetricsServer.startLimit))." }
-        if case SocketError.failed(let call, let number, let message) = underlying {
-            switch number {
-            case EADDRINUSE:
-                return "Cannot listen on \(address) for metrics: the port is already in use (another process has it)."
-            case EADDRNOTAVAIL:
-                return "Cannot listen on \(address) for metrics: that address is not one of this machine's."
-            case EACCES:
-                return "Cannot listen on \(address) for metrics: permission denied (ports below 1024 need privileges)."
-            default:
-                return "Cannot listen on \(address) for metrics: \(call) failed: \(message)."
-            }
+        switch underlying.number {
+        case EADDRINUSE:
+            "Cannot listen on \(address) for metrics: the port is already in use (another process has it)."
+        case EADDRNOTAVAIL:
+            "Cannot listen on \(address) for metrics: that address is not one of this machine's."
+        case EACCES:
+            "Cannot listen on \(address) for metrics: permission denied (ports below 1024 need privileges)."
+        default:
+            "Cannot listen on \(address) for metrics: \(underlying.call) failed: \(underlying.message)."
         }
-        return "Cannot listen on \(address) for metrics: \(underlying)."
-    }
-}
-
-/// The error that ended the server's run, set once from its task.
-private final class RunFailure: Sendable {
-    private let box = NSLockedBox<(any Error)?>(nil)
-    func set(_ error: any Error) { box.withLock { $0 = error } }
-    var error: (any Error)? { box.withLock { $0 } }
-}
-
-/// A value handed from a task to a thread that waits for it.
-private final class BlockingResult<Value: Sendable>: @unchecked Sendable {
-    // Safe because `value` is written once before `done` is signalled and read after.
-    private var value: Result<Value, any Error>?
-    private let done = DispatchSemaphore(value: 0)
-    func set(_ result: Result<Value, any Error>) {
-        value = result
-        done.signal()
-    }
-    func wait() -> Result<Value, any Error> {
-        done.wait()
-        return value!
-    }
-}
-
-/// A value behind a lock.
-final class NSLockedBox<Value>: @unchecked Sendable {
-    // Safe because `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        try lock.withLock { try body(&value) }
     }
 }
 

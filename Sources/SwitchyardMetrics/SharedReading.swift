@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// A value read from somewhere slow (the database), shared by concurrent callers: a reading
@@ -9,7 +9,7 @@ import SwitchyardEngine
 /// goes on in the background and fills the cache when it ends.
 final class SharedReading<Value: Sendable>: @unchecked Sendable {
     // Safe because every mutable property is read and written only under `lock`.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var latest: (result: Result<Value, any Error>, at: ContinuousClock.Instant)?
     private var reading = false
     private var waiters: [UInt64: CheckedContinuation<Result<Value, any Error>, Never>] = [:]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -39,7 +39,9 @@ extension Switchyard {
             @Option(help: ArgumentHelp("Fire when one account refused more than N orders in the window (needs --window).",
                                        valueName: "n"))
             var accountRejectionsOver: Int?
-            @Option(help: ArgumentHelp("The window of --failure-rate-over and --account-rejections-over.", valueName: "minutes"))
+            @Option(help: ArgumentHelp("The window of --failure-rate-over and --account-rejections-over, in whole minutes "
+                                       + "(10m, 1h; a number alone is minutes).", valueName: "duration"),
+                    transform: TimeSpan.wholeMinutes)
             var window: Int?
 
             @Option(help: "warning (held during quiet hours) or critical (delivered at any hour).")
@@ -66,7 +68,10 @@ extension Switchyard {
                 print("Every router evaluates it within a few seconds; `switchyard alerts test \(rule.name)` sends a test message.")
             }
 
-            /// The rule the flags describe, or an error naming the flag to fix.
+            /// A rule the flags cannot describe is a wrong command line: exit 64 with the usage.
+            func validate() throws { _ = try definition() }
+
+            /// The rule the flags describe, or a `ValidationError` naming the flag to fix.
             func definition() throws -> AlertRuleDefinition {
                 let given: [(String, AlertCondition?)] = [
                     ("--failed-over", failedOver.map { .failedOver($0) }),
@@ -77,41 +82,41 @@ extension Switchyard {
                     ("--account-rejections-over", accountRejectionsOver.map { .accountRejectionsOver($0, windowMinutes: window ?? 0) }),
                 ].filter { $0.1 != nil }
                 guard given.count == 1, case let (flag, condition?)? = given.first else {
-                    throw AlertsError(given.isEmpty
+                    throw ValidationError(given.isEmpty
                         ? "Give one condition: --failed-over, --dead-over, --lag-over, --no-router-for, --failure-rate-over or --account-rejections-over."
                         : "Give one condition per rule, not \(given.map(\.0).joined(separator: " and ")): add a rule for each.")
                 }
                 if condition.windowMinutes == nil, window != nil {
-                    throw AlertsError("--window goes with --failure-rate-over or --account-rejections-over, not \(flag).")
+                    throw ValidationError("--window goes with --failure-rate-over or --account-rejections-over, not \(flag).")
                 }
-                if condition.windowMinutes == 0 {
-                    throw AlertsError("\(flag) needs --window MINUTES (the span it looks back over, e.g. --window 10).")
+                if condition.windowMinutes != nil, window == nil {
+                    throw ValidationError("\(flag) needs --window (the minutes it looks back over, e.g. --window 10m).")
                 }
                 let target: AlertTarget
                 switch (webhook, command) {
                 case (let url?, nil):
                     do { target = try AlertTarget.webhook(parsing: url) } catch let error as ConfigurationError {
-                        throw AlertsError("--webhook: \(error.message)")
+                        throw ValidationError("--webhook: \(error.message)")
                     }
                 case (nil, let program?): target = .command(program)
-                case (nil, nil): throw AlertsError("Say where to deliver: --webhook URL or --command PROGRAM.")
-                default: throw AlertsError("Give --webhook or --command, not both: add a second rule for the other.")
+                case (nil, nil): throw ValidationError("Say where to deliver: --webhook URL or --command PROGRAM.")
+                default: throw ValidationError("Give --webhook or --command, not both: add a second rule for the other.")
                 }
                 var quiet: QuietHours?
                 switch (quietHours, timeZone) {
                 case (let span?, let zone?):
                     do { quiet = try QuietHours(parsing: span, timeZone: zone) } catch let error as ConfigurationError {
-                        throw AlertsError("--quiet-hours: \(error.message)")
+                        throw ValidationError("--quiet-hours: \(error.message)")
                     }
-                case (_?, nil): throw AlertsError("--quiet-hours needs --time-zone, such as --time-zone Europe/London or UTC.")
-                case (nil, _?): throw AlertsError("--time-zone goes with --quiet-hours.")
+                case (_?, nil): throw ValidationError("--quiet-hours needs --time-zone, such as --time-zone Europe/London or UTC.")
+                case (nil, _?): throw ValidationError("--time-zone goes with --quiet-hours.")
                 case (nil, nil): quiet = nil
                 }
                 let rule = AlertRuleDefinition(name: name, condition: condition, severity: severity, target: target,
                                                cooldown: cooldown.duration, quietHours: quiet)
                 do { try rule.validate() } catch let error as ConfigurationError {
-                    throw AlertsError(error.message.replacingOccurrences(of: "The threshold", with: "\(flag)'s value")
-                        .replacingOccurrences(of: "The window", with: "--window"))
+                    throw ValidationError(error.message.replacing("The threshold", with: "\(flag)'s value")
+                        .replacing("The window", with: "--window"))
                 }
                 return rule
             }
@@ -155,7 +160,8 @@ extension Switchyard {
 
         struct Test: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.")
+                abstract: "Send a test message through the rule's webhook or command now, and say whether it arrived.",
+                usage: "switchyard alerts test [<options>] <name>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The rule's name.") var name: String
             @Option(help: ArgumentHelp("Give up after this long (default 10s).", valueName: "duration"),
@@ -178,7 +184,8 @@ extension Switchyard {
 
         struct History: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Show the alert history, newest first: rules added and removed, firings, deliveries, failures, suppressions, resolutions.")
+                abstract: "Show the alert history, newest first: rules added and removed, firings, deliveries, failures, suppressions, resolutions.",
+                usage: "switchyard alerts history [<options>]")
             @OptionGroup var database: DatabaseOptions
             @Option(help: "Only this rule's rows.") var rule: String?
             @Option(help: "Show at most this many.") var limit = 50

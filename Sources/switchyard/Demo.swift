@@ -8,6 +8,7 @@ extension Switchyard {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enqueue a steady stream of synthetic trades (an ENTRY and its EXIT each).",
+            usage: "switchyard demo [<options>]",
             discussion: """
                 A share of the trades gets a malformed ENTRY (stop equal to entry), so failures show \
                 on the dashboard. Each trade stays open for --hold (its EXIT is SCHEDULED that \

@@ -6,6 +6,7 @@ extension Switchyard {
     struct Enqueue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add tasks to the queue: one, a file of them, or synthetic trades.",
+            usage: "switchyard enqueue [<options>]",
             discussion: """
                 One task:
                   --trade-id ES-1 --event-type ENTRY --payload
@@ -30,7 +31,7 @@ extension Switchyard {
         @OptionGroup var task: TaskOptions
         @OptionGroup var start: StartOptions
 
-        @Option(help: ArgumentHelp("The zone of --at times without an offset (default: this machine's, \(TimeZone.current.identifier)).",
+        @Option(help: ArgumentHelp("The zone of --at times without an offset (default: this machine's, \(ZoneRules.localIdentifier)).",
                                    valueName: "zone"))
         var timeZone: String?
 
@@ -48,7 +49,7 @@ extension Switchyard {
         var maxAttempts: Int? { task.maxAttempts }
 
         func validate() throws {
-            if let timeZone, TimeZone(identifier: timeZone) == nil {
+            if let timeZone, ZoneRules(identifier: timeZone) == nil {
                 throw ValidationError("--time-zone \(timeZone) is not a time zone: use an IANA name such as UTC, Europe/London or America/New_York.")
             }
             let modes = [tradeID != nil || eventType != nil || payload != nil, file != nil, synthetic != nil].filter { $0 }.count

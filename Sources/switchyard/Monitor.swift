@@ -93,7 +93,7 @@ extension Switchyard {
                     }
                 }
             } catch let error as DatabaseError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
 
@@ -175,7 +175,7 @@ extension Switchyard {
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration, notifier: notifier)
             } catch let error as ConfigurationError {
-                throw CommandFailure(error.message)
+                throw CommandFailure(CommandLineAdvice.describe(error))
             }
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension Switchyard {
@@ -40,7 +40,8 @@ extension Switchyard {
 
         struct Revoke: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Take accounts from an observer; without --accounts, all of them and its SELECT on the queue's tables.")
+                abstract: "Take accounts from an observer; without --accounts, all of them and its SELECT on the queue's tables.",
+                usage: "switchyard observers revoke [<options>] <role>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The login role.")
             var role: String
@@ -76,7 +77,7 @@ extension Switchyard {
         }
 
         static func names(_ list: String) -> [String] {
-            list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            list.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
         }
 
         /// Prints what went wrong and what to do, and exits 1.
@@ -87,7 +88,7 @@ extension Switchyard {
                 writeToStandardError(error.description + "\n")
                 throw ExitStatus.failure
             } catch let error as DatabaseError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
         }

@@ -110,7 +110,7 @@ extension Switchyard {
             do {
                 router = try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ConfigurationError {
-                throw CommandFailure(error.message)
+                throw CommandFailure(CommandLineAdvice.describe(error))
             }
             // Listening before routing: a port in use stops the command before it claims anything.
             let metricsServer: MetricsServer?

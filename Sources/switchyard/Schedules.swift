@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 extension CatchUpPolicy: ExpressibleByArgument {}
@@ -23,7 +23,7 @@ extension Switchyard {
             @Option(help: ArgumentHelp("Run on a cron expression, \"M H DOM MON DOW\" (\"55 15 * * MON-FRI\"), in --time-zone.",
                                        valueName: "expression"))
             var cron: String?
-            @Option(help: ArgumentHelp("The zone of --cron (default: this machine's, \(TimeZone.current.identifier)).",
+            @Option(help: ArgumentHelp("The zone of --cron (default: this machine's, \(ZoneRules.localIdentifier)).",
                                        valueName: "zone"))
             var timeZone: String?
 
@@ -40,7 +40,7 @@ extension Switchyard {
                         let timing = try ScheduleTiming.every(every)
                         return timing
                     }
-                    if let cron { return try ScheduleTiming.cron(cron, timeZone: timeZone ?? TimeZone.current.identifier) }
+                    if let cron { return try ScheduleTiming.cron(cron, timeZone: timeZone ?? ZoneRules.localIdentifier) }
                     return nil
                 } catch let error as ScheduleError {
                     throw ValidationError("\(every != nil ? "--every" : cron != nil && (try? CronExpression(cron!)) != nil ? "--time-zone" : "--cron"): \(error.message)")
@@ -51,6 +51,7 @@ extension Switchyard {
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a schedule.",
+                usage: "switchyard schedules add [<options>] <name>",
                 discussion: """
                     switchyard schedules add close-es --cron "55 15 * * MON-FRI" \\
                       --time-zone America/New_York --event-type EXIT \\
@@ -141,7 +142,8 @@ extension Switchyard {
 
         struct Change: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Change a schedule's timing, task or catch-up policy; what is not given is kept.")
+                abstract: "Change a schedule's timing, task or catch-up policy; what is not given is kept.",
+                usage: "switchyard schedules change [<options>] <name>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "The schedule's name.") var name: String
             @OptionGroup var timing: TimingOptions

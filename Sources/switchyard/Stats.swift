@@ -6,6 +6,7 @@ extension Switchyard {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print one dashboard snapshot, for people or (with --json) for scripts.",
+            usage: "switchyard stats [<options>]",
             discussion: """
                 Exit status: 0 when no --fail-if condition is met; 2 when one is (each tripped \
                 condition is a line on stderr, and a condition that cannot be checked trips too); \
@@ -59,7 +60,7 @@ extension Switchyard {
             do {
                 config.configuredAccounts = try accounts.map(AccountSet.load(path:))?.accounts ?? []
             } catch let error as AccountsError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
             let filter = TaskFilter(eventType: eventType, tradeIDContains: tradeID)
@@ -75,7 +76,7 @@ extension Switchyard {
                 snapshot = try MonitorQueries(config: config).snapshot(on: connection, filter: filter,
                                                                        now: at.flatMap(parsedAt))
             } catch let error as DatabaseError {
-                writeToStandardError(error.description + "\n")
+                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
                 throw ExitStatus.failure
             }
             if json {

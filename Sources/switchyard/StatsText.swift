@@ -40,7 +40,7 @@ enum StatsText {
                 let state = account.enabled.map { $0 ? "enabled" : "disabled" } ?? "not configured"
                 let refusal = account.lastRefusal.map { TimeSpan.format(seconds: now.timeIntervalSince($0.at)) + " ago: " + oneLine($0.message ?? "") } ?? "-"
                 return ["  " + account.name, state, "\(account.acceptedLastHour)", "\(account.refusedLastHour)",
-                        account.averageLatencyMilliseconds.map { String(format: "%.0f ms", $0) } ?? "-",
+                        account.averageLatencyMilliseconds.map { decimalText($0, places: 0) + " ms" } ?? "-",
                         "\(account.openPositions)", refusal]
             }, rightAligned: [2, 3, 4, 5]) + "  (orders in the last hour; OPEN: positions whose ENTRY was accepted and no EXIT yet)\n"
         }

@@ -13,4 +13,20 @@ struct Switchyard: AsyncParsableCommand {
         subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Schedules.self, Alerts.self,
                       Observers.self, Demo.self, BenchSQL.self]
     )
+    /// argument-parser's own `main`, but an engine error's remedy is said in the command line's
+    /// words (`CommandLineAdvice`): which flag to pass, not what to give.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as any RemedyCarrying where error.remedy != nil {
+            exit(withError: CommandFailure(CommandLineAdvice.describe(error)))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SwitchyardEngine
 
 /// The task options `enqueue` and `schedules add|change` share: what kind of task, its payload,
@@ -57,7 +57,7 @@ struct StartOptions: ParsableArguments {
     func start(zone: String?, on connection: PGConnection) throws -> TaskStart? {
         if let after { return .after(after.duration) }
         guard let at, at.lowercased() != "now" else { return nil }
-        let clock = try ZonedClock(identifier: zone ?? TimeZone.current.identifier)
+        let clock = try ZonedClock(identifier: zone ?? ZoneRules.localIdentifier)
         let now = try ScheduleBook.databaseNow(connection)
         let time: Date
         do {

@@ -30,7 +30,8 @@ extension Switchyard {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List tasks, newest first.")
+            static let configuration = CommandConfiguration(
+                abstract: "List tasks, newest first.", usage: "switchyard tasks list [<options>]")
             @OptionGroup var database: DatabaseOptions
             @OptionGroup var filter: FilterOptions
             @Option(help: "Show at most this many.") var limit = 50
@@ -78,6 +79,7 @@ extension Switchyard {
         struct Retry: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Retry tasks: FAILED, DEAD, RETRYING or HELD back to PENDING, available now.",
+                usage: "switchyard tasks retry [<options>] [<ids> ...]",
                 discussion: """
                     Give task ids, or --failed with optional filters to retry every FAILED task that \
                     matches. An ENTRY whose trade's EXIT already ran is refused: a position must \
@@ -100,7 +102,8 @@ extension Switchyard {
         struct DeadLetter: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "dead-letter",
-                abstract: "Dead-letter tasks: any unfinished or FAILED task to DEAD, never retried by a router.")
+                abstract: "Dead-letter tasks: any unfinished or FAILED task to DEAD, never retried by a router.",
+                usage: "switchyard tasks dead-letter [<options>] <ids> ... --reason <reason>")
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "Task ids (279 or #279).", transform: TaskID.argument) var ids: [TaskID]
             @Option(help: "Why (kept with the task and in the audit trail).") var reason: String
@@ -126,7 +129,8 @@ extension Switchyard {
         struct PauseRouter: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "pause-router",
-                abstract: "Pause every router (or one event type): nothing new is claimed; in-flight work finishes.")
+                abstract: "Pause every router (or one event type): nothing new is claimed; in-flight work finishes.",
+                usage: "switchyard tasks pause-router [<options>]")
             @OptionGroup var database: DatabaseOptions
             @Option(help: "Pause only ENTRY or only EXIT tasks.") var eventType: EventType?
             @Option(help: "Why (kept in the control log).") var reason: String?
@@ -138,7 +142,8 @@ extension Switchyard {
 
         struct ResumeRouter: ParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "resume-router", abstract: "Resume every router (or one paused event type).")
+                commandName: "resume-router", abstract: "Resume every router (or one paused event type).",
+                usage: "switchyard tasks resume-router [<options>]")
             @OptionGroup var database: DatabaseOptions
             @Option(help: "Resume only ENTRY or only EXIT tasks.") var eventType: EventType?
             func run() throws {

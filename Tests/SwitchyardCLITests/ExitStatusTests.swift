@@ -70,3 +70,15 @@ struct ExitStatusTests {
         #expect(calm.status == 0, "\(calm.output)")
     }
 }
+
+/// Every command, from the parser's configuration: a flag it does not have is a wrong command
+/// line, refused with 64 and that command's usage.
+struct UsageStatusTableTests {
+    @Test(arguments: HelpSnapshotTests.commands)
+    func anUnknownFlagExits64WithTheUsage(command: [String]) throws {
+        let refused = try CLI.run(command + ["--no-such-flag"])
+        #expect(refused.status == 64, "\(command): \(refused.output)")
+        #expect(refused.output.hasPrefix("Error: "), "\(command): \(refused.output)")
+        #expect(refused.output.contains("Usage: switchyard"), "\(command): \(refused.output)")
+    }
+}

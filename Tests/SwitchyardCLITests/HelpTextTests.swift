@@ -8,19 +8,28 @@ import Testing
     static func help(_ path: [String], columns: Int) throws -> String {
         var environment = CLI.noDatabase
         environment["COLUMNS"] = "\(columns)"
+        // Some help names this machine's zone as a default: the snapshots are taken in this one.
+        environment["TZ"] = "Etc/UTC"
         let result = try CLI.run(path + ["--help"], environment: environment)
         #expect(result.status == 0, "\(path): \(result.output)")
         return result.output
     }
 
-    /// Every command, subcommands included, from the SUBCOMMANDS sections.
-    static func commands(under path: [String] = []) throws -> [[String]] {
-        let lines = try help(path, columns: 1000).components(separatedBy: "\n")
-        guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { return [path] }
-        let names = lines[(start + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            .compactMap { $0.split(separator: " ").first.map(String.init) }
-            .filter { $0 != "help" }
-        return try [path] + names.flatMap { try commands(under: path + [$0]) }
+    /// Every command, subcommands and hidden ones included, from the parser's own configuration:
+    /// the command tree `--experimental-dump-help` writes (argument-parser walks `subcommands`),
+    /// so a new command cannot be missed. argument-parser's built-in `help` is left out.
+    static func commands() throws -> [[String]] {
+        let dump = try CLI.run(["--experimental-dump-help"])
+        try #require(dump.status == 0, "\(dump.output)")
+        let tool = try #require(try JSONSerialization.jsonObject(with: Data(dump.output.utf8)) as? [String: Any])
+        func walk(_ command: [String: Any], _ path: [String]) -> [[String]] {
+            let subcommands = command["subcommands"] as? [[String: Any]] ?? []
+            return [path] + subcommands.flatMap { sub -> [[String]] in
+                guard let name = sub["commandName"] as? String, !(path.isEmpty && name == "help") else { return [] }
+                return walk(sub, path + [name])
+            }
+        }
+        return walk(try #require(tool["command"] as? [String: Any]), [])
     }
 
     /// The text between OVERVIEW and USAGE.

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 import Testing
 import SwitchyardEngine
 @testable import SwitchyardTUI

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 import Testing
 @testable import SwitchyardEngine
 @testable import SwitchyardTUI

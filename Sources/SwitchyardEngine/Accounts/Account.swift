@@ -120,7 +120,7 @@ public struct AccountSet: Sendable, Equatable {
     /// Reads the accounts file at `path`.
     public static func load(path: String) throws -> AccountSet {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw AccountsError("Cannot read the accounts file \(path).", detail: "Check the path given to --accounts.")
+            throw AccountsError("Cannot read the accounts file \(path).", remedy: .checkAccountsPath)
         }
         return try AccountSet(json: String(decoding: data, as: UTF8.self), source: path)
     }
@@ -146,12 +146,15 @@ public struct AccountSet: Sendable, Equatable {
 }
 
 /// An accounts file that cannot be used; says where and what to fix.
-public struct AccountsError: Error, Sendable, CustomStringConvertible {
+public struct AccountsError: RemedyCarrying, Sendable {
     public var message: String
     public var detail: String?
-    public init(_ message: String, detail: String? = nil) {
+    public var remedy: Remedy?
+    /// `remedy`, when given, is the detail.
+    public init(_ message: String, detail: String? = nil, remedy: Remedy? = nil) {
         self.message = message
-        self.detail = detail
+        self.detail = remedy?.advice ?? detail
+        self.remedy = remedy
     }
     public var description: String { [message, detail].compactMap { $0 }.joined(separator: "\n") }
 }

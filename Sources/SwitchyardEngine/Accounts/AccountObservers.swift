@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Per-account observers (docs/operations.md): a login role that may only SELECT and that
 /// row-level security (migration 12) shows only the tasks routed to its accounts, their audit
@@ -32,7 +32,7 @@ public struct AccountObservers {
     /// Refused for a role that would see everything anyway (a superuser, a role with BYPASSRLS,
     /// the tables' owner) or that may write to the queue: an observer may only read.
     public func grant(role: String, accounts: [String], actor: String) throws {
-        let accounts = Array(Set(accounts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })).sorted()
+        let accounts = Array(Set(accounts.map { $0.trimmed }.filter { !$0.isEmpty })).sorted()
         guard !accounts.isEmpty else { throw ObserverError("Name at least one account to grant.") }
         try connection.transaction { connection in
             try requireMigrated(connection)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Sends the alert messages owed, once for the cluster: any router claims a message with SKIP
 /// LOCKED and a lease on the database's clock, sends it outside any transaction, and records

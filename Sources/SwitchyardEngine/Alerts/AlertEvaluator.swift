@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Evaluates every alert rule once, on the database's clock, and opens, holds, releases and
 /// resolves episodes, queueing the messages they owe. Every router runs it every few seconds;

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The current value of each rule's condition at one `now`, read with the dashboard's tuned
 /// queries where they exist, each read once per pass however many rules need it. Every read is

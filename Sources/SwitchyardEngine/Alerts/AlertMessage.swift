@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The JSON a webhook receives in its POST body and a command on standard input
 /// (docs/operations.md, "Alerts"). `text` is one line that chat tools such as Slack show as is.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One rule as shown by `alerts list` and the dashboard: the target redacted, never the URL.
 public struct AlertRuleSummary: Sendable, Equatable {

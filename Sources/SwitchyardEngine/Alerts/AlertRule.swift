@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What an alert rule watches. The threshold's unit depends on the kind: tasks, seconds,
 /// percent, or refused orders.
@@ -26,7 +26,7 @@ public enum AlertCondition: Sendable, Equatable {
         case accountRejectionsOver = "account_rejections_over"
 
         /// The name operators type: `failed-over`.
-        public var flagName: String { rawValue.replacingOccurrences(of: "_", with: "-") }
+        public var flagName: String { rawValue.replacing("_", with: "-") }
     }
 
     public var kind: Kind {
@@ -195,7 +195,7 @@ public struct QuietHours: Sendable, Equatable {
     }
 
     static func clock(_ minutes: Int) -> String {
-        String(format: "%02d:%02d", minutes / 60, minutes % 60)
+        ClockZone.hoursAndMinutes(minutes)
     }
 }
 
@@ -225,7 +225,7 @@ public struct AlertRuleDefinition: Sendable, Equatable {
         }
         try condition.validate()
         guard cooldown >= .zero else { throw ConfigurationError("The cooldown must not be negative.") }
-        if case .command(let command) = target, command.trimmingCharacters(in: .whitespaces).isEmpty {
+        if case .command(let command) = target, command.trimmed.isEmpty {
             throw ConfigurationError("The command is empty.")
         }
     }

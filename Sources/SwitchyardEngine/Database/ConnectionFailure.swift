@@ -6,9 +6,9 @@ enum ConnectionFailure {
     static func describe(_ libpqMessage: String, settings: ConnectionSettings) -> DatabaseError {
         let reason = libpqMessage.trimmed
         let target = settings.displayName()
-        let whereToSet = "Pass --database-url, or set DATABASE_URL or the PG* variables."
-        func error(_ state: SQLState, _ message: String, _ advice: String) -> DatabaseError {
-            DatabaseError(sqlState: state, message: message, detail: advice + "\nlibpq said: " + oneLine(reason))
+        let whereToSet = Remedy.giveDatabase.advice
+        func error(_ state: SQLState, _ message: String, _ advice: String, remedy: Remedy = .giveDatabase) -> DatabaseError {
+            DatabaseError(sqlState: state, message: message, detail: advice + "\nlibpq said: " + oneLine(reason), remedy: remedy)
         }
         let lower = reason.lowercased()
         if lower.contains("password authentication failed") || lower.contains("no password supplied") {
@@ -26,8 +26,7 @@ enum ConnectionFailure {
         if lower.contains("connection refused") || lower.contains("no such file or directory") {
             if settings.givesNoServer() {
                 return error(.connectionUnable, "No database was given, and nothing answers at libpq's default, \(target).",
-                             "Give one: --database-url postgresql://USER@HOST:PORT/DBNAME, DATABASE_URL, "
-                                 + "or PGHOST, PGPORT, PGDATABASE and PGUSER.")
+                             Remedy.giveAnyDatabase.advice, remedy: .giveAnyDatabase)
             }
             return error(.connectionUnable, "Could not connect to Postgres at \(target) (connection refused).",
                          "Is the server running? " + whereToSet)
@@ -49,14 +48,16 @@ enum ConnectionFailure {
         case .undefinedTable?:
             let server = error.message
             error.message = "A table Switchyard needs is missing (\(server))."
-            error.hint = "Run `switchyard migrate up` against \(settings.displayName()), "
-                + "or use --read-only to watch a database Switchyard has not migrated."
+            error.hint = "Run `switchyard migrate up` against \(settings.displayName()), " + Remedy.watchUnmigrated.advice
+            error.remedy = .watchUnmigrated
+        case .readOnlyTransaction? where settings.readOnly:
+            error.hint = "This session is read-only (observer mode); changes are disabled."
         case .readOnlyTransaction?:
-            error.hint = settings.readOnly
-                ? "This session is read-only (observer mode); changes are disabled."
-                : "The server is read-only (a hot standby?); point --database-url at the primary."
+            error.hint = "The server is read-only (a hot standby?); " + Remedy.connectToPrimary.advice
+            error.remedy = .connectToPrimary
         case .insufficientPrivilege?:
-            error.hint = "The database role lacks a privilege; use --read-only to watch, or connect as the queue's owner."
+            error.hint = "The database role lacks a privilege; " + Remedy.watchWithoutPrivilege.advice
+            error.remedy = .watchWithoutPrivilege
         default:
             break
         }

@@ -47,8 +47,7 @@ public struct ConnectionSettings: Sendable, Equatable {
             throw DatabaseError(
                 sqlState: .connectionUnable,
                 message: "The database URL is not valid: \(reason ?? "libpq could not parse it").",
-                detail: "Use postgresql://USER:PASSWORD@HOST:PORT/DBNAME or key=value pairs "
-                    + "(host=... dbname=...), in --database-url or DATABASE_URL.")
+                remedy: .writeValidURL)
         }
         PQconninfoFree(options)
     }

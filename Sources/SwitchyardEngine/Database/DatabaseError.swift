@@ -1,5 +1,5 @@
 /// A failure talking to Postgres. `sqlState` is set when the server answered.
-public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+public struct DatabaseError: RemedyCarrying, Sendable {
     public var sqlState: SQLState?
     /// The first line: what happened, in words an operator can act on.
     public var message: String
@@ -12,12 +12,17 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// hole): the connection was abandoned. nil for every other failure, a refused connection
     /// included.
     public var noAnswerAfter: Duration?
+    /// What the operator can do, when the engine knows; its advice is in `detail` or `hint`.
+    public var remedy: Remedy?
 
+    /// `remedy`'s advice is the detail when no `detail` is given; a caller that writes its own
+    /// detail or hint puts the advice in it.
     public init(sqlState: SQLState? = nil, message: String, detail: String? = nil,
-                hint: String? = nil, queryName: String? = nil, noAnswerAfter: Duration? = nil) {
+                hint: String? = nil, queryName: String? = nil, noAnswerAfter: Duration? = nil, remedy: Remedy? = nil) {
         self.sqlState = sqlState
         self.message = message
-        self.detail = detail
+        self.detail = detail ?? remedy?.advice
+        self.remedy = remedy
         self.hint = hint
         self.queryName = queryName
         self.noAnswerAfter = noAnswerAfter

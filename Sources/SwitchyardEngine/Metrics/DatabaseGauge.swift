@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A gauge read from the database when metrics are scraped, not counted by this process: what
 /// the whole cluster holds (tasks by status, the lag, live routers, alerts firing). Adding one is

@@ -1,5 +1,5 @@
 import CoreMetrics
-import Foundation
+import FoundationEssentials
 
 /// What a router counts about its own work, through swift-metrics: the engine says what
 /// happened and knows no exposition format and no HTTP server. Whoever hosts the router

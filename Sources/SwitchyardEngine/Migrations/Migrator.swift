@@ -55,7 +55,7 @@ public struct Migrator: Sendable {
             if let newest = applied.keys.max(), newest > latestVersion {
                 throw DatabaseError(
                     message: "The database schema is at version \(newest); this build knows versions up to \(latestVersion).",
-                    detail: "Use a newer switchyard, or `switchyard migrate down --to \(latestVersion)` with the newer build.")
+                    remedy: .migrateDown(toVersion: latestVersion))
             }
             var done: [Int] = []
             for migration in migrations {

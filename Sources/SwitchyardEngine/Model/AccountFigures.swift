@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One trading account as the accounts panel shows it: configured in this process's accounts
 /// file, or only seen in the data (attempts in the last hour, open positions).

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension MonitorQueries {
     /// One row per account: those in `config.configuredAccounts`, and those seen in the data

@@ -60,7 +60,7 @@ public enum SnapshotJSON {
         var timing: [String: JSONValue] = [:]
         switch schedule.timing {
         case .every(let period): timing = ["every_seconds": .int(Int(period.components.seconds))]
-        case .cron(let expression, let clock): timing = ["cron": .string(expression.description), "time_zone": .string(clock.zone.identifier)]
+        case .cron(let expression, let clock): timing = ["cron": .string(expression.description), "time_zone": .string(clock.identifier)]
         }
         return .object([
             "name": .string(schedule.name),

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// When an enqueued task may first run, on the database's clock.
 public enum TaskStart: Sendable, Equatable {

@@ -82,8 +82,7 @@ public enum RoutingMode: Sendable, Equatable {
         switch self {
         case .dryRun(let connector): return connector
         case .live:
-            throw ConfigurationError("Live routing needs a live connector, and this build has none. "
-                + "Run without --live to route in dry-run mode (simulated orders, nothing sent).")
+            throw ConfigurationError("Live routing needs a live connector, and this build has none.", remedy: .routeDryRun)
         }
     }
 }

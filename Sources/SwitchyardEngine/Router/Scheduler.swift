@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Enqueues the runs of schedules as they fall due: one task per run for the whole cluster.
 /// Every router runs one; a run is enqueued by whichever inserts its row in

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A five-field cron expression, `M H DOM MON DOW`: numbers, ranges (`1-5`), steps (`*/15`,
 /// `0-30/10`), lists (`1,15`), `*`, and the names `JAN`-`DEC` and `SUN`-`SAT`. Day of week 0 and

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The primary key of `switchyard_schedules`.
 public typealias ScheduleID = Int64
@@ -22,7 +22,7 @@ public struct NewSchedule: Sendable, Equatable {
     /// Names are 1 to 64 letters, digits, `.`, `_` or `-`: each run's trade id is the name, a
     /// dash and the run's time (`NAME-20261130T153000Z`), within the 100 characters of a trade id.
     public static func checkName(_ name: String) throws {
-        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-".unicodeScalars.contains($0)) }
         guard !name.isEmpty, name.count <= 64, allowed else {
             throw ScheduleError("\"\(name)\" cannot name a schedule: use 1 to 64 letters, digits, \".\", \"_\" or \"-\".")
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Schedules as operators handle them: add, change, pause, resume, run now, remove, and the
 /// reads behind `schedules list|show`, `stats --json` and the dashboard's schedules view.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// When a schedule runs: every fixed period, or on a cron expression in a time zone.
 public enum ScheduleTiming: Sendable, Equatable, CustomStringConvertible {
@@ -45,14 +45,14 @@ public enum ScheduleTiming: Sendable, Equatable, CustomStringConvertible {
     }
 
     var timeZoneIdentifier: String {
-        if case .cron(_, let clock) = self { clock.zone.identifier } else { "UTC" }
+        if case .cron(_, let clock) = self { clock.identifier } else { "UTC" }
     }
 
     /// "every 2s", "cron 30 15 * * MON-FRI (America/New_York)".
     public var description: String {
         switch self {
         case .every(let period): "every \(TimeSpan.format(period))"
-        case .cron(let expression, let clock): "cron \(expression) (\(clock.zone.identifier))"
+        case .cron(let expression, let clock): "cron \(expression) (\(clock.identifier))"
         }
     }
 

@@ -1,11 +1,11 @@
-import Foundation
+import FoundationEssentials
 
 /// Start times as operators write them: an ISO 8601 time (`2026-11-30T15:55:00Z`,
 /// `2026-11-30T15:55+01:00`, or without an offset in the given zone), or `HH:MM[:SS]` today in
 /// the given zone. "Today" is the database's day in that zone, not this host's.
 public enum TimeText {
     public static func parse(_ text: String, clock: ZonedClock, now: Date) throws -> Date {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         if let (hour, minute, second) = timeOfDay(Substring(trimmed)) {
             return clock.instant(clock.day(of: now), hour: hour, minute: minute, second: second)
         }

@@ -35,9 +35,12 @@ public enum ClockZone: Equatable, Sendable {
         let wall = PostgresTime.iso8601(date.addingTimeInterval(TimeInterval(offset)))
         let text = wall.prefix(10) + " " + wall.dropFirst(11).dropLast()
         guard offset != 0 else { return text + " UTC" }
-        let minutes = abs(offset) / 60
-        let hours = minutes / 60 < 10 ? "0\(minutes / 60)" : "\(minutes / 60)"
-        let rest = minutes % 60 < 10 ? "0\(minutes % 60)" : "\(minutes % 60)"
-        return text + (offset < 0 ? " -" : " +") + hours + ":" + rest
+        return text + (offset < 0 ? " -" : " +") + Self.hoursAndMinutes(abs(offset) / 60)
+    }
+
+    /// "07:05" for 425 minutes: a clock time or an offset, hours and minutes two digits each.
+    static func hoursAndMinutes(_ minutes: Int) -> String {
+        let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        return twoDigits(minutes / 60) + ":" + twoDigits(minutes % 60)
     }
 }

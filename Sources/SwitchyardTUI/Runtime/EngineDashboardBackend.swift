@@ -101,7 +101,7 @@ public final class EngineDashboardBackend: DashboardBackend, @unchecked Sendable
     /// The update never asks for a change in observer mode; this makes sure of it.
     private func refuseInReadOnly() throws {
         guard !readOnly else {
-            throw ActionError("Observer mode (--read-only) cannot change tasks; run the dashboard without --read-only.")
+            throw ActionError("Observer mode is read-only and cannot change tasks; start the dashboard as an operator to change them.")
         }
     }
 }

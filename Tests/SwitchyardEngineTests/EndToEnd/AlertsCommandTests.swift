@@ -12,7 +12,7 @@ import Testing
         let cases: [([String], String)] = [
             (["--failed-over", "0", "--lag-over", "5", "--webhook", "http://x"], "not --failed-over and --lag-over"),
             (["--webhook", "http://x"], "Give one condition"),
-            (["--failure-rate-over", "5", "--webhook", "http://x"], "needs --window MINUTES"),
+            (["--failure-rate-over", "5", "--webhook", "http://x"], "needs --window (the minutes it looks back over"),
             (["--failed-over", "1", "--window", "5", "--webhook", "http://x"], "--window goes with"),
             (["--failed-over", "1"], "--webhook URL or --command PROGRAM"),
             (["--failed-over", "1", "--webhook", "ftp://x"], "must start with http:// or https://"),

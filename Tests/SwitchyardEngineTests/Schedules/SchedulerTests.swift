@@ -46,7 +46,7 @@ import Testing
             }
             #expect(runs.allSatisfy { $0.outcome == .enqueued && $0.taskID != nil }, "\(night)")
             let local = runs.map { run in
-                let offset = clock.zone.secondsFromGMT(for: run.runAt)
+                let offset = clock.secondsFromUTC(at: run.runAt)
                 return "\(run.scheduleID) " + PostgresTime.format(run.runAt + TimeInterval(offset)).dropFirst(11).prefix(5)
             }
             #expect(Set(local).count == local.count, "\(night): a wall-clock time ran twice: \(local)")

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// Compares text with `Snapshots/<name>.txt` beside this file. With SWITCHYARD_RECORD_SNAPSHOTS=1,
-/// or when the file does not exist yet, writes it and fails, so no frame is accepted unreviewed.
-func assertSnapshot(_ text: String, named name: String, filePath: String = #filePath,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+/// Compares text with `Snapshots/<name>.txt` in the folder of the calling test file (dashboard
+/// frames, command help). With SWITCHYARD_RECORD_SNAPSHOTS=1, or when the file does not exist
+/// yet, writes it and fails, so no snapshot is accepted unreviewed.
+public func assertSnapshot(_ text: String, named name: String, filePath: String = #filePath,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
     let folder = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
     let file = folder.appendingPathComponent(name + ".txt")
     let recording = ProcessInfo.processInfo.environment["SWITCHYARD_RECORD_SNAPSHOTS"] == "1"
@@ -15,5 +16,5 @@ func assertSnapshot(_ text: String, named name: String, filePath: String = #file
         Issue.record("Recorded \(file.path); review it, then run the test again.", sourceLocation: sourceLocation)
         return
     }
-    #expect(expected == text + "\n", "frame differs from \(name).txt:\n\(text)", sourceLocation: sourceLocation)
+    #expect(expected == text + "\n", "text differs from \(name).txt:\n\(text)", sourceLocation: sourceLocation)
 }

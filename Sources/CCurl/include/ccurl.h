@@ -1,0 +1,24 @@
+#ifndef SWITCHYARD_CCURL_H
+#define SWITCHYARD_CCURL_H
+
+#include <stddef.h>
+
+/// How a POST ended: 0 when the server answered (its status in *status), else one of these.
+enum swy_post_failure {
+    SWY_POST_ANSWERED = 0,
+    SWY_POST_NO_LIBCURL = 1,     // libcurl.so.4 could not be loaded
+    SWY_POST_HOST_NOT_FOUND = 2,
+    SWY_POST_REFUSED = 3,
+    SWY_POST_TIMED_OUT = 4,
+    SWY_POST_TLS_FAILED = 5,
+    SWY_POST_OTHER = 6           // the message is in `error`
+};
+
+/// POSTs `length` bytes of `body` to `url` with the `header_count` header lines in `headers`,
+/// waiting at most `timeout_ms` in all. libcurl is loaded with dlopen on the first call, so a
+/// process that never posts maps none of it (it is not a link-time dependency). Blocking;
+/// safe from any thread. `error` gets libcurl's message for SWY_POST_OTHER.
+int swy_http_post(const char *url, const char *body, size_t length, const char *const *headers, int header_count,
+                  long timeout_ms, long *status, char *error, size_t error_size);
+
+#endif
