@@ -34,6 +34,8 @@ public enum SwitchyardResources {
         migration(12, "account_observers", PackageResources._012_account_observers_up_sql,
                   PackageResources._012_account_observers_down_sql),
         migration(13, "held_from", PackageResources._013_held_from_up_sql, PackageResources._013_held_from_down_sql),
+        migration(15, "archive_ledger", PackageResources._015_archive_ledger_up_sql,
+                  PackageResources._015_archive_ledger_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

@@ -11,6 +11,6 @@ struct Switchyard: AsyncParsableCommand {
             """,
         version: SwitchyardVersion.description,
         subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Schedules.self, Alerts.self,
-                      Observers.self, Demo.self, BenchSQL.self]
+                      Observers.self, Archive.self, Demo.self, BenchSQL.self]
     )
 }

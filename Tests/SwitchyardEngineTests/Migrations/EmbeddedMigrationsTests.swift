@@ -13,7 +13,8 @@ struct EmbeddedMigrationsTests {
         let embedded = SwitchyardResources.migrations
         let names = embedded.map { String(repeating: "0", count: max(0, 4 - "\($0.version)".count)) + "\($0.version)_\($0.name)" }
         #expect(files == names.flatMap { ["\($0).down.sql", "\($0).up.sql"] })
-        #expect(embedded.map(\.version) == Array(1...embedded.count))
+        // Ascending without repeats; a version may be missing while another branch holds it.
+        #expect(embedded.map(\.version) == Set(embedded.map(\.version)).sorted())
         for (migration, name) in zip(embedded, names) {
             let up = try String(contentsOf: folder.appendingPathComponent("\(name).up.sql"), encoding: .utf8)
             let down = try String(contentsOf: folder.appendingPathComponent("\(name).down.sql"), encoding: .utf8)
