@@ -3,7 +3,8 @@
 -- archive is in progress. The audit trail stays append-only for every other path: a DELETE of
 -- audit rows is allowed only inside a transaction that named a ledger row in state 'deleting'
 -- (a transaction-local setting holding that row's id and this transaction's own id), and only
--- of audit rows of that row's member tasks, each with exactly the count archived.
+-- of audit rows of that row's member tasks, leaving with their task, each task with exactly
+-- the rows archived.
 --
 -- Plain, short DDL: new tables, functions, and triggers replaced in place (no table rewrite, no
 -- backfill). Replacing a trigger briefly locks out writers of its table; behind a long query it
@@ -117,9 +118,10 @@ BEGIN
 END
 $$;
 
--- After the rows are gone (and before the statement ends), every one of them must belong to a
--- member task of that ledger row, and each task must lose exactly the audit rows it had when its
--- file was written: a row added since is in no file, so the statement fails instead.
+-- After the rows are gone (and before the statement ends): they left with their task (a DELETE
+-- of the task, cascading), the task was a member of that ledger row, and it lost exactly the
+-- audit rows it had when its file was written: a row added since is in no file, so the
+-- statement fails instead.
 CREATE OR REPLACE FUNCTION switchyard_archive_check_deleted_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -129,16 +131,42 @@ BEGIN
     SELECT o.task_id INTO task
     FROM (SELECT task_id, count(*) AS n FROM old_logs GROUP BY task_id) AS o
     LEFT JOIN switchyard_archive_members m ON m.ledger_id = ledger AND m.task_id = o.task_id
-    WHERE m.task_id IS NULL OR m.logs <> o.n
+    WHERE m.task_id IS NULL OR m.logs <> o.n OR EXISTS (SELECT 1 FROM execution_tasks t WHERE t.id = o.task_id)
     LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'execution_logs is append-only: the audit rows of task #% are not all in archive %', task, ledger
+        RAISE EXCEPTION 'execution_logs is append-only: the audit rows of task #% may leave only with it, all at once, through archive %', task, ledger
             USING ERRCODE = 'P0001',
-                  HINT = 'Only the audit rows written to an archive file may leave, all of them at once.';
+                  HINT = 'Only tasks written to an archive file leave, each with every audit row it had then.';
     END IF;
     RETURN NULL;
 END
 $$;
+
+-- On the archive path, a task leaves only when its ledger row holds it (a task with no audit row
+-- meets no check on execution_logs). Elsewhere tasks are as before.
+CREATE OR REPLACE FUNCTION switchyard_archive_check_deleted_tasks() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ledger bigint := switchyard_archive_deleting_ledger();
+    task integer;
+BEGIN
+    IF ledger IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT o.id INTO task FROM old_tasks o
+    WHERE NOT EXISTS (SELECT 1 FROM switchyard_archive_members m WHERE m.ledger_id = ledger AND m.task_id = o.id)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task #% is not in archive %: it cannot leave through it', task, ledger
+            USING ERRCODE = 'P0001', HINT = 'Only tasks written to an archive file leave.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER execution_tasks_deleted_archived
+    AFTER DELETE ON execution_tasks
+    REFERENCING OLD TABLE AS old_tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION switchyard_archive_check_deleted_tasks();
 
 -- UPDATE stays rejected, whoever asks; DELETE goes through the two checks above.
 CREATE OR REPLACE TRIGGER execution_logs_append_only

@@ -150,12 +150,15 @@ enum ArchiveQueries {
         """).named("archiveClaimDeletion")
     }
 
-    static func deleteLogs(taskIDs: [Int]) -> Query {
-        Query("DELETE FROM execution_logs WHERE task_id = ANY(\(taskIDs)::int[])").named("archiveDeleteLogs")
-    }
-
+    /// The tasks leave and their audit rows with them (ON DELETE CASCADE): the one way migration
+    /// 15's triggers let audit rows go. Counts what left.
     static func deleteTasks(taskIDs: [Int]) -> Query {
-        Query("DELETE FROM execution_tasks WHERE id = ANY(\(taskIDs)::int[])").named("archiveDeleteTasks")
+        Query("""
+            WITH gone AS (DELETE FROM execution_tasks WHERE id = ANY(\(taskIDs)::int[]) RETURNING id)
+            SELECT count(*) AS tasks,
+                   coalesce((SELECT sum(m.logs) FROM switchyard_archive_members m WHERE m.task_id IN (SELECT id FROM gone)), 0) AS logs
+            FROM gone
+            """).named("archiveDeleteTasks")
     }
 
     static func remainingMembers(ledger: Int64) -> Query {

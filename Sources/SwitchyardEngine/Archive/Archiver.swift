@@ -188,9 +188,8 @@ public struct Archiver {
                 let ids = try connection.execute(ArchiveQueries.memberBatch(ledger: row.id, after: after, limit: config.batchSize))
                     .rows.map { try $0.decode("task_id", as: Int.self) }
                 guard !ids.isEmpty else { return ([], 0, 0) }
-                let logs = try connection.execute(ArchiveQueries.deleteLogs(taskIDs: ids)).affectedRows
-                let tasks = try connection.execute(ArchiveQueries.deleteTasks(taskIDs: ids)).affectedRows
-                return (ids, tasks, logs)
+                let deleted = try connection.execute(ArchiveQueries.deleteTasks(taskIDs: ids)).first!
+                return (ids, try deleted.decode("tasks"), try deleted.decode("logs"))
             }
             guard let last = batch.ids.last else { break }
             (after, batches, tasks, logs) = (last, batches + 1, tasks + batch.tasks, logs + batch.logs)
