@@ -2,13 +2,13 @@ import FoundationEssentials
 
 /// The SQL of `switchyard archive`, one named query per step (docs/operations.md, "Archive").
 enum ArchiveQueries {
-    /// One archive at a time per database: a second run would pick the same months.
-    static let lockKey = 0x5357_4152_4348 // "SWARCH"
+    /// One archive at a time per schema (the tables' own): a second run would pick the same months.
+    static let lockKey = 0x5357_4152 // "SWAR"
 
     static let hasLedger: Query = "SELECT to_regclass('switchyard_archive_ledger') IS NOT NULL AS present"
 
     static func tryLock() -> Query {
-        Query("SELECT pg_try_advisory_lock(\(lockKey)) AS locked").named("archiveLock")
+        Query("SELECT pg_try_advisory_lock(\(lockKey)::int, hashtext(current_schema())) AS locked").named("archiveLock")
     }
 
 
