@@ -94,6 +94,13 @@ standby-check: deps
 bench-metrics: deps
 	@scripts/bench-metrics.sh all
 
+# `switchyard archive` at ten million tasks: rows per second, its cost to a drain beside it (A/B
+# pairs), snapshots and table sizes before and after, and batched deletes against dropping a
+# monthly partition (a benchmark, not a test): scripts/bench-archive.sh.
+.PHONY: bench-archive
+bench-archive: deps
+	@scripts/bench-archive.sh all
+
 # Manual pages, one per command, generated from the argument parser by its generate-manual
 # plugin and kept in docs/man/ (a test fails when they no longer match the commands). The fixed
 # date keeps them byte-for-byte reproducible; change it when the commands change on purpose.

@@ -19,6 +19,7 @@ let migrations = [
     "0012_account_observers",
     "0013_held_from",
     "0014_bounded_derived_tables",
+    "0015_archive_ledger",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]
@@ -42,6 +43,10 @@ let package = Package(
         // No pkgConfig: SwiftPM rejects the -D flags ncursesw's .pc gives; the shim defines
         // NCURSES_WIDECHAR instead (docs/pitfalls.md).
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        // Archive files: gzip through zlib and SHA-256 through OpenSSL's libcrypto, both small
+        // system libraries, instead of Swift packages (Sources/CZlib/shim.h says more).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "SwitchyardResources",
             path: "Resources",
@@ -56,6 +61,8 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 "CCurl",
+                "CZlib",
+                "CLibCrypto",
                 "SwitchyardResources",
                 // Counters only; the exposition format and the HTTP server live in SwitchyardMetrics.
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -36,6 +36,8 @@ public enum SwitchyardResources {
         migration(13, "held_from", PackageResources._013_held_from_up_sql, PackageResources._013_held_from_down_sql),
         migration(14, "bounded_derived_tables", PackageResources._014_bounded_derived_tables_up_sql,
                   PackageResources._014_bounded_derived_tables_down_sql),
+        migration(15, "archive_ledger", PackageResources._015_archive_ledger_up_sql,
+                  PackageResources._015_archive_ledger_down_sql),
     ]
 
     /// The example accounts file, also the built-in demo set when no `--accounts` is given.

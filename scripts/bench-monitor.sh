@@ -4,7 +4,8 @@
 #   scripts/bench-monitor.sh [fill|time|snapshot|all|stop|destroy]     (default: all)
 #
 # fill     a private cluster in .pgbench/ (git-ignored), migrated, filled with TASKS tasks
-#          (default 10,000,000) and three audit rows per task (30,000,000, over 50 accounts) over 30 days,
+#          (default 10,000,000) and three audit rows per task (30,000,000, over 50 accounts) over SPAN_DAYS
+#          (default 30) days,
 #          with realistic statuses, by generate_series in SQL; then VACUUM ANALYZE.
 # time     the median of RUNS (default 5) whole snapshots and of each part, through the real
 #          engine code (`switchyard stats --bench`), the seed system's own monitoring queries
@@ -19,6 +20,8 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 dir=${BENCH_DIR:-$project/.pgbench}   # BENCH_DIR: another folder, for a small trial fill
 tasks=${TASKS:-10000000}
+# SPAN_DAYS: the days the tasks were created over (scripts/bench-archive.sh fills two years).
+span=${SPAN_DAYS:-30}
 runs=${RUNS:-5}
 # BUILD=release times (and builds) the release binary instead of the debug one.
 config=${BUILD:-debug}
@@ -72,7 +75,7 @@ ALTER TABLE execution_logs DROP CONSTRAINT execution_logs_task_id_fkey;
 -- the trigger from a 30-million-row transition table.
 ALTER TABLE execution_logs DISABLE TRIGGER execution_logs_count_attempts;
 
--- Task i of n, created evenly over 30 days. The newest 400 are the live queue; older ones
+-- Task i of n, created evenly over $span days. The newest 400 are the live queue; older ones
 -- are finished: 0.4 % FAILED, 0.1 % DEAD, a few HELD, the rest SUCCESS.
 CREATE FUNCTION bench_status(i bigint, n bigint) RETURNS text IMMUTABLE LANGUAGE sql AS \$f\$
     SELECT CASE
@@ -103,7 +106,7 @@ SELECT i, 'ES-' || (i + 1) / 2, e, s,
     CASE WHEN s = 'DEAD' THEN 'poison: unusable payload' END,
     CASE WHEN s = 'DEAD' THEN c + interval '3 seconds' END
 FROM bench_meta m, generate_series(1, m.tasks) AS i,
-    LATERAL (SELECT m.filled_at - interval '30 days' + (interval '30 days') * (i::float8 / m.tasks) AS c,
+    LATERAL (SELECT m.filled_at - interval '$span days' + (interval '$span days') * (i::float8 / m.tasks) AS c,
                     CASE WHEN i % 2 = 1 THEN 'ENTRY' ELSE 'EXIT' END AS e, bench_status(i, m.tasks) AS s) AS t;
 SELECT setval('execution_tasks_id_seq', (SELECT tasks FROM bench_meta));
 
@@ -115,7 +118,7 @@ SELECT j, task, CASE WHEN ev = 'ATTEMPT' THEN st ELSE 'PENDING' END,
     CASE WHEN ev <> 'ATTEMPT' THEN NULL WHEN st = 'SUCCESS' THEN 200 ELSE 500 END,
     CASE WHEN ev <> 'ATTEMPT' THEN 'retry requested' WHEN st = 'SUCCESS' THEN 'accepted: order ' || j
          ELSE 'broker rejected order: margin ' || j % 97 END,
-    m.filled_at - interval '30 days' + (interval '30 days') * (task::float8 / m.tasks) + (1 + j % 3) * interval '1 second',
+    m.filled_at - interval '$span days' + (interval '$span days') * (task::float8 / m.tasks) + (1 + j % 3) * interval '1 second',
     ev, 'acct-' || ((((k.task + 1) / 2) % 17) * 3 + j % 3) % 50, CASE WHEN ev <> 'ATTEMPT' THEN 'ops@desk' END, 'r-' || task % 3, 20 + j % 180
 FROM bench_meta m, generate_series(1, 3 * m.tasks) AS j,
     LATERAL (SELECT (j + 2) / 3 AS task) AS k,
@@ -136,6 +139,10 @@ ALTER TABLE execution_logs ADD CONSTRAINT execution_logs_task_id_fkey
 INSERT INTO switchyard_routers (id, host, pid, started_at, heartbeat_at, dry_run, in_flight, processed)
 SELECT 'r-' || r, 'router-' || r, 1000 + r, m.filled_at - interval '2 days', m.filled_at - r * interval '1 second', true, 5, 3000000
 FROM bench_meta m, generate_series(0, 2) AS r;
+-- Statistics before migration 11 reads the loaded rows: without them its open-positions query
+-- was planned for empty tables (over 14 minutes for 300,000 tasks at load 8; 3 s with them).
+ANALYZE execution_tasks;
+ANALYZE execution_logs;
 SQL
     say "loaded in $((SECONDS - started)) s; migrating to the latest version (per-account figures from the loaded rows)"
     local migrated=$SECONDS

@@ -8,6 +8,9 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
 need pkg-config
 need libpq-dev
 need libncurses-dev
+# `switchyard archive`: gzip files (zlib) and their SHA-256 (OpenSSL's libcrypto).
+need zlib1g-dev
+need libssl-dev
 need postgresql-15
 need postgresql-client-15
 need tmux

@@ -32,6 +32,9 @@ public enum TaskStatus: Hashable, Sendable, CustomStringConvertible, PostgresPar
     public static let known: [TaskStatus] = [.pending, .running, .retrying, .held, .success, .failed, .dead]
     /// Statuses of work not yet finished: an EXIT waits while its trade's ENTRY is in one of these.
     public static let unfinished: [TaskStatus] = [.pending, .running, .retrying, .held]
+    /// Statuses of finished work, the only tasks `switchyard archive` moves (migration 15's freeze
+    /// trigger names the same three). An unknown status counts as neither.
+    public static let finished: [TaskStatus] = [.success, .failed, .dead]
     /// Statuses of tasks waiting for a router: claimable once their `available_at` has come. The
     /// claimable index's condition (migration 2) is exactly this list.
     public static let waiting: [TaskStatus] = [.pending, .retrying]
