@@ -17,6 +17,7 @@ extension Switchyard {
         struct Run: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Archive finished trades older than a cutoff, one gzip file of JSON lines per month.",
+                usage: "switchyard archive [run] --older-than <duration> --to <dir> [<options>]",
                 discussion: """
                     A task leaves only when every task of its trade is finished (SUCCESS, FAILED or \
                     DEAD) since before the cutoff, on the database's clock, and the trade holds no \
@@ -114,6 +115,7 @@ extension Switchyard {
         struct Restore: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Load one archive file back, for an audit, into tables of a schema of its own.",
+                usage: "switchyard archive restore [<options>] <file>",
                 discussion: """
                     The file is checked against its folder's manifest first. Its rows are loaded \
                     exactly as they were (ids, timestamps, every column) into SCHEMA.execution_tasks \
@@ -187,7 +189,7 @@ extension Switchyard.Archive {
         print(question + " [y/N] ", terminator: "")
         fflush(nil)  // print buffers stdout; the question must show before the answer is read
         guard let answer = readLine() else { return false }
-        return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+        return ["y", "yes"].contains(answer.trimmed.lowercased())
     }
 }
 

@@ -30,14 +30,15 @@ public struct ArchiveRestorer {
 
     /// Checks `path` against its folder's manifest, then loads it into `schema` in one transaction.
     public func restore(path: String, schema: String) throws -> Result {
-        guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+        guard (1...63).contains(schema.utf8.count), let first = schema.unicodeScalars.first, first == "_" || ("a"..."z").contains(first),
+              schema.unicodeScalars.allSatisfy({ $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }) else {
             throw ArchiveError("\(schema.debugDescription) is not a schema name this command creates.",
                                advice: "Use lowercase letters, digits and underscores, starting with a letter.")
         }
         let (folder, name) = DurableFile.split(path)
         guard let entry = try ArchiveManifest.load(folder: folder).entry(named: name) else {
             throw ArchiveError("\(path) is not listed in \(folder)/\(ArchiveManifest.fileName).",
-                               advice: "Restore a file from the folder `switchyard archive --to` wrote, beside its manifest.")
+                               advice: "Restore a file from the folder an archive run wrote, beside its manifest.")
         }
         if let problem = ArchiveVerifier.problem(of: entry, in: folder) {
             throw ArchiveError("\(path) does not match its manifest entry: \(problem).",
@@ -47,7 +48,7 @@ public struct ArchiveRestorer {
             return try load(path: path, schema: schema)
         } catch let error as DatabaseError where error.sqlState == .uniqueViolation {
             throw ArchiveError("\(schema) already holds rows of \(path) (\(error.detail ?? error.message)).",
-                               advice: "Query them there, or drop the schema (DROP SCHEMA \(schema) CASCADE) or pass --schema to load it again.")
+                               advice: "Query them there, or drop the schema (DROP SCHEMA \(schema) CASCADE) or restore into a schema of another name.")
         }
     }
 

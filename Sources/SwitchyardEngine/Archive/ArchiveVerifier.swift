@@ -42,7 +42,7 @@ public enum ArchiveVerifier {
     public static func verify(folder: String) throws -> [FileCheck] {
         guard try DurableFile.read(folder + "/" + ArchiveManifest.fileName) != nil else {
             throw ArchiveError("\(folder) has no \(ArchiveManifest.fileName).",
-                               advice: "Pass the folder `switchyard archive --to` wrote to.")
+                               advice: "Give the folder an archive run wrote its files and manifest to.")
         }
         let manifest = try ArchiveManifest.load(folder: folder)
         var checks = manifest.files.map { entry in
