@@ -109,13 +109,14 @@ CREATE OR REPLACE TRIGGER execution_logs_count_account_attempts
 -- The panel shows the last hour: the audit rows from the first of the two hours before this
 -- migration are counted, a few thousand ids a batch; older minutes are never read.
 --@ backfill account minutes of the last two hours over execution_logs.id from SELECT min(id) - 1 FROM execution_logs WHERE event = 'ATTEMPT' AND created_at >= localtimestamp - interval '2 hours'
+WITH batch AS MATERIALIZED (
+    SELECT created_at, account, status, event, duration_ms FROM execution_logs WHERE id > $1 AND id <= $2)
 INSERT INTO switchyard_account_minutes AS m (minute, account, shard, accepted, refused, latency_ms_sum, latency_count)
 SELECT date_trunc('minute', created_at), account, 0,
        count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED'),
        coalesce(sum(duration_ms), 0), count(duration_ms)
-FROM execution_logs
-WHERE id > $1 AND id <= $2
-  AND event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND account IS NOT NULL AND created_at IS NOT NULL
+FROM batch
+WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND account IS NOT NULL AND created_at IS NOT NULL
 GROUP BY 1, 2
 ORDER BY 1, 2
 ON CONFLICT (minute, account, shard) DO UPDATE
@@ -131,13 +132,14 @@ ON CONFLICT (minute, account, shard) DO UPDATE
 -- runs never misses the position the batch opens; it is held for one batch (milliseconds).
 --@ backfill open positions over execution_logs.id
 LOCK TABLE switchyard_open_positions IN SHARE ROW EXCLUSIVE MODE;
-WITH opened AS (
+WITH batch AS MATERIALIZED (
+    SELECT task_id, account, response_body, created_at, status, event FROM execution_logs WHERE id > $1 AND id <= $2),
+opened AS (
     INSERT INTO switchyard_open_positions (account, trade_id, entry_task_id, direction, contracts, opened_at)
     SELECT l.account, t.trade_id, t.id, upper(t.payload->>'direction'),
            substring(l.response_body from ' ([0-9]{1,9}) contracts? at ')::int, coalesce(l.created_at, t.created_at, localtimestamp)
-    FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
-    WHERE l.id > $1 AND l.id <= $2
-      AND l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL AND t.event_type = 'ENTRY'
+    FROM batch l JOIN execution_tasks t ON t.id = l.task_id
+    WHERE l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL AND t.event_type = 'ENTRY'
       AND NOT EXISTS (
           SELECT 1 FROM execution_tasks x JOIN execution_logs xl ON xl.task_id = x.id
           WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND x.id > t.id

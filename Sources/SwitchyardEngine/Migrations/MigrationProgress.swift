@@ -94,9 +94,12 @@ enum MigrationProgressTable {
         return Set(try connection.execute("SELECT DISTINCT version FROM switchyard_migration_steps").rows.map { try $0.decode("version") })
     }
 
+    /// True when the table exists and this role may read it (an observer may not: then no
+    /// migration shows as under way).
     static func exists(on connection: PGConnection) throws -> Bool {
-        try connection.execute("SELECT to_regclass('switchyard_migration_steps') IS NOT NULL AS present")
-            .first?.decode("present", as: Bool.self) ?? false
+        try connection.execute("""
+            SELECT coalesce(has_table_privilege(to_regclass('switchyard_migration_steps'), 'SELECT'), false) AS present
+            """).first?.decode("present", as: Bool.self) ?? false
     }
 
     static func markDone(version: Int, step: Int, on connection: PGConnection) throws {

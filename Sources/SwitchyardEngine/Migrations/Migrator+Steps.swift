@@ -59,6 +59,8 @@ extension Migrator {
             let written = try retryingLockTimeouts(version: version, step: number, progress: progress) {
                 try connection.transaction { connection -> Int in
                     try connection.execute(lockTimeoutSetting)
+                    // A batch lost in a crash is lost with its progress row, and done again.
+                    try connection.execute("SET LOCAL synchronous_commit = off")
                     var written = 0
                     for (statement, parameters) in statements {
                         let values: [String?] = [String(next), String(upTo)]
