@@ -53,7 +53,7 @@ extension Migrator {
         }
         var next = row.nextKey
         var reported = ContinuousClock.now
-        progress(.backfill(version: version, progress: state))
+        if next < row.lastKey { progress(.backfill(version: version, progress: state)) }
         while next < row.lastKey {
             let upTo = min(next + Int64(batchKeys), row.lastKey)
             let written = try retryingLockTimeouts(version: version, step: number, progress: progress) {
