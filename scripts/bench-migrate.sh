@@ -103,9 +103,10 @@ measure() {
     began=$(now)
     DATABASE_URL="$url" "$binary" migrate up >"$logs/migrate.out" 2>"$logs/migrate.err"
     ended=$(now)
-    # pgbench buffers its log: run on a while so the migration's transactions are all written.
+    # pgbench buffers its log and loses the buffer when stopped: run on a while so that the
+    # migration's transactions are all written. (SIGTERM: a background job ignores SIGINT.)
     sleep 8
-    kill -INT "$writer" 2>/dev/null || true
+    kill -TERM "$writer" 2>/dev/null || true
     wait "$writer" 2>/dev/null || true
     local longest
     # Each line: client, transaction, time (µs, from its scheduled start), script, epoch, µs, lag.

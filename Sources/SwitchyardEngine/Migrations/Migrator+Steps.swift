@@ -46,7 +46,7 @@ extension Migrator {
                           on connection: PGConnection) throws {
         guard let row = try MigrationProgressTable.rows(version: version, on: connection)[number], var state = row.backfill else {
             throw DatabaseError(message: "Migration \(version) step \(number): the backfill's range was never recorded.",
-                                detail: "Revert the migration with `migrate down` and apply it again.")
+                                detail: "Revert the migration and apply it again.")
         }
         let statements = step.statements.map { statement in
             (statement, ["$2", "$1"].first { statement.contains($0) }.map { $0 == "$2" ? 2 : 1 } ?? 0)
@@ -136,7 +136,7 @@ extension Migrator {
                         message: "Migration \(version) could not take its locks within \(TimeSpan.format(lockTimeout, .brief)) "
                             + "in \(lockAttempts) tries: another transaction keeps the table busy.",
                         detail: "Nothing of that step was applied. Find the long transaction in pg_stat_activity, "
-                            + "let it finish (or end it), and run migrate up again; it continues from there.")
+                            + "let it finish (or end it), and migrate again: it continues from there.")
                 }
                 progress(.lockTimedOut(version: version, step: step, waited: lockTimeout, retryIn: delay,
                                        attempt: attempt, of: lockAttempts))

@@ -55,6 +55,11 @@ import Testing
         let shown = try Executable.run(["migrate", "status"], environment: stopped.processEnvironment)
         #expect(shown.stdout.contains("IN PROGRESS, step 3 of 4: backfill open positions, "), "\(shown.stdout)")
         #expect(shown.stdout.contains("(stopped: run migrate up to continue)"))
+        // While a `migrate` holds the migration lock, status says one is running.
+        let other = try stopped.connect()
+        try other.execute(Query("SELECT pg_advisory_lock(\(MigrationLock.key))", parameters: []))
+        #expect(try migrator.status(on: stopped.connect()).first { $0.version == 11 }?.inProgress?.running == true)
+        MigrationLock.release(other)
 
         var events: [MigrationEvent] = []
         let applied = try migrator.up(on: stopped.connect(), actor: "test") { events.append($0) }
