@@ -12,8 +12,8 @@
 #         figures compare with, e.g. main), then this build's, each with a writer beside it doing
 #         what the seed system and the routers do: every 20 ms insert a task, update the one
 #         before, write an audit row (pgbench -R 50, one client, each statement on its own).
-#         Per run: the migration's time and the writer's longest transaction (its three
-#         statements, without pgbench's schedule lag); the migration is then reverted (`migrate down --to 0`, which keeps the
+#         Per run: the migration's time, the writer's longest transaction (its three
+#         statements, without pgbench's schedule lag) and whether it applied; it is then reverted (`migrate down --to 0`, which keeps the
 #         seed tables and their rows) for the next run. Medians at the end.
 # BEFORE_BIN defaults to /tmp/switchyard-main/.build/debug/switchyard (`git archive main | tar -x
 # -C /tmp/switchyard-main` and `swift build --product switchyard` there); without it only this
@@ -101,7 +101,9 @@ measure() {
     sleep 3
     local began ended
     began=$(now)
-    DATABASE_URL="$url" "$binary" migrate up >"$logs/migrate.out" 2>"$logs/migrate.err"
+    # A migration that fails (main's can deadlock with the writer) is reported, not fatal.
+    local outcome=applied
+    DATABASE_URL="$url" "$binary" migrate up >"$logs/migrate.out" 2>"$logs/migrate.err" || outcome="failed: $(head -1 "$logs/migrate.err")"
     ended=$(now)
     # pgbench buffers its log and loses the buffer when stopped: run on a while so that the
     # migration's transactions are all written. (SIGTERM: a background job ignores SIGINT.)
@@ -111,7 +113,7 @@ measure() {
     local longest
     # Each line: client, transaction, time (µs, from its scheduled start), script, epoch, µs, lag.
     longest=$(cat "$logs"/w.* 2>/dev/null | awk '{ t = $3 - $7; if (t > m) m = t } END { printf "%.0f", m / 1000 }')
-    echo "$label $(awk -v a="$began" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') $longest"
+    echo "$label $(awk -v a="$began" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') $longest $outcome"
     DATABASE_URL="$url" "$binary" migrate down --to 0 --yes >/dev/null
 }
 
