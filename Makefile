@@ -64,6 +64,12 @@ bench-alerts: deps
 bench-accounts: deps
 	@scripts/bench-accounts.sh
 
+# `migrate` adopting a live seed database of ten million tasks, before and after, and the longest
+# wait of a writer beside it (a benchmark, not a test): scripts/bench-migrate.sh.
+.PHONY: bench-migrate
+bench-migrate: deps
+	@scripts/bench-migrate.sh all
+
 # The router's drain rate (defaults, tuned, five in a row), beside PgQueuer and pgbench running the
 # router's own SQL, and its pick-up latency (a benchmark, not a test): scripts/bench-router.sh.
 .PHONY: bench-router

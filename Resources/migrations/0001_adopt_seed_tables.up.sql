@@ -1,5 +1,6 @@
 -- The seed system's own DDL, unchanged but for IF NOT EXISTS: a database it created, with
--- rows in it, is adopted as it is.
+-- rows in it, is adopted as it is. Its indexes are built CONCURRENTLY, outside the transaction
+-- (they exist already on a seed database; a plain CREATE INDEX would still wait for its lock).
 CREATE TABLE IF NOT EXISTS execution_tasks (
     id SERIAL PRIMARY KEY,
     trade_id VARCHAR(100) NOT NULL,
@@ -12,7 +13,6 @@ CREATE TABLE IF NOT EXISTS execution_tasks (
     created_at TIMESTAMP DEFAULT NOW(),
     updated_at TIMESTAMP DEFAULT NOW()
 );
-CREATE INDEX IF NOT EXISTS idx_execution_tasks_status_created ON execution_tasks (status, created_at);
 CREATE TABLE IF NOT EXISTS execution_logs (
     id SERIAL PRIMARY KEY,
     task_id INTEGER NOT NULL REFERENCES execution_tasks(id) ON DELETE CASCADE,
@@ -21,4 +21,6 @@ CREATE TABLE IF NOT EXISTS execution_logs (
     response_body TEXT,
     created_at TIMESTAMP DEFAULT NOW()
 );
-CREATE INDEX IF NOT EXISTS idx_execution_logs_task_id ON execution_logs (task_id);
+--@ no transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_tasks_status_created ON execution_tasks (status, created_at);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_logs_task_id ON execution_logs (task_id);

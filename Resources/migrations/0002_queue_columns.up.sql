@@ -17,16 +17,19 @@ ALTER TABLE execution_logs
     ADD COLUMN IF NOT EXISTS router_id TEXT,
     ADD COLUMN IF NOT EXISTS duration_ms INTEGER;
 
+-- The indexes are built CONCURRENTLY, one statement at a time outside a transaction: writers
+-- go on while each is built (a plain CREATE INDEX would stop them for the whole scan).
+--@ no transaction
 -- The claim: eligible tasks in the order they become available.
-CREATE INDEX IF NOT EXISTS idx_execution_tasks_claimable
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_tasks_claimable
     ON execution_tasks (available_at, id) WHERE status IN ('PENDING', 'RETRYING');
 -- The rescuer: running tasks by lease end.
-CREATE INDEX IF NOT EXISTS idx_execution_tasks_lease
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_tasks_lease
     ON execution_tasks (locked_until) WHERE status = 'RUNNING';
 -- Order within a trade: an EXIT waits for that trade's earlier ENTRY.
-CREATE INDEX IF NOT EXISTS idx_execution_tasks_trade ON execution_tasks (trade_id, id);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_tasks_trade ON execution_tasks (trade_id, id);
 -- Recent logs and per-minute rates.
-CREATE INDEX IF NOT EXISTS idx_execution_logs_created ON execution_logs (created_at, id);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_logs_created ON execution_logs (created_at, id);
 -- Idempotency: one accepted order per task and account, whatever retries and crashes do.
-CREATE UNIQUE INDEX IF NOT EXISTS idx_execution_logs_one_acceptance
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_logs_one_acceptance
     ON execution_logs (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS';

@@ -1,16 +1,21 @@
 -- Less work per task on the server, and a busy queue vacuumed and analyzed often
 -- (docs/router.md, "What each statement costs").
 
+-- Indexes are dropped CONCURRENTLY (a plain DROP INDEX takes the table's ACCESS EXCLUSIVE lock).
+--@ no transaction
 -- The rescuer finds RUNNING tasks through idx_execution_tasks_status_id (status, id): only the
 -- tasks in flight are RUNNING, a few thousand at most, each checked for an ended lease. The
 -- partial lease index cost every claim an index entry, and indexed the column the heartbeat
 -- changes every two seconds, which kept the lease extension from being a HOT update.
-DROP INDEX IF EXISTS idx_execution_tasks_lease;
+DROP INDEX CONCURRENTLY IF EXISTS idx_execution_tasks_lease;
 
 -- The dashboard pages audit rows by id (the primary key) and counts attempts through
 -- idx_execution_logs_attempts_created; (created_at, id) served no query on a migrated database
 -- and cost every audit row an index entry.
-DROP INDEX IF EXISTS idx_execution_logs_created;
+DROP INDEX CONCURRENTLY IF EXISTS idx_execution_logs_created;
+
+-- Storage settings take a SHARE UPDATE EXCLUSIVE lock, which writers do not wait for.
+--@ transaction
 
 -- Room on each page for HOT updates, those that change no indexed column: the heartbeat's lease
 -- extension. (A status change is never HOT: status is indexed, as the dashboard needs.)

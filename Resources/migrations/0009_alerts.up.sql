@@ -123,12 +123,18 @@ BEGIN
 END
 $$;
 
--- The last day's refusals (the longest window), counted once; the trigger counts from here on.
--- Replacing the function above waits for audit inserts in flight, as creating the trigger did.
+-- The function above counts every audit row written after this step commits; the lock waits
+-- for audit inserts in flight (that may still run the function's older text), briefly.
 LOCK TABLE execution_logs IN SHARE ROW EXCLUSIVE MODE;
-INSERT INTO switchyard_account_rejection_minutes (minute, account, shard, rejected)
+
+-- The last day's refusals (the longest window), from the first audit row of that day to the
+-- highest id when the step above committed, in batches of short transactions.
+--@ backfill refusals of the last day over execution_logs.id from SELECT min(id) - 1 FROM execution_logs WHERE event = 'ATTEMPT' AND created_at >= (now() - interval '1 day')::timestamp
+WITH batch AS MATERIALIZED (SELECT created_at, account, status, event FROM execution_logs WHERE id > $1 AND id <= $2)
+INSERT INTO switchyard_account_rejection_minutes AS r (minute, account, shard, rejected)
 SELECT date_trunc('minute', created_at), account, 0, count(*)
-FROM execution_logs
-WHERE event = 'ATTEMPT' AND status = 'FAILED' AND account IS NOT NULL
-  AND created_at >= (now() - interval '1 day')::timestamp
-GROUP BY 1, 2;
+FROM batch
+WHERE event = 'ATTEMPT' AND status = 'FAILED' AND account IS NOT NULL AND created_at IS NOT NULL
+GROUP BY 1, 2
+ORDER BY 1, 2
+ON CONFLICT (minute, account, shard) DO UPDATE SET rejected = r.rejected + excluded.rejected;

@@ -44,8 +44,6 @@ CREATE TABLE IF NOT EXISTS switchyard_schedule_runs (
 -- The tasks a schedule enqueued, for its figures (successes, errors, average execution time).
 -- Nullable, no default: adding it rewrites nothing, and the partial index holds scheduled tasks only.
 ALTER TABLE execution_tasks ADD COLUMN IF NOT EXISTS schedule_id BIGINT;
-CREATE INDEX IF NOT EXISTS idx_execution_tasks_schedule
-    ON execution_tasks (schedule_id, id) WHERE schedule_id IS NOT NULL;
 
 -- When a scheduler last looked, cluster-wide: a long silence means no router was alive, and runs
 -- that fell due in it are missed runs for the catch-up policy.
@@ -80,3 +78,8 @@ CREATE OR REPLACE TRIGGER switchyard_schedule_runs_append_only
 CREATE OR REPLACE TRIGGER switchyard_schedules_notify
     AFTER INSERT OR UPDATE ON switchyard_schedules
     FOR EACH STATEMENT EXECUTE FUNCTION switchyard_notify('switchyard_control');
+
+-- Built CONCURRENTLY, outside the transaction: the scan of every task does not stop writers.
+--@ no transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_tasks_schedule
+    ON execution_tasks (schedule_id, id) WHERE schedule_id IS NOT NULL;

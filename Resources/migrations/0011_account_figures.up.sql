@@ -45,11 +45,6 @@ CREATE TABLE switchyard_account_positions (
     PRIMARY KEY (account, shard)
 );
 
--- Each account's last refusal: one index probe per account. Only refused attempts get an entry,
--- so the router's write-back pays for it only when an account refuses.
-CREATE INDEX IF NOT EXISTS idx_execution_logs_account_refusals
-    ON execution_logs (account, id) WHERE event = 'ATTEMPT' AND status = 'FAILED';
-
 -- Once per INSERT statement (a router's write-back is one), never once per row. Rows are
 -- written in (minute, account) order so two writers that share a shard lock them in the same
 -- order and cannot deadlock. The task lookups are by primary key, for the batch's rows only.
@@ -103,37 +98,62 @@ DO $$ BEGIN
     EXECUTE format('ALTER FUNCTION switchyard_count_account_attempts() SET search_path = %I, pg_temp', current_schema());
 END $$;
 
--- Creating the trigger locks out audit inserts until this migration commits, so the rows
--- counted below and the trigger's together count every row exactly once.
+-- Creating the trigger waits for audit inserts in flight and holds new ones only until this
+-- step commits: audit rows written after it are counted by the trigger, rows before it by the
+-- backfills below, whose ranges end at the highest id when this step commits.
 CREATE OR REPLACE TRIGGER execution_logs_count_account_attempts
     AFTER INSERT ON execution_logs
     REFERENCING NEW TABLE AS new_attempts
     FOR EACH STATEMENT EXECUTE FUNCTION switchyard_count_account_attempts();
 
--- The panel shows the last hour: the hour before this migration is counted from the audit
--- rows (a range of idx_execution_logs_attempts_created); older minutes are never read.
-INSERT INTO switchyard_account_minutes (minute, account, shard, accepted, refused, latency_ms_sum, latency_count)
+-- The panel shows the last hour: the audit rows from the first of the two hours before this
+-- migration are counted, a few thousand ids a batch; older minutes are never read.
+--@ backfill account minutes of the last two hours over execution_logs.id from SELECT min(id) - 1 FROM execution_logs WHERE event = 'ATTEMPT' AND created_at >= localtimestamp - interval '2 hours'
+WITH batch AS MATERIALIZED (
+    SELECT created_at, account, status, event, duration_ms FROM execution_logs WHERE id > $1 AND id <= $2)
+INSERT INTO switchyard_account_minutes AS m (minute, account, shard, accepted, refused, latency_ms_sum, latency_count)
 SELECT date_trunc('minute', created_at), account, 0,
        count(*) FILTER (WHERE status = 'SUCCESS'), count(*) FILTER (WHERE status = 'FAILED'),
        coalesce(sum(duration_ms), 0), count(duration_ms)
-FROM execution_logs
-WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND account IS NOT NULL
-  AND created_at >= localtimestamp - interval '2 hours'
-GROUP BY 1, 2;
+FROM batch
+WHERE event = 'ATTEMPT' AND status IN ('SUCCESS', 'FAILED') AND account IS NOT NULL AND created_at IS NOT NULL
+GROUP BY 1, 2
+ORDER BY 1, 2
+ON CONFLICT (minute, account, shard) DO UPDATE
+    SET accepted = m.accepted + excluded.accepted, refused = m.refused + excluded.refused,
+        latency_ms_sum = m.latency_ms_sum + excluded.latency_ms_sum,
+        latency_count = m.latency_count + excluded.latency_count;
 
--- Positions open now, from the whole history: ENTRY acceptances with no later EXIT of the same
--- trade accepted by the same account. The size is read back from the dry-run connector's
--- message where it says it ("BUY 2 contracts at ..."); other rows have none.
-INSERT INTO switchyard_open_positions (account, trade_id, entry_task_id, direction, contracts, opened_at)
-SELECT l.account, t.trade_id, t.id, upper(t.payload->>'direction'),
-       substring(l.response_body from ' ([0-9]{1,9}) contracts? at ')::int, coalesce(l.created_at, t.created_at, localtimestamp)
-FROM execution_logs l JOIN execution_tasks t ON t.id = l.task_id
-WHERE l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL AND t.event_type = 'ENTRY'
-  AND NOT EXISTS (
-      SELECT 1 FROM execution_tasks x JOIN execution_logs xl ON xl.task_id = x.id
-      WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND x.id > t.id
-        AND xl.account = l.account AND xl.event = 'ATTEMPT' AND xl.status = 'SUCCESS')
-ON CONFLICT DO NOTHING;
+-- Positions open now, from the whole history, a batch of audit rows at a time: ENTRY acceptances
+-- with no later EXIT of the same trade accepted by the same account (EXITs accepted after the
+-- step above included). The size is read back from the dry-run connector's message where it
+-- says it ("BUY 2 contracts at ..."); other rows have none. The lock makes the trigger's closing
+-- of a position and this batch's opening of it take turns, so an EXIT accepted while a batch
+-- runs never misses the position the batch opens; it is held for one batch (milliseconds).
+--@ backfill open positions over execution_logs.id
+LOCK TABLE switchyard_open_positions IN SHARE ROW EXCLUSIVE MODE;
+WITH batch AS MATERIALIZED (
+    SELECT task_id, account, response_body, created_at, status, event FROM execution_logs WHERE id > $1 AND id <= $2),
+opened AS (
+    INSERT INTO switchyard_open_positions (account, trade_id, entry_task_id, direction, contracts, opened_at)
+    SELECT l.account, t.trade_id, t.id, upper(t.payload->>'direction'),
+           substring(l.response_body from ' ([0-9]{1,9}) contracts? at ')::int, coalesce(l.created_at, t.created_at, localtimestamp)
+    FROM batch l JOIN execution_tasks t ON t.id = l.task_id
+    WHERE l.event = 'ATTEMPT' AND l.status = 'SUCCESS' AND l.account IS NOT NULL AND t.event_type = 'ENTRY'
+      AND NOT EXISTS (
+          SELECT 1 FROM execution_tasks x JOIN execution_logs xl ON xl.task_id = x.id
+          WHERE x.trade_id = t.trade_id AND x.event_type = 'EXIT' AND x.id > t.id
+            AND xl.account = l.account AND xl.event = 'ATTEMPT' AND xl.status = 'SUCCESS')
+    ORDER BY 1, 2, 3
+    ON CONFLICT DO NOTHING
+    RETURNING account)
+INSERT INTO switchyard_account_positions AS c (account, shard, open)
+SELECT account, 0, count(*) FROM opened GROUP BY account ORDER BY account
+ON CONFLICT (account, shard) DO UPDATE SET open = c.open + excluded.open;
 
-INSERT INTO switchyard_account_positions (account, shard, open)
-SELECT account, 0, count(*) FROM switchyard_open_positions GROUP BY account;
+-- Built CONCURRENTLY, outside a transaction: the scan of the audit trail does not stop writers.
+--@ no transaction
+-- Each account's last refusal: one index probe per account. Only refused attempts get an entry,
+-- so the router's write-back pays for it only when an account refuses.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_execution_logs_account_refusals
+    ON execution_logs (account, id) WHERE event = 'ATTEMPT' AND status = 'FAILED';

@@ -4,6 +4,6 @@
 -- before) and for every task not HELD.
 -- A nullable column without a default: a change of the catalogue only, no table rewrite and no
 -- backfill. It still takes a brief ACCESS EXCLUSIVE lock; behind a long query that lock would
--- queue every writer after it, so it gives up after 1 s instead (run `migrate up` again).
-SET LOCAL lock_timeout = '1s';
+-- queue every writer after it, so the step gives up after the Migrator's lock timeout and
+-- tries again later.
 ALTER TABLE execution_tasks ADD COLUMN IF NOT EXISTS held_from VARCHAR(32);

@@ -69,6 +69,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let undefinedColumn = SQLState(rawValue: "42703")
     public static let insufficientPrivilege = SQLState(rawValue: "42501")
     public static let queryCanceled = SQLState(rawValue: "57014")
+    public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let invalidPassword = SQLState(rawValue: "28P01")
     public static let invalidCatalogName = SQLState(rawValue: "3D000")
     public static let uniqueViolation = SQLState(rawValue: "23505")
