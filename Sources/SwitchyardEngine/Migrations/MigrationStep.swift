@@ -99,14 +99,14 @@ extension EmbeddedMigration {
         case "transaction": return .transaction
         case "no transaction": return .noTransaction
         default:
-            guard text.hasPrefix("backfill "), let over = text.range(of: " over ") else {
+            guard text.hasPrefix("backfill "), let over = text.firstRange(of: " over ") else {
                 throw DatabaseError(message: "Migration \(version) has an unknown step line `--@ \(text)`.",
                                     detail: "Steps are `--@ transaction`, `--@ no transaction` and "
                                         + "`--@ backfill LABEL over TABLE.COLUMN [from QUERY]`.")
             }
             let label = String(text[text.index(text.startIndex, offsetBy: 9)..<over.lowerBound]).trimmed
             var rest = String(text[over.upperBound...]), from: String?
-            if let fromRange = rest.range(of: " from ") {
+            if let fromRange = rest.firstRange(of: " from ") {
                 from = String(rest[fromRange.upperBound...]).trimmed
                 rest = String(rest[..<fromRange.lowerBound])
             }
