@@ -201,7 +201,7 @@ private func reportingFailures(_ body: () throws -> Void) throws {
         writeToStandardError(error.description + "\n")
         throw ExitStatus.failure
     } catch let error as DatabaseError {
-        writeToStandardError(error.description + "\n")
+        writeToStandardError(CommandLineAdvice.describe(error) + "\n")
         throw ExitStatus.failure
     }
 }
