@@ -78,8 +78,5 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let characterNotInRepertoire = SQLState(rawValue: "22021")
 
     public var errorClass: Substring { rawValue.prefix(2) }
-    public var isRetryable: Bool {
-        self == .serializationFailure || self == .deadlockDetected || errorClass == "08"
-    }
     public var description: String { rawValue }
 }

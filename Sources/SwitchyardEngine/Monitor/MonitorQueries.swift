@@ -190,7 +190,7 @@ public struct MonitorQueries: Sendable {
         switch error.sqlState {
         case .queryCanceled?:
             "timed out after \(TimeSpan.format(config.statementTimeout)) (statement_timeout)"
-        case SQLState(rawValue: "55P03")?:  // lock_not_available
+        case .lockNotAvailable?:
             "waited more than \(TimeSpan.format(config.lockTimeout)) for a lock (a migration or VACUUM FULL?)"
         case .insufficientPrivilege?:
             "permission denied: \(error.message)"
