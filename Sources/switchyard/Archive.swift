@@ -193,15 +193,7 @@ extension Switchyard.Archive {
     }
 }
 
-/// Archive, database and file failures as one message with its advice, exit 1.
+/// Archive, database and file failures: one message with its advice, exit 1.
 private func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ArchiveError {
-        writeToStandardError(error.description + "\n")
-        throw ExitStatus.failure
-    } catch let error as DatabaseError {
-        writeToStandardError(CommandLineAdvice.describe(error) + "\n")
-        throw ExitStatus.failure
-    }
+    try reportingFailures({ $0 is ArchiveError || $0 is DatabaseError }, body)
 }

@@ -35,3 +35,15 @@ enum CommandLineAdvice {
         return text.replacing(remedy.advice, with: Self.text(for: remedy))
     }
 }
+
+/// Runs `body`; an error it throws that `isReported` picks (the failures a command expects:
+/// the database's, its own part's) is printed as one message with its advice, the engine's
+/// remedy in the command line's words, and the command exits 1. Other errors pass through.
+func reportingFailures(_ isReported: (any Error) -> Bool, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch where isReported(error) {
+        writeToStandardError(CommandLineAdvice.describe(error) + "\n")
+        throw ExitStatus.failure
+    }
+}

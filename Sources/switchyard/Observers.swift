@@ -80,17 +80,9 @@ extension Switchyard {
             list.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
         }
 
-        /// Prints what went wrong and what to do, and exits 1.
+        /// Observer and database failures: one message with its advice, exit 1.
         static func reportingErrors(_ body: () throws -> Void) throws {
-            do {
-                try body()
-            } catch let error as ObserverError {
-                writeToStandardError(error.description + "\n")
-                throw ExitStatus.failure
-            } catch let error as DatabaseError {
-                writeToStandardError(CommandLineAdvice.describe(error) + "\n")
-                throw ExitStatus.failure
-            }
+            try reportingFailures({ $0 is ObserverError || $0 is DatabaseError }, body)
         }
     }
 }
