@@ -48,6 +48,8 @@ public enum SwitchyardResources {
                   PackageResources._014_bounded_derived_tables_down_sql),
         migration(15, "archive_ledger", PackageResources._015_archive_ledger_up_sql,
                   PackageResources._015_archive_ledger_down_sql),
+        migration(16, "database_identity", PackageResources._016_database_identity_up_sql,
+                  PackageResources._016_database_identity_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

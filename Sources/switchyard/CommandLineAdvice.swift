@@ -25,6 +25,8 @@ enum CommandLineAdvice {
             "Run without --live to route in dry-run mode (simulated orders, nothing sent)."
         case .migrateDown(let version):
             "Use a newer switchyard, or `switchyard migrate down --to \(version)` with the newer build."
+        case .migrate:
+            "Run `switchyard migrate up` first."
         }
     }
 

@@ -17,18 +17,33 @@ public struct Account: Sendable, Equatable, Codable {
     public var sessions: [String]?
     /// Directions (LONG, SHORT) taken; empty or absent means both.
     public var directions: [String]?
+    /// Dry-run (the default) or live; a live account is routed only by a router started to route live.
+    public var mode: AccountMode
+    /// The instrument a live account trades (sent as the order's symbol).
+    public var symbol: String?
+    /// Where a live account's orders go.
+    public var connector: BrokerConnection?
+    /// Checked before each live order.
+    public var limits: RiskLimits
+    /// The zone whose midnight starts the account's trading day (daily loss); default UTC.
+    public var timeZone: String?
+
+    public var isLive: Bool { mode == .live }
 
     public init(name: String, enabled: Bool = true, pointValue: Double, riskPerTrade: Double, maxContracts: Int,
                 eventTypes: [String]? = nil, sessions: [String]? = nil, directions: [String]? = nil) {
         (self.name, self.enabled, self.pointValue, self.riskPerTrade, self.maxContracts) =
             (name, enabled, pointValue, riskPerTrade, maxContracts)
         (self.eventTypes, self.sessions, self.directions) = (eventTypes, sessions, directions)
+        (mode, symbol, connector, limits, timeZone) = (.dryRun, nil, nil, RiskLimits(), nil)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, enabled, sessions, directions
         case pointValue = "point_value", riskPerTrade = "risk_per_trade", maxContracts = "max_contracts"
         case eventTypes = "event_types"
+        case mode, symbol, connector
+        case timeZone = "time_zone"
     }
 
     public init(from decoder: Decoder) throws {
@@ -41,6 +56,37 @@ public struct Account: Sendable, Equatable, Codable {
         eventTypes = try container.decodeIfPresent([String].self, forKey: .eventTypes)
         sessions = try container.decodeIfPresent([String].self, forKey: .sessions)
         directions = try container.decodeIfPresent([String].self, forKey: .directions)
+        mode = try container.decodeIfPresent(AccountMode.self, forKey: .mode) ?? .dryRun
+        symbol = try container.decodeIfPresent(String.self, forKey: .symbol)
+        connector = try container.decodeIfPresent(BrokerConnection.self, forKey: .connector)
+        limits = try RiskLimits(from: decoder)
+        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(pointValue, forKey: .pointValue)
+        try container.encode(riskPerTrade, forKey: .riskPerTrade)
+        try container.encode(maxContracts, forKey: .maxContracts)
+        try container.encodeIfPresent(eventTypes, forKey: .eventTypes)
+        try container.encodeIfPresent(sessions, forKey: .sessions)
+        try container.encodeIfPresent(directions, forKey: .directions)
+        try container.encode(mode, forKey: .mode)
+        try container.encodeIfPresent(symbol, forKey: .symbol)
+        try container.encodeIfPresent(connector, forKey: .connector)
+        try limits.encode(to: encoder)
+        try container.encodeIfPresent(timeZone, forKey: .timeZone)
+    }
+
+    /// Why this account's live settings cannot be used, or nil (a dry-run account needs none).
+    func liveProblem() -> String? {
+        if let problem = limits.problem() { return problem }
+        guard isLive else { return nil }
+        guard let symbol, !symbol.isEmpty else { return "a live account needs a \"symbol\"" }
+        guard let connector else { return "a live account needs a \"connector\" with \"url\" and \"token_env\" or \"token_file\"" }
+        return connector.problem()
     }
 
     /// True when this account takes tasks of `eventType`.
@@ -94,6 +140,7 @@ public struct AccountSet: Sendable, Equatable {
             guard account.pointValue > 0 else { throw AccountsError("Account \(account.name): point_value must be above 0.") }
             guard account.riskPerTrade >= 0 else { throw AccountsError("Account \(account.name): risk_per_trade must be 0 or more.") }
             guard account.maxContracts >= 0 else { throw AccountsError("Account \(account.name): max_contracts must be 0 or more.") }
+            if let problem = account.liveProblem() { throw AccountsError("Account \(account.name): \(problem).") }
         }
         self.accounts = accounts
     }
@@ -133,6 +180,9 @@ public struct AccountSet: Sendable, Equatable {
     }
 
     public var enabled: [Account] { accounts.filter(\.enabled) }
+
+    /// The enabled live accounts.
+    public var live: [Account] { accounts.filter { $0.enabled && $0.isLive } }
 
     public subscript(name: String) -> Account? { accounts.first { $0.name == name } }
 

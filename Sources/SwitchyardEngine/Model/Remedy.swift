@@ -21,6 +21,8 @@ public enum Remedy: Sendable, Hashable {
     case routeDryRun
     /// The database's schema is newer than this build: take it down with the newer build.
     case migrateDown(toVersion: Int)
+    /// The schema lacks a migration this needs: migrate it up.
+    case migrate
 
     /// The remedy in words that name no flag, as the engine's errors write it.
     public var advice: String {
@@ -44,6 +46,8 @@ public enum Remedy: Sendable, Hashable {
             "Route in dry-run mode instead (simulated orders, nothing sent)."
         case .migrateDown(let version):
             "Use a newer switchyard, or migrate the schema down to version \(version) with the newer build."
+        case .migrate:
+            "Migrate the schema up to this build's version."
         }
     }
 }

@@ -79,6 +79,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var retryPolicy: RetryPolicy = .default
         public var accounts: AccountSet = .demo
         public var mode: RoutingMode = .dryRun(DryRunConnector())
+        /// Where live accounts' orders go; nil: this router does not route live accounts and
+        /// skips them (an audit row says so), whatever the accounts file says.
+        public var liveConnector: (any OrderConnector)?
         /// Take part in enqueuing the runs of schedules (every router may; each run enqueues once).
         public var runsSchedules = true
         public var scheduler = Scheduler.Config()
@@ -159,7 +162,8 @@ public final class ExecutionRouter: @unchecked Sendable {
         let metrics = RouterMetrics(accounts: configuration.accounts.enabled.map(\.name),
                                     factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.metrics = metrics
-        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector, metrics: metrics)
+        self.routing = TaskRouting(accounts: configuration.accounts, connector: connector,
+                                   liveConnector: configuration.liveConnector, metrics: metrics)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         let routerID = configuration.routerID
             ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"

@@ -4,13 +4,21 @@ import FoundationEssentials
 /// per account, skipping accounts that already accepted it. Returns the outcome to write back.
 public struct TaskRouting: Sendable {
     public var accounts: AccountSet
+    /// Dry-run accounts' orders go here.
     public var connector: any OrderConnector
+    /// Live accounts' orders go here; nil: this router does not route live accounts, and skips them.
+    public var liveConnector: (any OrderConnector)?
+    /// This database's id (`DatabaseIdentity`): part of every order's idempotency key.
+    public var databaseID: String
     /// Times each order's round trip.
     public var metrics: RouterMetrics
 
-    public init(accounts: AccountSet, connector: any OrderConnector, metrics: RouterMetrics = RouterMetrics()) {
+    public init(accounts: AccountSet, connector: any OrderConnector, liveConnector: (any OrderConnector)? = nil,
+                databaseID: String = "", metrics: RouterMetrics = RouterMetrics()) {
         self.accounts = accounts
         self.connector = connector
+        self.liveConnector = liveConnector
+        self.databaseID = databaseID
         self.metrics = metrics
     }
 
@@ -50,10 +58,11 @@ public struct TaskRouting: Sendable {
                                        message: "Skipped: \(reason ?? "zero contracts")."))
                 continue
             }
-            let order = Order(taskID: task.id, tradeID: task.tradeID, account: account.name,
+            let order = Order(taskID: task.id, tradeID: task.tradeID, account: account.name, event: .entry,
                               side: entry.direction == .long ? .buy : .sell, contracts: contracts,
-                              price: entry.entryPrice, attempt: task.attempts)
-            send(order, task: task, logs: &logs, failures: &failures)
+                              price: entry.entryPrice, symbol: account.symbol, kind: .limit,
+                              databaseID: databaseID, attempt: task.attempts)
+            send(order, to: account, task: task, logs: &logs, failures: &failures)
         }
         if logs.isEmpty && task.acceptedAccounts.isEmpty {
             logs.append(AttemptLog(taskID: task.id, account: nil, status: .skipped, responseCode: nil,
@@ -85,20 +94,34 @@ public struct TaskRouting: Sendable {
                                    message: "Nothing to close: no account accepted trade \(task.tradeID)'s ENTRY."))
         }
         for name in targets {
-            guard accounts[name] != nil else {
+            guard let account = accounts[name] else {
                 let reason = "\(name) accepted the ENTRY but is not in this router's accounts; cannot close it"
                 logs.append(AttemptLog(taskID: task.id, account: name, status: .failed, responseCode: 404, message: reason + "."))
                 failures.append(reason)
                 continue
             }
-            let order = Order(taskID: task.id, tradeID: task.tradeID, account: name, side: .close, contracts: nil,
-                              price: exit.exitPrice, attempt: task.attempts)
-            send(order, task: task, logs: &logs, failures: &failures)
+            let order = Order(taskID: task.id, tradeID: task.tradeID, account: name, event: .exit, side: .close,
+                              contracts: nil, price: exit.exitPrice, symbol: account.symbol, kind: .market,
+                              databaseID: databaseID, attempt: task.attempts)
+            send(order, to: account, task: task, logs: &logs, failures: &failures)
         }
         return outcome(task, logs: logs, failures: failures)
     }
 
-    private func send(_ order: Order, task: ClaimedTask, logs: inout [AttemptLog], failures: inout [String]) {
+    private func send(_ order: Order, to account: Account, task: ClaimedTask, logs: inout [AttemptLog],
+                      failures: inout [String]) {
+        let connector: any OrderConnector
+        if account.isLive {
+            guard let live = liveConnector else {
+                logs.append(AttemptLog(taskID: task.id, account: account.name, status: .skipped, responseCode: nil,
+                                       message: "Skipped: \(account.name) is a live account and this router does not route "
+                                           + "live accounts; nothing was sent."))
+                return
+            }
+            connector = live
+        } else {
+            connector = self.connector
+        }
         let started = ContinuousClock.now
         let result = connector.send(order)
         let elapsed = started.duration(to: .now)
