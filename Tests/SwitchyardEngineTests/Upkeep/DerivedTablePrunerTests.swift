@@ -72,15 +72,17 @@ import Testing
     @Test func twoPrunersAtOnceCountNothingTwice() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        // 3,000 minutes of 4 accounts in 8 shards, three to five days old: 96,000 rows.
+        // 3,000 minutes of 4 accounts in 8 shards, three to five days old: 96,000 rows. The newest
+        // is at half past an hour, so they span 51 hours whenever the test runs (from a minute at
+        // :59 they would span 50).
         try connection.execute("""
             INSERT INTO switchyard_account_minutes (minute, account, shard, accepted, refused, latency_ms_sum, latency_count)
-            SELECT date_trunc('minute', localtimestamp - interval '3 days') - m * interval '1 minute', a, s, m % 7, s, 3 * m, m
+            SELECT date_trunc('hour', localtimestamp - interval '3 days') + interval '30 minutes' - m * interval '1 minute', a, s, m % 7, s, 3 * m, m
             FROM generate_series(0, 2999) AS m, unnest(ARRAY['a', 'b', 'c', 'd']) AS a, generate_series(0, 7) AS s
             """)
         try connection.execute("""
             INSERT INTO switchyard_attempt_minutes (minute, shard, succeeded, failed)
-            SELECT date_trunc('minute', localtimestamp - interval '3 days') - m * interval '1 minute', s, m, s
+            SELECT date_trunc('hour', localtimestamp - interval '3 days') + interval '30 minutes' - m * interval '1 minute', s, m, s
             FROM generate_series(0, 2999) AS m, generate_series(0, 7) AS s
             """)
         let before = try Self.totals(connection)
