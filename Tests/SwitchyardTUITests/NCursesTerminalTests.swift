@@ -11,10 +11,14 @@ import SwitchyardEngine
 /// cooperative pool (two here) would starve the database tests running beside these.
 @Suite(.serialized, .enabled(if: Tmux.isAvailable, "tmux is not installed"))
 struct NCursesTerminalTests {
-    @Test(.timeLimit(.minutes(1))) func xtermUnicodeKeysResizeAndQuit() async throws {
+    /// The first frame waits for a new process of this test binary to start inside tmux: well
+    /// under a second alone, over 20 s once under four parallel builds. Later waits are short.
+    static let processStart = 60.0
+
+    @Test(.timeLimit(.minutes(2))) func xtermUnicodeKeysResizeAndQuit() async throws {
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
         defer { pane.close() }
-        let screen = try await pane.waitFor("PENDING    137")
+        let screen = try await pane.waitFor("PENDING    137", seconds: Self.processStart)
         #expect(screen.contains("┌─ Queue"))
         #expect(screen.contains("ops@db.internal:5432/switchyard"))
         pane.send("?")
@@ -40,11 +44,11 @@ struct NCursesTerminalTests {
         #expect(!(try pane.capture()).contains("PENDING"))
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: ["vt100", "screen", "tmux-256color"])
+    @Test(.timeLimit(.minutes(2)), arguments: ["vt100", "screen", "tmux-256color"])
     func asciiWithoutUTF8AndSIGTERMRestores(term: String) async throws {
         let pane = try Tmux.start(term: term, lang: "C")
         defer { pane.close() }
-        let screen = try await pane.waitFor("PENDING    137")
+        let screen = try await pane.waitFor("PENDING    137", seconds: Self.processStart)
         let ascii = screen.unicodeScalars.allSatisfy { $0.isASCII }
         #expect(ascii)
         #expect(screen.contains("+- Queue"))
@@ -52,18 +56,18 @@ struct NCursesTerminalTests {
         #expect(try await pane.waitForExit() == "signal(\(SIGTERM)) restored")
     }
 
-    @Test(.timeLimit(.minutes(1))) func sighupExitsPromptly() async throws {
+    @Test(.timeLimit(.minutes(2))) func sighupExitsPromptly() async throws {
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
         defer { pane.close() }
-        _ = try await pane.waitFor("PENDING    137")
+        _ = try await pane.waitFor("PENDING    137", seconds: Self.processStart)
         try await pane.signal(SIGHUP)
         #expect(try await pane.waitForExit() == "signal(\(SIGHUP)) restored")
     }
 
-    @Test(.timeLimit(.minutes(1))) func aClosedPaneEndsTheDashboard() async throws {
+    @Test(.timeLimit(.minutes(2))) func aClosedPaneEndsTheDashboard() async throws {
         // The SSH session dropping: the tty hangs up under the process.
         let pane = try Tmux.start(term: "xterm-256color", lang: "C.UTF-8")
-        _ = try await pane.waitFor("PENDING    137")
+        _ = try await pane.waitFor("PENDING    137", seconds: Self.processStart)
         let pid = try await pane.childPID()
         pane.close()
         let deadline = Date().addingTimeInterval(10)
