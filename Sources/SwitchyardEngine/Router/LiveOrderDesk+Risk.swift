@@ -13,8 +13,8 @@ extension LiveOrderDesk {
                 .decode("points")
             let loss = max(0, -points * account.pointValue)
             if loss >= limit {
-                return "daily_loss_limit is \(Self.amount(limit)): \(account.name)'s realised loss on its trading day \(day) "
-                    + "(\(zone.identifier)) is \(Self.amount(loss)), so no ENTRY is sent until the next trading day"
+                return "daily_loss_limit is \(decimalText(limit, places: 2)): \(account.name)'s realised loss on its trading day \(day) "
+                    + "(\(zone.identifier)) is \(decimalText(loss, places: 2)), so no ENTRY is sent until the next trading day"
             }
         }
         if let limit = limits.maxPosition {
@@ -41,9 +41,4 @@ extension LiveOrderDesk {
         return nil
     }
 
-    /// An amount of money to the cent, without trailing zeros' noise: "500", "512.5".
-    static func amount(_ value: Double) -> String {
-        let cents = (value * 100).rounded()
-        return cents.truncatingRemainder(dividingBy: 100) == 0 ? "\(Int(cents / 100))" : "\(cents / 100)"
-    }
 }

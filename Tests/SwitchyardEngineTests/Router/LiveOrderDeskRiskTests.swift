@@ -91,8 +91,8 @@ import Testing
             let refused = desk.place(entry(6, "N1"), now: at(4))
             #expect(refused.disposition == .refused)
             let day = name == "ny" ? "2026-12-07 (America/New_York)" : "2026-12-08 (UTC)"
-            #expect(refused.message == "Refused: daily_loss_limit is 500: \(name)'s realised loss on its trading day \(day) "
-                    + "is 500, so no ENTRY is sent until the next trading day; nothing was sent.")
+            #expect(refused.message == "Refused: daily_loss_limit is 500.00: \(name)'s realised loss on its trading day \(day) "
+                    + "is 500.00, so no ENTRY is sent until the next trading day; nothing was sent.")
             // Closing is never refused.
             #expect(desk.place(Fixture.exit(7, trade: "open", account: name), now: at(5)).accepted)
             // A new trading day in New York at 05:01 UTC; still the same day in UTC.
