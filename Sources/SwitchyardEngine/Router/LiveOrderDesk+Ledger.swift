@@ -75,7 +75,7 @@ struct LedgerOrder: Sendable, Equatable {
         let note = "(order \(key) is settled in the order ledger; not sent again)"
         switch state {
         case .filled, .cancelled:
-            return OrderResult(.accepted, code: 200, message: "\(side.rawValue) \(quantity) \(state.rawValue), "
+            return OrderResult(.accepted, code: 200, message: "\(side.rawValue) \(quantity): \(state.rawValue) at the broker, "
                                    + "\(filledQuantity) filled \(note)", broker: brokerOrder)
         case .rejected:
             return OrderResult(.refused, code: 422, message: "Rejected by the broker\(said) \(note)", broker: brokerOrder)
