@@ -20,16 +20,15 @@ extension LiveOrderDesk {
     /// its orders looked at now, so another router's step takes others. The broker is asked
     /// outside any transaction. `now` is the database's clock when nil (tests inject one).
     public func followOpenOrders(on connection: PGConnection, now injected: Date? = nil) throws -> FollowReport {
-        let followed = "(" + LedgerState.followed.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
         let take: Query = """
             WITH n AS (SELECT coalesce(\(injected)::timestamptz, now()) AS now),
             due AS (SELECT o.idempotency_key FROM switchyard_orders o, n
-                    WHERE o.state IN \(unescaped: followed) AND o.broker_order_id IS NOT NULL
+                    WHERE o.state IN \(unescaped: LedgerState.sqlList(LedgerState.followed)) AND o.broker_order_id IS NOT NULL
                       AND o.followed_at <= n.now - \(config.followEvery.milliseconds) * interval '1 millisecond'
                     ORDER BY o.followed_at LIMIT \(config.followBatch) FOR UPDATE SKIP LOCKED)
             UPDATE switchyard_orders AS o SET followed_at = n.now FROM due, n
             WHERE o.idempotency_key = due.idempotency_key
-            RETURNING \(unescaped: LedgerOrder.columns.split(separator: ",").map { "o." + $0.trimmed }.joined(separator: ", "))
+            RETURNING o.*
             """
         let due = try connection.execute(take.named("ledgerOrdersToFollow")).rows.map(LedgerOrder.init)
         var report = FollowReport()

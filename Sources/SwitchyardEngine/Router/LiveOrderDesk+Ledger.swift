@@ -18,6 +18,12 @@ enum LedgerState: String, Sendable, CaseIterable {
     static let followed: [LedgerState] = [.accepted, .partiallyFilled]
 
     init(_ status: BrokerOrder.Status) { self = LedgerState(rawValue: status.rawValue)! }
+
+    /// `states` as an SQL list, `('accepted', 'partially_filled')`: trusted text, never a value,
+    /// written as the partial indexes' predicates are, so the planner matches them.
+    static func sqlList(_ states: [LedgerState]) -> String {
+        "(" + states.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
 }
 
 /// One row of the ledger.
@@ -38,9 +44,10 @@ struct LedgerOrder: Sendable, Equatable {
     var reason: String?
     var sends: Int
 
+    /// The columns `init(row:)` reads (NUMERIC prices read as Double from their text).
     static let columns = """
-        idempotency_key, task_id, trade_id, account, event, side, quantity, order_kind, limit_price::float8 AS limit_price,
-        state, broker_order_id, filled_quantity, average_price::float8 AS average_price, reason, sends
+        idempotency_key, task_id, trade_id, account, event, side, quantity, order_kind, limit_price, state,
+        broker_order_id, filled_quantity, average_price, reason, sends
         """
 
     init(row: Row) throws {
@@ -94,11 +101,11 @@ enum OrderLedgerQueries {
     /// plus the whole quantity of ENTRYs the broker may still fill (sent, no final answer).
     /// Only ENTRYs not yet closed are read (a partial index). Answers `account`, `open`.
     static func openContracts(accounts: [String]) -> Query {
-        let open = "ARRAY[" + LedgerState.open.map { "'\($0.rawValue)'" }.joined(separator: ", ") + "]"
         let query: Query = """
             WITH entered AS (
                 SELECT account, trade_id,
-                       sum(CASE WHEN state = ANY(\(unescaped: open)) THEN quantity ELSE filled_quantity END) AS entered
+                       sum(CASE WHEN state IN \(unescaped: LedgerState.sqlList(LedgerState.open)) THEN quantity
+                                ELSE filled_quantity END) AS entered
                 FROM switchyard_orders
                 WHERE account = ANY(\(accounts)::text[]) AND event = 'ENTRY' AND closed_at IS NULL
                 GROUP BY account, trade_id)

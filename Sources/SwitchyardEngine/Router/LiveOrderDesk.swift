@@ -139,7 +139,7 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
         let entryQuery: Query = """
             SELECT \(unescaped: LedgerOrder.columns) FROM switchyard_orders
             WHERE account = \(order.account) AND trade_id = \(order.tradeID) AND event = 'ENTRY'
-              AND state NOT IN ('refused', 'conflict')
+              AND state NOT IN \(unescaped: LedgerState.sqlList([.refused, .conflict]))
             ORDER BY task_id DESC LIMIT 1
             """
         guard let entry = try connection.execute(entryQuery.named("ledgerEntryOfTrade")).first.map(LedgerOrder.init) else {
@@ -219,11 +219,10 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
 
     /// Marks the trade's ENTRYs closed once final and their fills closed by the trade's EXITs.
     private func settle(account: String, tradeID: String, now: Date, on connection: PGConnection) throws {
-        let open = LedgerState.open.map(\.rawValue)
         let close: Query = """
             UPDATE switchyard_orders AS e SET closed_at = \(now)
             WHERE e.account = \(account) AND e.trade_id = \(tradeID) AND e.event = 'ENTRY' AND e.closed_at IS NULL
-              AND NOT (e.state = ANY(\(open)::text[]))
+              AND e.state NOT IN \(unescaped: LedgerState.sqlList(LedgerState.open))
               AND e.filled_quantity <= (SELECT coalesce(sum(x.filled_quantity), 0) FROM switchyard_orders x
                                         WHERE x.account = e.account AND x.trade_id = e.trade_id AND x.event = 'EXIT')
             """
