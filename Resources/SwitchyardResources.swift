@@ -50,6 +50,8 @@ public enum SwitchyardResources {
                   PackageResources._015_archive_ledger_down_sql),
         migration(16, "database_identity", PackageResources._016_database_identity_up_sql,
                   PackageResources._016_database_identity_down_sql),
+        migration(17, "order_ledger", PackageResources._017_order_ledger_up_sql,
+                  PackageResources._017_order_ledger_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

@@ -15,10 +15,11 @@ public struct AccountObservers {
     }
 
     /// What the role reads: the dashboard's tables. Not the audit of router-wide actions, nor
-    /// the migrations table.
+    /// the migrations table. Those a database older than the newest migration has (`grantable`).
     static let readableTables = ["execution_tasks", "execution_logs", "switchyard_routers", "switchyard_control",
                                  "switchyard_attempt_minutes", "switchyard_account_minutes", "switchyard_open_positions",
-                                 "switchyard_account_positions", "switchyard_attempt_hours", "switchyard_account_hours"]
+                                 "switchyard_account_positions", "switchyard_attempt_hours", "switchyard_account_hours",
+                                 "switchyard_orders"]
 
     let connection: PGConnection
 
@@ -63,8 +64,8 @@ public struct AccountObservers {
             }
             let quoted: String = try row.decode("quoted"), schema: String = try row.decode("schema")
             try connection.execute(Query("GRANT USAGE ON SCHEMA \(schema) TO \(quoted)", parameters: []))
-            try connection.execute(Query("GRANT SELECT ON \(Self.readableTables.joined(separator: ", ")) TO \(quoted)",
-                                         parameters: []))
+            let tables = try grantable(connection)
+            try connection.execute(Query("GRANT SELECT ON \(tables) TO \(quoted)", parameters: []))
             let insert: Query = """
                 INSERT INTO switchyard_observers (role_name, account, granted_by)
                 SELECT \(role), account, \(actor) FROM unnest(\(accounts)::text[]) AS a(account)
@@ -92,8 +93,8 @@ public struct AccountObservers {
             let remaining: Int = try connection.execute(left.named("observerAccountsLeft")).first!.decode("n")
             let exists: Query = "SELECT quote_ident(rolname) AS quoted FROM pg_roles WHERE rolname = \(role)"
             if remaining == 0, let quoted = try connection.execute(exists.named("observerRole")).first?.decode("quoted", as: String.self) {
-                try connection.execute(Query("REVOKE SELECT ON \(Self.readableTables.joined(separator: ", ")) FROM \(quoted)",
-                                             parameters: []))
+                let tables = try grantable(connection)
+                try connection.execute(Query("REVOKE SELECT ON \(tables) FROM \(quoted)", parameters: []))
             }
             guard !removed.isEmpty else {
                 throw ObserverError("\(role) observes " + (accounts.map { "none of \($0.joined(separator: ", "))" } ?? "no account") + ".",
@@ -118,6 +119,13 @@ public struct AccountObservers {
                   grantedBy: try row.decode("granted_by"), grantedAt: try row.decode("granted_at"),
                   roleExists: try row.decode("role_exists"))
         }
+    }
+
+    /// `readableTables` that this database has, as a list for GRANT and REVOKE.
+    private func grantable(_ connection: PGConnection) throws -> String {
+        let present: Query = "SELECT n AS name FROM unnest(\(Self.readableTables)::text[]) AS n WHERE to_regclass(n) IS NOT NULL"
+        return try connection.execute(present.named("observableTables")).rows.map { try $0.decode("name", as: String.self) }
+            .joined(separator: ", ")
     }
 
     private func requireMigrated(_ connection: PGConnection) throws {

@@ -33,6 +33,29 @@ public struct AccountFigures: Equatable, Sendable, Identifiable {
     public var lastRefusal: Refusal?
     /// ENTRY accepted and no EXIT of that trade accepted yet, by this account.
     public var openPositions: Int
+    /// A live account's figures from the order ledger; nil for a dry-run account, or a database
+    /// without the ledger (before migration 17).
+    public var live: Live?
+
+    /// What the order ledger (migration 17) counts for a live account, from the broker's fills.
+    public struct Live: Equatable, Sendable {
+        /// Contracts open at the broker: ENTRY fills not yet closed by their EXITs' fills, plus
+        /// ENTRYs sent and not yet final (what `max_position` counts).
+        public var openContracts: Int
+        /// Orders sent on the account's trading day.
+        public var ordersToday: Int
+        /// Realised P&L of the trades closed on the trading day, in the account's currency (what
+        /// `daily_loss_limit` counts, as a loss); nil when the account's point value is unknown
+        /// (not in this process's accounts file).
+        public var realisedToday: Double?
+        /// The trading day, `YYYY-MM-DD` in `timeZone`.
+        public var tradingDay: String
+        public var timeZone: String
+        public init(openContracts: Int, ordersToday: Int, realisedToday: Double?, tradingDay: String, timeZone: String) {
+            (self.openContracts, self.ordersToday, self.realisedToday) = (openContracts, ordersToday, realisedToday)
+            (self.tradingDay, self.timeZone) = (tradingDay, timeZone)
+        }
+    }
 
     public var id: String { name }
     public var isConfigured: Bool { enabled != nil }
@@ -40,8 +63,8 @@ public struct AccountFigures: Equatable, Sendable, Identifiable {
     public var refusedLastHour: Int { minutes.reduce(0) { $0 + $1.refused } }
 
     public init(name: String, enabled: Bool?, minutes: [Minute], averageLatencyMilliseconds: Double?,
-                lastRefusal: Refusal?, openPositions: Int) {
-        (self.name, self.enabled, self.minutes) = (name, enabled, minutes)
+                lastRefusal: Refusal?, openPositions: Int, live: Live? = nil) {
+        (self.name, self.enabled, self.minutes, self.live) = (name, enabled, minutes, live)
         (self.averageLatencyMilliseconds, self.lastRefusal, self.openPositions) =
             (averageLatencyMilliseconds, lastRefusal, openPositions)
     }

@@ -82,6 +82,7 @@ extension MonitorQueries {
                     at: try row.decode("created_at"))
             }
         }
+        let live = features.hasOrderLedger ? try liveFigures(of: sorted, now: now, on: connection) : [:]
         return sorted.map { name in
             let counted = minutes[name] ?? [:]
             let buckets = (firstMinute...currentMinute).map { minute in
@@ -89,8 +90,38 @@ extension MonitorQueries {
             }
             let average = latency[name].flatMap { $0.count > 0 ? Double($0.sum) / Double($0.count) : nil }
             return AccountFigures(name: name, enabled: configured[name], minutes: buckets, averageLatencyMilliseconds: average,
-                                  lastRefusal: refusals[name], openPositions: positions[name] ?? 0)
+                                  lastRefusal: refusals[name], openPositions: positions[name] ?? 0, live: live[name])
         }
+    }
+
+    /// The order ledger's figures of the live accounts among `names` (live in the accounts file,
+    /// or with orders in the ledger), each on its trading day at `now` in its time zone (UTC for
+    /// an account not in the file): a probe per account, then the open ENTRYs and the day's orders.
+    private func liveFigures(of names: [String], now: Date, on connection: PGConnection) throws -> [String: AccountFigures.Live] {
+        guard !names.isEmpty else { return [:] }
+        let configured = Dictionary(config.configuredAccounts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let inLedger: Query = """
+            SELECT a.account FROM unnest(\(names)::text[]) AS a(account)
+            WHERE EXISTS (SELECT 1 FROM switchyard_orders o WHERE o.account = a.account)
+            """
+        var live = Set(try connection.execute(inLedger.named("accountsInLedger")).rows.map { try $0.decode("account", as: String.self) })
+        live.formUnion(names.filter { configured[$0]?.isLive == true })
+        guard !live.isEmpty else { return [:] }
+        var open: [String: Int] = [:]
+        for row in try connection.execute(OrderLedgerQueries.openContracts(accounts: live.sorted())).rows {
+            open[try row.decode("account")] = try row.decode("open")
+        }
+        var figures: [String: AccountFigures.Live] = [:]
+        for name in live.sorted() {
+            let zone = try configured[name].flatMap { try? OrderLedgerQueries.zone(of: $0) } ?? ZonedClock(identifier: "UTC")
+            let day = OrderLedgerQueries.tradingDay(at: now, zone: zone)
+            let row = try connection.execute(OrderLedgerQueries.day(account: name, day: day)).first!
+            let points: Double = try row.decode("points")
+            figures[name] = AccountFigures.Live(openContracts: open[name] ?? 0, ordersToday: try row.decode("orders"),
+                                                realisedToday: configured[name].map { points * $0.pointValue },
+                                                tradingDay: day, timeZone: zone.identifier)
+        }
+        return figures
     }
 
     /// One account's open positions (oldest first) and its newest attempts.

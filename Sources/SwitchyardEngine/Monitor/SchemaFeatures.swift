@@ -23,11 +23,15 @@ public struct SchemaFeatures: Equatable, Sendable {
     public var observedAccounts: [String]?
     /// Hourly counts that routers roll old minutes up into (migration 14), readable by this role.
     public var hasHourTables: Bool
+    /// The live order ledger (migration 17), readable by this role.
+    public var hasOrderLedger: Bool
 
     public init(taskColumns: Set<String>, logColumns: Set<String>, hasRoutersTable: Bool, hasControlTable: Bool,
                 hasAttemptMinutes: Bool = false, hasRouterLiveUntil: Bool = false, hasSchedules: Bool = false,
-                hasAccountFigures: Bool = false, observedAccounts: [String]? = nil, hasHourTables: Bool = false) {
+                hasAccountFigures: Bool = false, observedAccounts: [String]? = nil, hasHourTables: Bool = false,
+                hasOrderLedger: Bool = false) {
         self.hasSchedules = hasSchedules
+        self.hasOrderLedger = hasOrderLedger
         self.hasHourTables = hasHourTables
         self.hasAccountFigures = hasAccountFigures
         self.observedAccounts = observedAccounts
@@ -64,7 +68,8 @@ public struct SchemaFeatures: Equatable, Sendable {
         FROM unnest(ARRAY['execution_tasks', 'execution_logs', 'switchyard_routers', 'switchyard_control',
                           'switchyard_attempt_minutes', 'switchyard_schedules', 'switchyard_account_minutes',
                           'switchyard_open_positions', 'switchyard_account_positions',
-                          'switchyard_observers', 'switchyard_attempt_hours', 'switchyard_account_hours']) AS n(name)
+                          'switchyard_observers', 'switchyard_attempt_hours', 'switchyard_account_hours',
+                          'switchyard_orders']) AS n(name)
         JOIN pg_class c ON c.oid = to_regclass(n.name)
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         """
@@ -95,7 +100,8 @@ public struct SchemaFeatures: Equatable, Sendable {
                               hasSchedules: readable.contains("switchyard_schedules") && (columns["execution_tasks"] ?? []).contains("schedule_id"),
                               hasAccountFigures: accountTables.allSatisfy(readable.contains),
                               observedAccounts: observed,
-                              hasHourTables: ["switchyard_attempt_hours", "switchyard_account_hours"].allSatisfy(readable.contains))
+                              hasHourTables: ["switchyard_attempt_hours", "switchyard_account_hours"].allSatisfy(readable.contains),
+                              hasOrderLedger: readable.contains("switchyard_orders"))
     }
 
     /// This role's observed accounts, or NULL when it observes none (is no per-account observer).

@@ -122,6 +122,11 @@ public enum SnapshotJSON {
                          "age_seconds": seconds(now.timeIntervalSince(refusal.at))])
             } ?? .null,
             "open_positions": .int(account.openPositions),
+            "live": account.live.map { live in
+                .object(["open_contracts": .int(live.openContracts), "orders_today": .int(live.ordersToday),
+                         "realised_pnl_today": live.realisedToday.map { .double(($0 * 100).rounded() / 100) } ?? .null,
+                         "trading_day": .string(live.tradingDay), "time_zone": .string(live.timeZone)])
+            } ?? .null,
             "minutes": .array(account.minutes.map {
                 .object(["start": time($0.start), "accepted": .int($0.accepted), "refused": .int($0.refused)])
             }),

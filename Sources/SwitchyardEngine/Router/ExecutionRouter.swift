@@ -227,10 +227,16 @@ public final class ExecutionRouter: @unchecked Sendable {
                                          patience: patience,
                                          step: { [self] in _ = try pruner.runOnce(on: $0, proceed: { !isStopping }); return nil },
                                          failed: { [self] in record($0) })
+        // Live orders the broker took, followed to their fills through the desk's ledger.
+        let followWorker = (configuration.liveConnector as? LiveOrderDesk).map { desk in
+            PeriodicWorker(settings: settings, interval: desk.config.followInterval, claimSession: false, patience: patience,
+                           step: { [self] in try followOpenOrders(desk, on: $0) }, failed: { [self] in record($0) })
+        }
         heartbeatWorker.start()
         rescueWorker.start()
         schedulerWorker?.start()
         pruneWorker.start()
+        followWorker?.start()
         // Alerts: evaluation and delivery on threads and connections of their own, so a webhook
         // that never answers delays only other alert messages, never a claim.
         let deliveryWorker = PeriodicWorker(settings: settings,
@@ -269,7 +275,8 @@ public final class ExecutionRouter: @unchecked Sendable {
             loops.wait()
             // All asked first, then waited for: against a database that does not answer, each
             // ends within one wait for it (`stopPatience`), together rather than one after another.
-            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, pruneWorker, evaluationWorker, deliveryWorker]
+            let workers = [heartbeatWorker, rescueWorker, schedulerWorker, pruneWorker, followWorker, evaluationWorker,
+                           deliveryWorker]
                 .compactMap { $0 }
             workers.forEach { $0.requestStop() }
             workers.forEach { $0.stop() }
@@ -492,6 +499,17 @@ public final class ExecutionRouter: @unchecked Sendable {
         }
         if !report.notices.isEmpty, let handler = lock.withLock({ noticeHandler }) { report.notices.forEach(handler) }
         return report.wait
+    }
+
+    /// One follow-up step of the live desk. A database without the order ledger (before
+    /// migration 17) has no order to follow: the router looks again a minute later.
+    private func followOpenOrders(_ desk: LiveOrderDesk, on connection: PGConnection) throws -> Duration? {
+        do {
+            try desk.followOpenOrders(on: connection).failures.forEach(record)
+            return nil
+        } catch let error as DatabaseError where error.sqlState == .undefinedTable {
+            return .seconds(60)
+        }
     }
 
     private func rescue(on connection: PGConnection) throws {

@@ -41,6 +41,7 @@ extension AccountFigures {
 
     var stateWord: String {
         switch enabled {
+        case true? where live != nil: "live"
         case true?: "enabled"
         case false?: "disabled"
         case nil: "seen"
@@ -58,14 +59,26 @@ extension AccountFigures {
     }
 }
 
+extension AccountFigures.Live {
+    /// "live: 3 contracts open, 12 orders, realised -450.00 on 2026-11-23 (America/New_York)": the
+    /// figures first, so a narrow screen clips the zone, not them.
+    var summary: String {
+        "live: \(openContracts) contract\(openContracts == 1 ? "" : "s") open, "
+            + "\(Format.count(ordersToday)) order\(ordersToday == 1 ? "" : "s"), realised "
+            + (realisedToday.map { ($0 > 0 ? "+" : "") + decimalText($0, places: 2) } ?? "unknown")
+            + " on \(tradingDay) (\(timeZone))"
+    }
+}
+
 /// The accounts view (key 4): one line per account with its per-minute chart, and the selected
 /// account's last refusal underneath.
 struct AccountsScreen {
     let model: DashboardModel
     let glyphs: Glyphs
 
-    /// Lines under the list: the selected account's last refusal and open positions.
-    static let footer = 3
+    /// Lines under the list: the selected account's last refusal, its live figures, and its open
+    /// positions, under a blank line.
+    static let footer = 4
 
     func draw(in body: Rect, into buffer: inout CellBuffer) {
         let accounts = model.snapshot?.accounts ?? []
@@ -103,10 +116,12 @@ struct AccountsScreen {
             "last refusal \(Format.age(now.timeIntervalSince(refusal.at))) ago (task \(refusal.taskID)): "
                 + (refusal.message ?? "")
         } ?? "no refusal in the audit trail")]
+        if let live = account.live { lines.append(live.summary) }
         lines.append("\(account.openPositions) open position\(account.openPositions == 1 ? "" : "s"); Enter lists them "
                      + "and the account's recent attempts.")
+        // From the bottom up, so the blank line above them stays.
         for (index, line) in lines.enumerated() {
-            buffer.line(" " + line, in: inner, row: inner.height - Self.footer + 1 + index,
+            buffer.line(" " + line, in: inner, row: inner.height - lines.count + index,
                         role: index == 0 && account.lastRefusal != nil ? .warning : .muted, glyphs: glyphs)
         }
     }
@@ -150,6 +165,7 @@ func accountDetailLines(_ model: DashboardModel, width: Int, glyphs: Glyphs) -> 
     if let account = model.snapshot?.accounts?.first(where: { $0.name == name }) {
         lines.append(("\(account.stateWord)   last hour: \(Format.count(account.acceptedLastHour)) accepted, "
                       + "\(Format.count(account.refusedLastHour)) refused   average latency \(account.latencyText)", account.role))
+        if let live = account.live { lines.append((live.summary, .normal)) }
         if let refusal = account.lastRefusal {
             lines += Format.wrap("last refusal \(Format.age(now.timeIntervalSince(refusal.at))) ago, task \(refusal.taskID): "
                                  + (refusal.message ?? ""), width: width).map { ($0, .warning) }

@@ -109,7 +109,7 @@ import SwitchyardTUI
             #expect((item["minutes"] as? [Any])?.count == 60)
         }
         #expect(Set(listed[0].keys) == ["name", "configured", "enabled", "last_hour", "average_latency_ms", "last_refusal",
-                                        "open_positions", "minutes"])
+                                        "open_positions", "live", "minutes"])
 
         // The plain text lists them too.
         let text = try Executable.run(["stats", "--accounts", file], environment: schema.processEnvironment)
