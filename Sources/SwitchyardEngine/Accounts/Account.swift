@@ -83,6 +83,9 @@ public struct Account: Sendable, Equatable, Codable {
     /// Why this account's live settings cannot be used, or nil (a dry-run account needs none).
     func liveProblem() -> String? {
         if let problem = limits.problem() { return problem }
+        if let timeZone, ZoneRules(identifier: timeZone) == nil {
+            return "time_zone \"\(timeZone)\" is not a time zone; use an IANA name such as UTC or America/New_York"
+        }
         guard isLive else { return nil }
         guard let symbol, !symbol.isEmpty else { return "a live account needs a \"symbol\"" }
         guard let connector else { return "a live account needs a \"connector\" with \"url\" and \"token_env\" or \"token_file\"" }
