@@ -70,7 +70,7 @@ public enum AlertQueries {
     public static func isAvailable(on connection: PGConnection) throws -> Bool {
         let query: Query = """
             SELECT to_regclass('switchyard_alert_rules') IS NOT NULL
-                   AND has_table_privilege('switchyard_alert_rules', 'SELECT') AS ok
+                   AND has_any_column_privilege('switchyard_alert_rules', 'SELECT') AS ok
             """
         return try connection.execute(query.named("alertTablesPresent")).first?.decode("ok") ?? false
     }
@@ -127,11 +127,16 @@ public enum AlertQueries {
         }
     }
 
-    /// The active rules, by name.
+    /// The active rules, by name, read with their targets masked (migration 18's view, which
+    /// roles that may not read the targets are granted), so no caller holds a secret to leak;
+    /// before migration 18, from the table, redacted here all the same.
     public static func rules(on connection: PGConnection) throws -> [AlertRuleSummary] {
+        let masked: Query = "SELECT to_regclass('switchyard_alert_rules_shown') IS NOT NULL AS present"
+        let source = try connection.execute(masked.named("maskedAlertRulesPresent")).first?.decode("present", as: Bool.self) == true
+            ? "switchyard_alert_rules_shown" : "switchyard_alert_rules"
         let query: Query = """
             SELECT \(unescaped: StoredRule.columns), created_by
-            FROM switchyard_alert_rules WHERE removed_at IS NULL ORDER BY name
+            FROM \(unescaped: source) WHERE removed_at IS NULL ORDER BY name
             """
         return try connection.execute(query.named("alertRules")).rows.compactMap { row in
             guard let stored = try StoredRule(row: row) else { return nil }
