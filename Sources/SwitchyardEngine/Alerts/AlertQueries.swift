@@ -70,7 +70,8 @@ public enum AlertQueries {
     public static func isAvailable(on connection: PGConnection) throws -> Bool {
         let query: Query = """
             SELECT to_regclass('switchyard_alert_rules') IS NOT NULL
-                   AND has_any_column_privilege('switchyard_alert_rules', 'SELECT') AS ok
+                   AND (has_any_column_privilege('switchyard_alert_rules', 'SELECT')
+                        OR coalesce(has_table_privilege(to_regclass('switchyard_alert_rules_shown'), 'SELECT'), false)) AS ok
             """
         return try connection.execute(query.named("alertTablesPresent")).first?.decode("ok") ?? false
     }
@@ -131,12 +132,9 @@ public enum AlertQueries {
     /// roles that may not read the targets are granted), so no caller holds a secret to leak;
     /// before migration 18, from the table, redacted here all the same.
     public static func rules(on connection: PGConnection) throws -> [AlertRuleSummary] {
-        let masked: Query = "SELECT to_regclass('switchyard_alert_rules_shown') IS NOT NULL AS present"
-        let source = try connection.execute(masked.named("maskedAlertRulesPresent")).first?.decode("present", as: Bool.self) == true
-            ? "switchyard_alert_rules_shown" : "switchyard_alert_rules"
         let query: Query = """
             SELECT \(unescaped: StoredRule.columns), created_by
-            FROM \(unescaped: source) WHERE removed_at IS NULL ORDER BY name
+            FROM \(unescaped: try shownRules(on: connection)) WHERE removed_at IS NULL ORDER BY name
             """
         return try connection.execute(query.named("alertRules")).rows.compactMap { row in
             guard let stored = try StoredRule(row: row) else { return nil }
@@ -146,6 +144,14 @@ public enum AlertQueries {
         }
     }
 
+    /// Where rules are read for showing: migration 18's view with the targets masked (all a role
+    /// that may not read the targets is granted), or the table before it.
+    static func shownRules(on connection: PGConnection) throws -> String {
+        let query: Query = "SELECT to_regclass('switchyard_alert_rules_shown') IS NOT NULL AS present"
+        return try connection.execute(query.named("shownAlertRulesPresent")).first?.decode("present", as: Bool.self) == true
+            ? "switchyard_alert_rules_shown" : "switchyard_alert_rules"
+    }
+
     /// Episodes not resolved, with the deliveries of their rule still owed.
     public static func firing(on connection: PGConnection) throws -> [FiringAlert] {
         let query: Query = """
@@ -153,7 +159,7 @@ public enum AlertQueries {
                    CASE WHEN e.notified_at IS NULL THEN e.held_reason END AS held_reason,
                    d.failing, d.last_error
             FROM switchyard_alert_episodes e
-            JOIN switchyard_alert_rules r ON r.id = e.rule_id
+            JOIN \(unescaped: try shownRules(on: connection)) r ON r.id = e.rule_id
             LEFT JOIN LATERAL (
                 SELECT count(*) FILTER (WHERE o.last_error IS NOT NULL) AS failing,
                        (array_agg(o.last_error ORDER BY o.id DESC) FILTER (WHERE o.last_error IS NOT NULL))[1] AS last_error
@@ -181,7 +187,7 @@ public enum AlertQueries {
         guard try isAvailable(on: connection) else { return 0 }
         let query: Query = """
             SELECT count(*) AS n FROM switchyard_alert_episodes e
-            JOIN switchyard_alert_rules r ON r.id = e.rule_id
+            JOIN \(unescaped: try shownRules(on: connection)) r ON r.id = e.rule_id
             WHERE e.resolved_at IS NULL AND r.removed_at IS NULL
             """
         return try connection.execute(query.named("firingAlertCount")).first!.decode("n")

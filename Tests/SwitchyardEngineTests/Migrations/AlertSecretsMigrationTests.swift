@@ -64,6 +64,21 @@ import Testing
                     == Self.secretURL)
         }
 
+        // An observer set up after 18 as docs/operations.md says: the view, never the table.
+        let late = "late_\(schema.name)"
+        try owner.execute(Query("CREATE ROLE \(late) LOGIN", parameters: []))
+        defer { drop(late, admin: owner) }
+        try owner.execute(Query("GRANT USAGE ON SCHEMA \(schema.name) TO \(late)", parameters: []))
+        try owner.execute(Query("GRANT SELECT ON switchyard_alert_rules_shown, switchyard_alert_episodes, switchyard_alert_deliveries TO \(late)",
+                                parameters: []))
+        let lateConnection = try PGConnection(settings: ConnectionSettings(
+            conninfo: schema.conninfo.replacingOccurrences(of: "://switchyard@", with: "://\(late)@")))
+        defer { lateConnection.close() }
+        #expect(try AlertQueries.isAvailable(on: lateConnection))
+        #expect(try AlertQueries.rules(on: lateConnection) == rules)
+        #expect(try AlertQueries.firing(on: lateConnection).isEmpty && AlertQueries.firingCount(on: lateConnection) == 0)
+        #expect(throws: DatabaseError.self) { try lateConnection.execute("SELECT webhook_url FROM switchyard_alert_rules") }
+
         // Down: as before 18, the observer reads the whole table again.
         try Migrator().down(to: 16, on: owner)
         #expect(try observer.execute("SELECT webhook_url FROM switchyard_alert_rules WHERE name = 'chat'").first?["webhook_url"] == Self.secretURL)
