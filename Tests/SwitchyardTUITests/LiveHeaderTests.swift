@@ -65,6 +65,9 @@ struct LiveHeaderTests {
         let rows = frame.plainText.split(separator: "\n")
         #expect(rows.contains { $0.contains("router-b") && $0.contains("LIVE") })
         #expect(rows.contains { $0.contains("router-a") && $0.contains("dry-run") })
+        let liveRow = try #require(rows.firstIndex { $0.contains("router-b") })
+        let dryRow = try #require(rows.firstIndex { $0.contains("router-a") })
+        #expect(frame[2, liveRow].role == .live && frame[2, dryRow].role == .good)
     }
 
     /// A live router that stopped, or whose heartbeat lapsed, sends nothing: no LIVE.

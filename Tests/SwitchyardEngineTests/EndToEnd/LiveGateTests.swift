@@ -206,4 +206,26 @@ import SwitchyardTUI
             #expect(try right.waitForExit().status == 0)
         }
     }
+
+    /// An observer's dashboard in a real terminal, without colour: a router elsewhere that routes
+    /// live (its row says so) puts [LIVE] in the header; when it stops, the header drops it.
+    @Test(.enabled(if: TmuxSession.isAvailable, "needs tmux")) func anObserverInATerminalSeesLIVEWithoutColour() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let connection = try schema.connect()
+        try connection.execute("""
+            INSERT INTO switchyard_routers (id, host, pid, dry_run, version, heartbeat_at, live_until, in_flight, processed, paused)
+            VALUES ('far-live', 'trade-09', 1, false, 'switchyard', now(), now() + interval '1 hour', 0, 0, false)
+            """)
+        var environment = schema.processEnvironment
+        environment["NO_COLOR"] = "1"
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--read-only", "--refresh", "0.5"],
+                                   environment: environment, width: 80, height: 24)
+        defer { tmux.close() }
+        let screen = try tmux.waitFor("[LIVE]")
+        #expect(screen.split(separator: "\n").first?.contains("OBSERVER") == true, "\(screen)")
+        try connection.execute("UPDATE switchyard_routers SET stopped_at = now() WHERE id = 'far-live'")
+        try tmux.waitUntil(description: "no [LIVE] once it stopped") { !$0.contains("[LIVE]") && $0.contains("OBSERVER") }
+        try tmux.send("q")
+        #expect(try tmux.waitForExit().status == 0)
+    }
 }
