@@ -117,9 +117,9 @@ extension Switchyard {
                 try LiveConfirmation.ask(liveAccounts: accounts.live.map(\.name))
             }
             let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
-            if let skipped = router?.configuration.liveSkipNotice {
-                Logger(label: "switchyard.monitor").notice("\(skipped); \(CommandLineAdvice.routeLiveAccounts)")
-            }
+            // On stderr (seen once the screen closes, and by a log collector) and on the status line.
+            let skipped = router?.configuration.liveSkipNotice.map { "\($0); \(CommandLineAdvice.routeLiveAccounts)" }
+            if let skipped { Logger(label: "switchyard.monitor").notice("\(skipped)") }
             notifier.start()
             defer { notifier.stop() }
             // Listening before the screen opens, so a port in use is reported on a normal terminal.
@@ -144,7 +144,7 @@ extension Switchyard {
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseNames: settings.endpoint().names, readOnly: readOnly),
                 refresh: refresh.duration, maxRefreshes: maxRefreshes, ascii: ascii,
-                noColor: noColor)
+                noColor: noColor, startNotice: skipped)
             let exit: DashboardExit
             // Once the dashboard has given the terminal back, the stop signals it was catching
             // get their old disposition again, while the router may still be finishing its batch:

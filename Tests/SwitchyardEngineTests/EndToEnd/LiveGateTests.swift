@@ -173,6 +173,24 @@ import SwitchyardTUI
         #expect(run.stderr.contains(Self.skipLine), "\(run.stderr)")
     }
 
+    /// In a terminal the same line is on the dashboard's status line when the screen opens, and
+    /// `e` shows all of it.
+    @Test(.enabled(if: TmuxSession.isAvailable, "needs tmux")) func theDashboardSaysOnScreenWhichLiveAccountsItSkips() throws {
+        let schema = try TestDatabase.makeMigratedSchema()
+        let secrets = try Secrets()
+        let tmux = try TmuxSession(command: [Executable.path, "monitor", "--accounts", secrets.accountsFile, "--refresh", "0.5"],
+                                   environment: schema.processEnvironment, width: 80, height: 24)
+        defer { tmux.close() }
+        let screen = try tmux.waitUntil(description: "the notice under a DRY-RUN header") {
+            $0.contains("2 live accounts skipped (apex-live, topstep-live)") && $0.contains("DRY-RUN")
+        }
+        #expect(!screen.contains("[LIVE]"), "\(screen)")
+        try tmux.send("e")
+        try tmux.waitFor("start it with --live to send real orders")
+        try tmux.send("Escape", "q")
+        #expect(try tmux.waitForExit().status == 0)
+    }
+
     /// In a terminal: a word other than LIVE refuses and nothing routes; LIVE goes past the
     /// question (to the dashboard, once this build has a live connector; to the connector's own
     /// refusal while it has none), and the token is never echoed.
