@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardTestSupport
 import Testing
 @testable import SwitchyardEngine
 
@@ -24,12 +25,6 @@ import Testing
         return configuration
     }
 
-    func waitUntil(_ what: String, seconds: Int = 60, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while try !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(try condition(), "\(what)")
-    }
-
     @Test func aLiveRouterIsPausedByTheGlobalPauseAndItsRowSaysLive() async throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
@@ -42,7 +37,7 @@ import Testing
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration)
         router.start()
         defer { router.requestStop() }
-        try await waitUntil("the router saw the pause") { router.status.paused }
+        try await waitUntil("the router saw the pause", within: .seconds(60)) { router.status.paused }
         try await Task.sleep(for: .milliseconds(600))   // several polls while paused
         #expect(!router.status.dryRun)
         #expect(broker.orders.isEmpty, "a paused live router sent \(broker.orders.count) orders")
@@ -50,7 +45,7 @@ import Testing
         #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers WHERE id = 'live-1' AND NOT dry_run AND paused") == 1)
 
         try switches.perform(.resumeRouter, actor: "ops@box")
-        try await waitUntil("both ENTRYs routed") { router.status.processed == 2 }
+        try await waitUntil("both ENTRYs routed", within: .seconds(60)) { router.status.processed == 2 }
         #expect(Set(broker.orders.map(\.account)) == ["apex-live"], "only the live account's orders go to the live connector")
         await router.stop()
     }
