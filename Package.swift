@@ -22,6 +22,7 @@ let migrations = [
     "0015_archive_ledger",
     "0016_database_identity",
     "0017_order_ledger",
+    "0018_alert_secrets",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -52,6 +52,8 @@ public enum SwitchyardResources {
                   PackageResources._016_database_identity_down_sql),
         migration(17, "order_ledger", PackageResources._017_order_ledger_up_sql,
                   PackageResources._017_order_ledger_down_sql),
+        migration(18, "alert_secrets", PackageResources._018_alert_secrets_up_sql,
+                  PackageResources._018_alert_secrets_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

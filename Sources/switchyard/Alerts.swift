@@ -47,6 +47,9 @@ extension Switchyard {
             @Option(help: "warning (held during quiet hours) or critical (delivered at any hour).")
             var severity: AlertSeverity = .warning
             @Option(help: ArgumentHelp("POST the JSON message to this http(s) URL.", valueName: "url")) var webhook: String?
+            @Option(help: ArgumentHelp("The same, the URL read from this environment variable (kept off the command line).",
+                                       valueName: "name"))
+            var webhookEnv: String?
             @Option(help: ArgumentHelp("Run this program (with /bin/sh -c) with the JSON message on standard input.",
                                        valueName: "program"))
             var command: String?
@@ -71,6 +74,20 @@ extension Switchyard {
             /// A rule the flags cannot describe is a wrong command line: exit 64 with the usage.
             func validate() throws { _ = try definition() }
 
+            /// The webhook's URL and the flag that gave it: --webhook, or the variable --webhook-env names.
+            func webhookURL() throws -> (flag: String, url: String)? {
+                switch (webhook, webhookEnv) {
+                case (let url?, nil): return ("--webhook", url)
+                case (nil, let name?):
+                    guard let url = ProcessInfo.processInfo.environment[name], !url.isEmpty else {
+                        throw ValidationError("--webhook-env: the environment variable \(name) is not set (or empty).")
+                    }
+                    return ("--webhook-env \(name)", url)
+                case (nil, nil): return nil
+                case (_?, _?): throw ValidationError("Give --webhook or --webhook-env, not both.")
+                }
+            }
+
             /// The rule the flags describe, or a `ValidationError` naming the flag to fix.
             func definition() throws -> AlertRuleDefinition {
                 let given: [(String, AlertCondition?)] = [
@@ -93,13 +110,14 @@ extension Switchyard {
                     throw ValidationError("\(flag) needs --window (the minutes it looks back over, e.g. --window 10m).")
                 }
                 let target: AlertTarget
-                switch (webhook, command) {
-                case (let url?, nil):
+                switch (try webhookURL(), command) {
+                case (let (flag, url)?, nil):
                     do { target = try AlertTarget.webhook(parsing: url) } catch let error as ConfigurationError {
-                        throw ValidationError("--webhook: \(error.message)")
+                        throw ValidationError("\(flag): \(error.message)")
                     }
                 case (nil, let program?): target = .command(program)
-                case (nil, nil): throw ValidationError("Say where to deliver: --webhook URL or --command PROGRAM.")
+                case (nil, nil):
+                    throw ValidationError("Say where to deliver: --webhook URL or --command PROGRAM (or --webhook-env NAME).")
                 default: throw ValidationError("Give --webhook or --command, not both: add a second rule for the other.")
                 }
                 var quiet: QuietHours?

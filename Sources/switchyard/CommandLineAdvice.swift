@@ -4,6 +4,9 @@ import SwitchyardEngine
 /// it. The engine's errors say them without flags (`Remedy.advice`); every error the command
 /// line prints goes through `describe`.
 enum CommandLineAdvice {
+    /// What a router that skips live accounts adds to the engine's `liveSkipNotice`.
+    static let routeLiveAccounts = "start it with --live to send real orders"
+
     static func text(for remedy: Remedy) -> String {
         switch remedy {
         case .giveDatabase:

@@ -14,7 +14,9 @@ extension Switchyard {
                 Modes: operator (the default) runs a dry-run router in this process and may retry, \
                 dead-letter, hold and pause; --no-router leaves routing to routers elsewhere; \
                 --read-only is an observer: a read-only database session, no router, and every \
-                change key explains that it is disabled.
+                change key explains that it is disabled. The embedded router skips live accounts \
+                (and says so) unless started with --live, which asks you to type LIVE before the \
+                screen opens; the header then shows [LIVE] (docs/operations.md, "Running live").
 
                 Keys: ? shows them all. q (or Esc) goes back, then quits. Ctrl-C, SIGTERM and SIGHUP \
                 quit too; the terminal is always restored and the embedded router finishes or \
@@ -34,6 +36,9 @@ extension Switchyard {
 
         @Flag(help: "Do not run the embedded router (routers run elsewhere).")
         var noRouter = false
+
+        @Flag(help: "Route live accounts too (real orders); asks you to type LIVE first.")
+        var live = false
 
         @Option(help: ArgumentHelp("Refresh interval, at least 250ms (default 1s; + and - change it).", valueName: "duration"),
                 transform: TimeSpan.argument)
@@ -60,6 +65,12 @@ extension Switchyard {
             if let maxRefreshes, maxRefreshes < 1 { throw ValidationError("--max-refreshes takes a count of 1 or more.") }
             guard demoRate > 0 else { throw ValidationError("--demo-rate must be above 0 trades per second.") }
             if readOnly && demo { throw ValidationError("--demo writes tasks; it cannot run with --read-only.") }
+            if live && readOnly {
+                throw ValidationError("--live routes real orders; an observer (--read-only) runs no router. Drop one of them.")
+            }
+            if live && noRouter {
+                throw ValidationError("--live is for the embedded router, and --no-router runs none. Drop one of them.")
+            }
             if readOnly && metrics.metricsListen != nil {
                 throw ValidationError("""
                     --metrics-listen serves an operator's metrics and health; an observer (--read-only) runs \
@@ -99,9 +110,18 @@ extension Switchyard {
 
             // One LISTEN connection for the whole process: the dashboard and its router share it.
             let notifier = TaskNotifier(settings: dashboardSettings)
+            // Live routing is confirmed before anything starts (the screen, the LISTEN connection,
+            // the router's first claim); without --live, the live accounts skipped are named.
+            if live {
+                let accounts = try AccountSet(accounts: routing.configuredAccounts(embeddedRouter: true))
+                try LiveConfirmation.ask(liveAccounts: accounts.live.map(\.name))
+            }
+            let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
+            // On stderr (seen once the screen closes, and by a log collector) and on the status line.
+            let skipped = router?.configuration.liveSkipNotice.map { "\($0); \(CommandLineAdvice.routeLiveAccounts)" }
+            if let skipped { Logger(label: "switchyard.monitor").notice("\(skipped)") }
             notifier.start()
             defer { notifier.stop() }
-            let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
             // Listening before the screen opens, so a port in use is reported on a normal terminal.
             let metricsServer: MetricsServer?
             do {
@@ -124,7 +144,7 @@ extension Switchyard {
             let options = DashboardOptions(
                 settings: DashboardSettings(databaseNames: settings.endpoint().names, readOnly: readOnly),
                 refresh: refresh.duration, maxRefreshes: maxRefreshes, ascii: ascii,
-                noColor: noColor)
+                noColor: noColor, startNotice: skipped)
             let exit: DashboardExit
             // Once the dashboard has given the terminal back, the stop signals it was catching
             // get their old disposition again, while the router may still be finishing its batch:
@@ -171,7 +191,7 @@ extension Switchyard {
 
         private func embeddedRouter(settings: ConnectionSettings, notifier: TaskNotifier) throws -> ExecutionRouter {
             var configuration = ExecutionRouter.Configuration()
-            try routing.apply(to: &configuration, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
+            try routing.apply(to: &configuration, live: live, defaultSeed: UInt64(ProcessInfo.processInfo.processIdentifier))
             do {
                 return try ExecutionRouter(settings: settings, configuration: configuration, notifier: notifier)
             } catch let error as ConfigurationError {

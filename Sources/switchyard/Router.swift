@@ -134,6 +134,7 @@ extension Switchyard {
                 poll \(pollInterval), concurrency \(concurrency), \(claimLoops) claim loop\(claimLoops == 1 ? "" : "s"), \
                 lease \(lease), \(configuration.accounts.enabled.count) enabled accounts
                 """)
+            if let skipped = configuration.liveSkipNotice { logger.notice("\(skipped); \(CommandLineAdvice.routeLiveAccounts)") }
             router.waitUntilStoppedBlocking()
             metricsServer?.stopBlocking()
             withExtendedLifetime(signals) {}

@@ -49,7 +49,7 @@ enum StatsText {
             return "\n" + table([["  HOST", "PID", "HEARTBEAT", "STATE", "IN-FLIGHT", "PROCESSED"]] + routers.map { router in
                 let state = router.stoppedAt != nil ? "stopped" : router.paused ? "paused" : "running"
                 return ["  " + router.host, "\(router.pid)", TimeSpan.format(seconds: now.timeIntervalSince(router.heartbeatAt)) + " ago",
-                        state + (router.dryRun ? " dry-run" : ""), "\(router.inFlight)", "\(router.processed)"]
+                        state + (router.dryRun ? " dry-run" : " LIVE"), "\(router.inFlight)", "\(router.processed)"]
             }, rightAligned: [1, 4, 5])
         }
         section("CONTROL", .control) {

@@ -17,7 +17,10 @@ struct Switchyard: AsyncParsableCommand {
     /// words (`CommandLineAdvice`): which flag to pass, not what to give.
     static func main() async {
         do {
-            var command = try await asyncParseAsRoot(nil)
+            // Copied before the secrets among them are masked for `ps`.
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            CommandLineSecrets.hide()
+            var command = try await asyncParseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -165,7 +165,7 @@ struct FrameTests {
 
     /// "." normal, "m" muted, "H" header, "B" badge, "T" title, "|" border, "#" focused border,
     /// "S" selected, "*" marked, "g" good, "w" warning, "f" failed, "o" chart succeeded,
-    /// "x" chart failed, "D" dialog, "s" status line, "E" error, "k" key.
+    /// "x" chart failed, "D" dialog, "s" status line, "E" error, "k" key, "L" live.
     static func roleLetter(_ role: StyleRole) -> Character {
         switch role {
         case .normal: "."
@@ -186,6 +186,7 @@ struct FrameTests {
         case .statusLine: "s"
         case .error: "E"
         case .key: "k"
+        case .live: "L"
         }
     }
 

@@ -27,11 +27,18 @@ public struct BrokerConnection: Sendable, Equatable, Codable {
         case tokenEnv = "token_env", tokenFile = "token_file"
     }
 
-    /// Why this connection cannot be used, or nil.
+    /// Why this connection cannot be used, or nil. A URL carrying a credential (a user or
+    /// password, a query such as `?api_key=`) is refused, so the accounts file, and everything that
+    /// shows where orders go, holds no secret: the token is only ever named.
     func problem() -> String? {
         let scheme = url.lowercased()
         guard scheme.hasPrefix("https://") || scheme.hasPrefix("http://") else {
-            return "connector.url must start with https:// (or http:// for a broker on this machine), not \"\(url)\""
+            return "connector.url must start with https:// (or http:// for a broker on this machine)"
+        }
+        let authority = url.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") || url.contains("?") || url.contains("#") {
+            return "connector.url must not carry a user, password or query (a credential); "
+                + "give the token by \"token_env\" or \"token_file\""
         }
         switch (tokenEnv, tokenFile) {
         case (nil, nil): return "connector names no token: give \"token_env\" (a variable's name) or \"token_file\" (a path)"
@@ -69,5 +76,13 @@ public struct RiskLimits: Sendable, Equatable, Codable {
         if let dailyLossLimit, !(dailyLossLimit >= 0) { return "daily_loss_limit must be 0 or more (a loss, as a positive amount)" }
         if let maxOrdersPerMinute, maxOrdersPerMinute < 1 { return "max_orders_per_minute must be 1 or more" }
         return nil
+    }
+}
+
+extension BrokerConnection: CustomStringConvertible {
+    /// Where orders go and where the token is read from; never a token (this type holds none).
+    public var description: String {
+        let token = tokenEnv.map { "$" + $0 } ?? tokenFile.map { "file " + $0 } ?? "none named"
+        return "\(url) (token: \(token))"
     }
 }

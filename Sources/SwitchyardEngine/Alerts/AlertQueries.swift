@@ -66,13 +66,25 @@ public struct AlertHistoryEntry: Sendable, Equatable {
 /// Rules, what is firing and the history: the reads and the operator's changes (add, remove).
 /// Every change writes a history row with the actor, as operator actions write audit rows.
 public enum AlertQueries {
-    /// True when the database has the alert tables (migration 9), readable by this role.
+    /// True when the database has the alert tables (migration 9), readable by this role (the
+    /// rules' untargeted columns, or migration 18's masked view, are enough).
     public static func isAvailable(on connection: PGConnection) throws -> Bool {
+        try shownRules(on: connection) != nil
+    }
+
+    /// Where rules are read for showing, checked in one round trip: migration 18's view with the
+    /// targets masked (all a role that may not read the targets is granted), or the table before
+    /// it; nil when this role can read neither, or the database has no alerts yet.
+    static func shownRules(on connection: PGConnection) throws -> String? {
         let query: Query = """
             SELECT to_regclass('switchyard_alert_rules') IS NOT NULL
-                   AND has_table_privilege('switchyard_alert_rules', 'SELECT') AS ok
+                   AND (has_any_column_privilege('switchyard_alert_rules', 'SELECT')
+                        OR coalesce(has_table_privilege(to_regclass('switchyard_alert_rules_shown'), 'SELECT'), false)) AS ok,
+                   to_regclass('switchyard_alert_rules_shown') IS NOT NULL AS masked
             """
-        return try connection.execute(query.named("alertTablesPresent")).first?.decode("ok") ?? false
+        guard let row = try connection.execute(query.named("alertTablesPresent")).first,
+              try row.decode("ok", as: Bool.self) else { return nil }
+        return try row.decode("masked", as: Bool.self) ? "switchyard_alert_rules_shown" : "switchyard_alert_rules"
     }
 
     /// Stores a new rule and records who added it. The database checks the time zone.
@@ -127,11 +139,13 @@ public enum AlertQueries {
         }
     }
 
-    /// The active rules, by name.
+    /// The active rules, by name, read with their targets masked (migration 18's view, which
+    /// roles that may not read the targets are granted), so no caller holds a secret to leak;
+    /// before migration 18, from the table, redacted here all the same.
     public static func rules(on connection: PGConnection) throws -> [AlertRuleSummary] {
         let query: Query = """
             SELECT \(unescaped: StoredRule.columns), created_by
-            FROM switchyard_alert_rules WHERE removed_at IS NULL ORDER BY name
+            FROM \(unescaped: try shownRules(on: connection) ?? "switchyard_alert_rules") WHERE removed_at IS NULL ORDER BY name
             """
         return try connection.execute(query.named("alertRules")).rows.compactMap { row in
             guard let stored = try StoredRule(row: row) else { return nil }
@@ -148,7 +162,7 @@ public enum AlertQueries {
                    CASE WHEN e.notified_at IS NULL THEN e.held_reason END AS held_reason,
                    d.failing, d.last_error
             FROM switchyard_alert_episodes e
-            JOIN switchyard_alert_rules r ON r.id = e.rule_id
+            JOIN \(unescaped: try shownRules(on: connection) ?? "switchyard_alert_rules") r ON r.id = e.rule_id
             LEFT JOIN LATERAL (
                 SELECT count(*) FILTER (WHERE o.last_error IS NOT NULL) AS failing,
                        (array_agg(o.last_error ORDER BY o.id DESC) FILTER (WHERE o.last_error IS NOT NULL))[1] AS last_error
@@ -173,10 +187,10 @@ public enum AlertQueries {
     /// How many alerts are firing now (episodes not resolved): one per rule, or per account for
     /// account rules. For the `switchyard_alerts_firing` gauge; 0 before migration 9.
     public static func firingCount(on connection: PGConnection) throws -> Int {
-        guard try isAvailable(on: connection) else { return 0 }
+        guard let rules = try shownRules(on: connection) else { return 0 }
         let query: Query = """
             SELECT count(*) AS n FROM switchyard_alert_episodes e
-            JOIN switchyard_alert_rules r ON r.id = e.rule_id
+            JOIN \(unescaped: rules) r ON r.id = e.rule_id
             WHERE e.resolved_at IS NULL AND r.removed_at IS NULL
             """
         return try connection.execute(query.named("firingAlertCount")).first!.decode("n")

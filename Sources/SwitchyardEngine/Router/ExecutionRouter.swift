@@ -115,6 +115,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         /// True while a global pause holds it.
         public var paused: Bool
         public var pausedEventTypes: [String]
+        /// False when it routes live accounts (it has a live connector): its row says so too.
         public var dryRun: Bool
         public var inFlight: Int
         public var succeeded: Int
@@ -173,7 +174,7 @@ public final class ExecutionRouter: @unchecked Sendable {
         var keeping = LeaseKeeper.Config()
         keeping.lease = configuration.lease
         keeping.interval = configuration.heartbeatInterval
-        keeper = LeaseKeeper(routerID: routerID, config: keeping, dryRun: connector.isDryRun)
+        keeper = LeaseKeeper(routerID: routerID, config: keeping, dryRun: connector.isDryRun && !configuration.routesLive)
         var rescuing = LeaseRescuer.Config()
         rescuing.interval = configuration.rescueInterval
         rescuer = LeaseRescuer(rescuerID: routerID, config: rescuing, metrics: metrics)
@@ -188,7 +189,7 @@ public final class ExecutionRouter: @unchecked Sendable {
     public var status: Status {
         lock.withLock {
             Status(routerID: routerID, state: state, paused: control.paused, pausedEventTypes: control.pausedEventTypes,
-                   dryRun: routing.connector.isDryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
+                   dryRun: keeper.dryRun, inFlight: inFlight.values.reduce(0) { $0 + $1.count },
                    succeeded: counts.succeeded, retrying: counts.retrying, failed: counts.failed, refused: counts.refused,
                    recovered: counts.recovered, lastError: lastError?.message, lastErrorAt: lastError?.at,
                    leftToLease: leftToLease)

@@ -26,6 +26,9 @@ public struct LeaseKeeper: Sendable {
 
     public let routerID: String
     public let config: Config
+    /// False for a router that routes live accounts: every heartbeat writes it into the row
+    /// (`dry_run`), so observers' routers panel and header say LIVE truly, even for a router id
+    /// reused by a restart in the other mode.
     public let dryRun: Bool
     /// Where the router runs, as its row shows it (read once: a host name can cost a lookup).
     private let host = ProcessInfo.processInfo.hostName
@@ -47,7 +50,7 @@ public struct LeaseKeeper: Sendable {
             VALUES (\(routerID), \(host), \(pid), \(dryRun), 'switchyard', now(),
                     now() + \(config.lease.milliseconds) * interval '1 millisecond', \(inFlight.count), \(processed),
                     coalesce((SELECT global_paused FROM control), false))
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), live_until = excluded.live_until,
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), live_until = excluded.live_until, dry_run = excluded.dry_run,
                 in_flight = excluded.in_flight, processed = excluded.processed, paused = excluded.paused, stopped_at = NULL
             RETURNING r.paused, (SELECT paused_event_types::text FROM control) AS types
             """

@@ -2,6 +2,9 @@
 public enum StyleRole: Hashable, Sendable, CaseIterable {
     case normal, muted, header, badge, title, border, focusedBorder, selected, marked
     case good, warning, failed, chartSucceeded, chartFailed, dialog, statusLine, error, key
+    /// The header's `[LIVE]`: a router sends real orders. Its own colour, and its own text
+    /// (the brackets) where there is no colour.
+    case live
 }
 
 /// A terminal colour (the eight ANSI colours every colour terminal has).
@@ -59,6 +62,8 @@ public struct Theme: Sendable {
         .statusLine: TextAttributes(reverse: true),
         .error: TextAttributes(bold: true, reverse: true),
         .key: TextAttributes(bold: true),
+        // Out of the header's reverse bar: normal video, bold and underlined, between brackets.
+        .live: TextAttributes(bold: true, underline: true),
     ])
 
     public static let color = Theme(usesColor: true, table: [
@@ -79,5 +84,6 @@ public struct Theme: Sendable {
         .statusLine: TextAttributes(reverse: true),
         .error: TextAttributes(bold: true, foreground: .white, background: .red),
         .key: TextAttributes(bold: true, foreground: .cyan),
+        .live: TextAttributes(bold: true, foreground: .white, background: .magenta),
     ])
 }

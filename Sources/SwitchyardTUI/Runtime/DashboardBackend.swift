@@ -35,10 +35,15 @@ public struct DashboardOptions: Sendable {
     public var noColor: Bool
     /// A read or change waiting this long shows NO ANSWER (`DashboardModel.defaultNoAnswerAfter`).
     public var noAnswerAfter: Duration
+    /// Said on the status line when the screen opens, until another message takes its place
+    /// (the live accounts the embedded router skips); nil: the key hints.
+    public var startNotice: String?
 
     public init(settings: DashboardSettings, refresh: Duration = .seconds(1), maxRefreshes: Int? = nil,
-                ascii: Bool = false, noColor: Bool = false, noAnswerAfter: Duration = DashboardModel.defaultNoAnswerAfter) {
+                ascii: Bool = false, noColor: Bool = false, noAnswerAfter: Duration = DashboardModel.defaultNoAnswerAfter,
+                startNotice: String? = nil) {
         self.settings = settings
+        self.startNotice = startNotice
         self.noAnswerAfter = noAnswerAfter
         self.refresh = refresh
         self.maxRefreshes = maxRefreshes

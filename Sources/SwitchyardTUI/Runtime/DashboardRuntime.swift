@@ -42,6 +42,7 @@ public final class DashboardRuntime: Sendable {
                                    refreshInterval: max(options.refresh, DashboardModel.refreshFloor),
                                    maxRefreshes: options.maxRefreshes, now: clock(), size: terminal.size)
         model.noAnswerAfter = options.noAnswerAfter
+        if let notice = options.startNotice { model.status = StatusMessage(notice, at: clock(), lifetime: .untilReplaced) }
         var exit: DashboardExit?
         var dirty = true
         // Uptime on the monotonic clock: a wall-clock jump (NTP, a fixed test clock) neither

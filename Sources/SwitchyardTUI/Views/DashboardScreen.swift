@@ -5,15 +5,26 @@ import SwitchyardEngine
 public func view(_ model: DashboardModel, into buffer: inout CellBuffer, glyphs: Glyphs) {
     buffer.fill(buffer.bounds)
     guard buffer.size.isLargeEnough else {
-        drawTooSmall(buffer.size, into: &buffer, glyphs: glyphs)
+        drawTooSmall(buffer.size, live: model.routesLive, into: &buffer, glyphs: glyphs)
         return
     }
     var screen = ScreenDrawer(model: model, glyphs: glyphs)
     screen.draw(into: &buffer)
 }
 
+extension DashboardModel {
+    /// True when real orders may be going out: the embedded router routes live accounts, or a
+    /// router alive in the routers table does (its heartbeat records it), seen by any dashboard.
+    var routesLive: Bool {
+        if let status = routerStatus, !status.dryRun, status.state != .stopped { return true }
+        return snapshot?.routers?.contains { $0.isLive && $0.stoppedAt == nil && !$0.dryRun } ?? false
+    }
+}
+
 /// Below the smallest size: what is wrong and what to do, and no key but q acts (see `handleKey`).
-private func drawTooSmall(_ size: TerminalSize, into buffer: inout CellBuffer, glyphs: Glyphs) {
+/// Live routing is said even here, on the first line.
+private func drawTooSmall(_ size: TerminalSize, live: Bool, into buffer: inout CellBuffer, glyphs: Glyphs) {
+    if live { buffer.write("[LIVE] real orders", column: 0, row: 0, role: .live, clip: buffer.bounds) }
     let lines = Format.wrap("The terminal is \(size.columns)x\(size.rows); the dashboard needs at least "
                             + "\(TerminalSize.minimum.columns)x\(TerminalSize.minimum.rows).", width: size.columns)
         + Format.wrap("Enlarge the window, or press q to quit.", width: size.columns)
@@ -97,7 +108,11 @@ struct ScreenDrawer {
         }
         let (router, dryRun) = routerText
         segments.append((router, .header))
-        if dryRun { segments.append((short ? "DRY" : "DRY-RUN", .badge)) }
+        if model.routesLive {
+            segments.append(("[LIVE]", .live))
+        } else if dryRun {
+            segments.append((short ? "DRY" : "DRY-RUN", .badge))
+        }
         if let firing = snapshot?.alerts?.firing.count, firing > 0 {
             segments.append((short ? "\(firing) FIRING" : "\(firing) ALERT\(firing == 1 ? "" : "S") FIRING", .error))
         }

@@ -172,8 +172,10 @@ struct RoutersScreen {
                                 Format.age(snapshot.takenAt.timeIntervalSince(router.heartbeatAt)), state,
                                 router.dryRun ? "dry-run" : "LIVE", String(router.inFlight).leftPadded(to: 5),
                                 Format.count(router.processed).leftPadded(to: 9)])
-            buffer.line(" " + text, in: inner, row: row,
-                        role: state == "run" ? .good : (state == "paused" ? .warning : .muted), glyphs: glyphs)
+            // A router sending real orders now stands out in the header's live colour.
+            let role: StyleRole = state == "run" && !router.dryRun ? .live
+                : state == "run" ? .good : (state == "paused" ? .warning : .muted)
+            buffer.line(" " + text, in: inner, row: row, role: role, glyphs: glyphs)
             row += 1
         }
     }

@@ -161,7 +161,7 @@ import Testing
             """
             ROUTERS
               HOST   PID  HEARTBEAT  STATE            IN-FLIGHT  PROCESSED
-              alpha   42  2s ago     paused                   0          7
+              alpha   42  2s ago     paused LIVE              0          7
               beta     7  10s ago    running dry-run          3        120
             """,
             "CONTROL  every router paused; EXIT paused (by ops@box at 2026-11-23 09:59:45 UTC): broker maintenance",
