@@ -21,7 +21,7 @@ let migrations = [
     "0014_bounded_derived_tables",
     "0015_archive_ledger",
     "0016_database_identity",
-    "0019_account_refusals_condition",
+    "0019_refusals_name_and_superseded_parts",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -50,8 +50,8 @@ public enum SwitchyardResources {
                   PackageResources._015_archive_ledger_down_sql),
         migration(16, "database_identity", PackageResources._016_database_identity_up_sql,
                   PackageResources._016_database_identity_down_sql),
-        migration(19, "account_refusals_condition", PackageResources._019_account_refusals_condition_up_sql,
-                  PackageResources._019_account_refusals_condition_down_sql),
+        migration(19, "refusals_name_and_superseded_parts", PackageResources._019_refusals_name_and_superseded_parts_up_sql,
+                  PackageResources._019_refusals_name_and_superseded_parts_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.
