@@ -23,6 +23,7 @@ let migrations = [
     "0016_database_identity",
     "0017_order_ledger",
     "0018_alert_secrets",
+    "0019_refusals_name_and_superseded_parts",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -54,6 +54,8 @@ public enum SwitchyardResources {
                   PackageResources._017_order_ledger_down_sql),
         migration(18, "alert_secrets", PackageResources._018_alert_secrets_up_sql,
                   PackageResources._018_alert_secrets_down_sql),
+        migration(19, "refusals_name_and_superseded_parts", PackageResources._019_refusals_name_and_superseded_parts_up_sql,
+                  PackageResources._019_refusals_name_and_superseded_parts_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

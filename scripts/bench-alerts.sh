@@ -13,7 +13,7 @@
 #   drain    TASKS (default 100,000) dry-run tasks drained by `switchyard router` with its
 #            defaults, RUNS (default 3) times without alert rules and RUNS times with 5 rules
 #            (failed-over, dead-over, lag-over 1 s — it fires during the drain and its message is
-#            delivered —, failure-rate-over, account-rejections-over), alternating; medians and
+#            delivered —, failure-rate-over, account-refusals-over), alternating; medians and
 #            the ratio. SCRAPE_EVERY=1: the drains with rules also run with --metrics-listen and
 #            /metrics fetched every second (curl), so they carry both costs.
 #   cost     one evaluation pass (`switchyard alerts evaluate`, timed in-process) with the 6
@@ -149,7 +149,7 @@ if wants drain; then
             fresh
             if [ "$mode" = with ]; then
                 for rule in "failed --failed-over 0" "dead --dead-over 0" "lag --lag-over 1" \
-                            "rate --failure-rate-over 5 --window 5" "refusals --account-rejections-over 3 --window 5"; do
+                            "rate --failure-rate-over 5 --window 5" "refusals --account-refusals-over 3 --window 5"; do
                     # shellcheck disable=SC2086
                     DATABASE_URL=$db "$bin" alerts add bench-$rule --webhook "$hook" >/dev/null
                 done
@@ -211,7 +211,7 @@ if wants cost; then
                  FROM generate_series(0, 1439) AS m, generate_series(1, 5) AS a, generate_series(0, 7) AS s" \
              -c "VACUUM ANALYZE execution_tasks" -c "CHECKPOINT"
     for rule in "failed --failed-over 0" "dead --dead-over 0" "lag --lag-over 1" "no-router --no-router-for 60" \
-                "rate --failure-rate-over 5 --window 60" "refusals --account-rejections-over 3 --window 60"; do
+                "rate --failure-rate-over 5 --window 60" "refusals --account-refusals-over 3 --window 60"; do
         # shellcheck disable=SC2086
         DATABASE_URL=$db "$bin" alerts add cost-$rule --command true --cooldown 0 >/dev/null
     done

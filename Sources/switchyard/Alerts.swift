@@ -38,8 +38,10 @@ extension Switchyard {
             var failureRateOver: Double?
             @Option(help: ArgumentHelp("Fire when one account refused more than N orders in the window (needs --window).",
                                        valueName: "n"))
-            var accountRejectionsOver: Int?
-            @Option(help: ArgumentHelp("The window of --failure-rate-over and --account-rejections-over, in whole minutes "
+            var accountRefusalsOver: Int?
+            /// The flag's name before migration 19, kept for scripts written with it.
+            @Option(help: .hidden) var accountRejectionsOver: Int?
+            @Option(help: ArgumentHelp("The window of --failure-rate-over and --account-refusals-over, in whole minutes "
                                        + "(10m, 1h; a number alone is minutes).", valueName: "duration"),
                     transform: TimeSpan.wholeMinutes)
             var window: Int?
@@ -96,15 +98,16 @@ extension Switchyard {
                     ("--lag-over", lagOver.map { .lagOver(seconds: $0.duration.seconds) }),
                     ("--no-router-for", noRouterFor.map { .noRouterFor(seconds: $0.duration.seconds) }),
                     ("--failure-rate-over", failureRateOver.map { .failureRateOver(percent: $0, windowMinutes: window ?? 0) }),
-                    ("--account-rejections-over", accountRejectionsOver.map { .accountRejectionsOver($0, windowMinutes: window ?? 0) }),
+                    ("--account-refusals-over", accountRefusalsOver.map { .accountRefusalsOver($0, windowMinutes: window ?? 0) }),
+                    ("--account-rejections-over", accountRejectionsOver.map { .accountRefusalsOver($0, windowMinutes: window ?? 0) }),
                 ].filter { $0.1 != nil }
                 guard given.count == 1, case let (flag, condition?)? = given.first else {
                     throw ValidationError(given.isEmpty
-                        ? "Give one condition: --failed-over, --dead-over, --lag-over, --no-router-for, --failure-rate-over or --account-rejections-over."
+                        ? "Give one condition: --failed-over, --dead-over, --lag-over, --no-router-for, --failure-rate-over or --account-refusals-over."
                         : "Give one condition per rule, not \(given.map(\.0).joined(separator: " and ")): add a rule for each.")
                 }
                 if condition.windowMinutes == nil, window != nil {
-                    throw ValidationError("--window goes with --failure-rate-over or --account-rejections-over, not \(flag).")
+                    throw ValidationError("--window goes with --failure-rate-over or --account-refusals-over, not \(flag).")
                 }
                 if condition.windowMinutes != nil, window == nil {
                     throw ValidationError("\(flag) needs --window (the minutes it looks back over, e.g. --window 10m).")

@@ -103,7 +103,8 @@ extension Switchyard {
                             bad += 1
                             print("FAILED \(check.file): \(problem)")
                         } else if let entry = check.entry {
-                            print("ok     \(check.file): \(entry.tasks) tasks, \(entry.logs) audit rows, sha256 \(entry.sha256.prefix(16))…")
+                            print("ok     \(check.file): \(entry.tasks) tasks, \(entry.logs) audit rows, sha256 \(entry.sha256.prefix(16))…"
+                                  + (entry.supersededBy.map { " (superseded by \($0))" } ?? ""))
                         }
                     }
                     print(bad == 0 ? "All \(checks.count) files match the manifest." : "\(bad) of \(checks.count) files do not match the manifest.")
@@ -165,6 +166,10 @@ extension Switchyard.Archive {
             "\(row.month): wrote \(tasks) tasks and \(logs) audit rows to \(path) (\(bytes) bytes, sha256 \(sha256.prefix(16))…)."
         case .deleted(let row, let tasks, let batches):
             "\(row.month): removed \(tasks) tasks and their audit rows from the database in \(batches) batch\(batches == 1 ? "" : "es")."
+        case .superseded(let old, let new):
+            "\(old.month) (part \(old.part)): audit rows arrived for some of its tasks after its file was written; "
+                + "part \(new.part) supersedes it and its file (\(new.fileName)) holds the part as it leaves, late rows included. "
+                + "\(old.fileName) stays, marked superseded in the manifest."
         }
     }
 

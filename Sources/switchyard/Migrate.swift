@@ -118,6 +118,9 @@ extension Switchyard.Migrate {
     static func text(_ progress: MigrationInProgress) -> String {
         var text = "IN PROGRESS, step \(progress.stepsDone + 1) of \(progress.stepCount)"
         if let backfill = progress.backfill { text += ": backfill \(backfill.label), " + Self.text(backfill) }
+        if progress.startedFromOtherText {
+            return text + " (started from a different file than this build's: finish or revert it with the build that started it)"
+        }
         return text + (progress.running ? " (migrate is running)" : " (stopped: run migrate up to continue)")
     }
 }

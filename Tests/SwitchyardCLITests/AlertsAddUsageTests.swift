@@ -9,7 +9,7 @@ struct AlertsAddUsageTests {
         (["--webhook", "http://x"], "Give one condition: --failed-over, --dead-over, --lag-over"),
         (["--failure-rate-over", "5", "--webhook", "http://x"], "--failure-rate-over needs --window (the minutes it looks back over"),
         (["--failed-over", "1", "--window", "5", "--webhook", "http://x"],
-         "--window goes with --failure-rate-over or --account-rejections-over, not --failed-over."),
+         "--window goes with --failure-rate-over or --account-refusals-over, not --failed-over."),
         (["--failed-over", "1"], "Say where to deliver: --webhook URL or --command PROGRAM (or --webhook-env NAME)."),
         (["--failed-over", "1", "--webhook-env", "SY_NO_SUCH_VARIABLE"],
          "--webhook-env: the environment variable SY_NO_SUCH_VARIABLE is not set (or empty)."),
@@ -21,7 +21,11 @@ struct AlertsAddUsageTests {
         (["--failure-rate-over", "5", "--window", "0", "--webhook", "http://x"], "--window must be 1 to"),
         (["--failure-rate-over", "5", "--window", "90s", "--webhook", "http://x"],
          "90s is not a whole number of minutes: alerts count attempts per minute. Give 1m or 2m."),
-        (["--account-rejections-over", "3", "--window", "45s", "--webhook", "http://x"], "Give 1m."),
+        (["--account-refusals-over", "3", "--window", "45s", "--webhook", "http://x"], "Give 1m."),
+        // The flag's former name still works, and still counts as a condition of its own.
+        (["--account-rejections-over", "3", "--webhook", "http://x"], "--account-rejections-over needs --window"),
+        (["--account-refusals-over", "3", "--account-rejections-over", "3", "--window", "5", "--webhook", "http://x"],
+         "Give one condition per rule, not --account-refusals-over and --account-rejections-over"),
     ]
 
     /// No database is given: a usage error is found before any connection is tried.

@@ -33,9 +33,11 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".jsonl.gz") }.sorted()
     }
 
-    /// Every archive file restored into one schema: a task archived twice fails on the primary key.
+    /// Every archive file the manifest does not mark superseded, restored into one schema: a task
+    /// archived twice fails on the primary key.
     func restoreAll(into name: String) throws {
-        for file in try files() {
+        let superseded = try ArchiveManifest.load(folder: folder).files.filter { $0.supersededBy != nil }.map(\.file)
+        for file in try files() where !superseded.contains(file) {
             let restored = try CLI.run(["archive", "restore", folder + "/" + file, "--schema", name], environment: schema.environment)
             try #require(restored.status == 0, "\(restored.output)")
         }
@@ -151,6 +153,72 @@ import Testing
         #expect(try fingerprint("\(restored).execution_tasks") == tasksBefore)
         #expect(try fingerprint("\(restored).execution_logs") == logsBefore)
         _ = try connection.execute(Query("DROP SCHEMA \(restored) CASCADE", parameters: []))
+    }
+
+    @Test func aLateAuditRowForAMonthLeavingIsArchivedInAPartThatSupersedesItsFile() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let killed = Int32(128 + SIGKILL)
+        func state() throws -> String {
+            try connection.execute("""
+                SELECT string_agg(to_char(month, 'YYYY-MM') || ' ' || part || ' ' || state, ', ' ORDER BY month, part) AS s
+                FROM switchyard_archive_ledger
+                """).first!.decodeIfPresent("s") ?? ""
+        }
+        // The rows as they are before anything leaves, kept aside to compare with what comes back.
+        let expected = "expected_\(UInt32.random(in: 0...UInt32.max))"
+        try connection.executeScript("""
+            CREATE SCHEMA \(expected);
+            CREATE TABLE \(expected).execution_tasks AS SELECT * FROM execution_tasks;
+            CREATE TABLE \(expected).execution_logs AS SELECT * FROM execution_logs;
+            """, name: "expected")
+        defer { _ = try? connection.execute(Query("DROP SCHEMA \(expected) CASCADE", parameters: [])) }
+        // January's file is written and its first batch left; then a late write-back adds an
+        // audit row to the last task of January, still in the database.
+        #expect(try archive(["--yes", "--batch-size", "10", "--kill-at", "batch-deleted"]).status == killed)
+        #expect(try state() == "2024-01 1 deleting")
+        try connection.executeScript("""
+            INSERT INTO execution_logs (task_id, status, response_body, event, actor)
+            SELECT max(task_id), 'SUCCESS', 'late write-back', 'RECOVERED', 'router r9' FROM switchyard_archive_members;
+            INSERT INTO \(expected).execution_logs SELECT * FROM execution_logs WHERE response_body = 'late write-back';
+            """, name: "late")
+        let tasksBefore = try fingerprint("\(expected).execution_tasks", tradesLike: "old-%")
+        let logsBefore = try fingerprint("\(expected).execution_logs", tradesLike: "old-%")
+        let januaryFirst = try ArchiveVerifier.read(path: folder + "/execution-2024-01.jsonl.gz")
+
+        // The rerun supersedes January's part 1 by a part 2; killed once part 2's file is written.
+        #expect(try archive(["--yes", "--batch-size", "10", "--kill-at", "file-written"]).status == killed)
+        #expect(try state() == "2024-01 1 superseded, 2024-01 2 planned")
+        // The batches before the late task's left under part 1; part 2 holds the rest of January.
+        let left = try count("SELECT count(*) AS n FROM execution_tasks WHERE trade_id LIKE 'old-%' AND created_at < '2024-02-01'")
+        #expect(try left > 0 && left < 80 && count("SELECT count(*) AS n FROM switchyard_archive_members") == left)
+
+        // The next run finishes it all.
+        let third = try archive(["--yes", "--batch-size", "10"])
+        #expect(third.status == 0 && third.output.contains("2024-01 (part 2): finishing what an earlier run left planned."),
+                "\(third.output)")
+        #expect(try state() == "2024-01 1 superseded, 2024-01 2 done, 2024-02 1 done, 2024-03 1 done")
+        #expect(try count("SELECT count(*) AS n FROM execution_tasks WHERE trade_id LIKE 'old-%'") == 0)
+        #expect(try count("SELECT count(*) AS n FROM switchyard_archive_members") == 0)
+
+        // Part 1's file is kept as written, marked superseded; part 2 holds all of January, the late
+        // row included, so it has one audit row more; verify passes for every file.
+        let manifest = try ArchiveManifest.load(folder: folder)
+        let first = try #require(manifest.entry(named: "execution-2024-01.jsonl.gz"))
+        let part2 = try #require(manifest.entry(named: "execution-2024-01.part2.jsonl.gz"))
+        #expect(first.supersededBy == part2.file && part2.supersededBy == nil)
+        #expect(first.sha256 == januaryFirst.sha256 && part2.tasks == first.tasks && part2.logs == first.logs + 1)
+        let verify = try CLI.run(["archive", "verify", folder])
+        #expect(verify.status == 0 && verify.output.contains("All 4 files match the manifest."), "\(verify.output)")
+        #expect(verify.output.contains("(superseded by execution-2024-01.part2.jsonl.gz)"))
+
+        // What left is what the files the manifest does not supersede hold, each row once.
+        let restored = "late_\(UInt32.random(in: 0...UInt32.max))"
+        try restoreAll(into: restored)
+        #expect(try fingerprint("\(restored).execution_tasks") == tasksBefore)
+        #expect(try fingerprint("\(restored).execution_logs") == logsBefore)
+        _ = try connection.execute(Query("DROP SCHEMA \(restored) CASCADE", parameters: []))
+        let refused = try CLI.run(["archive", "restore", folder + "/execution-2024-01.jsonl.gz"], environment: schema.environment)
+        #expect(refused.status == 1 && refused.output.contains("is superseded by execution-2024-01.part2.jsonl.gz"), "\(refused.output)")
     }
 
     @Test func withoutYesAndWithoutATerminalItRefusesAndMovesNothing() throws {

@@ -148,7 +148,7 @@ enum Fixture {
     /// Two alerts firing (one with a failing webhook, one held by quiet hours), three rules, history.
     static var alerts: AlertsState {
         let failedOrders = AlertCondition.failedOver(0)
-        let refusals = AlertCondition.accountRejectionsOver(5, windowMinutes: 10)
+        let refusals = AlertCondition.accountRefusalsOver(5, windowMinutes: 10)
         return AlertsState(
             rules: [
                 AlertRuleSummary(id: 1, name: "failed-orders", condition: failedOrders, severity: .critical,

@@ -36,7 +36,7 @@ struct Measurements {
         case .lagOver: values = ["": try lag()]
         case .noRouterFor: values = ["": try timeWithoutRouter(since: rule.createdAt)]
         case .failureRateOver(_, let window): values = ["": try failurePercent(windowMinutes: window)]
-        case .accountRejectionsOver(_, let window): values = try refusalsByAccount(windowMinutes: window)
+        case .accountRefusalsOver(_, let window): values = try refusalsByAccount(windowMinutes: window)
         }
         cache[key] = values
         return values

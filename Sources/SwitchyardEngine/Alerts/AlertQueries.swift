@@ -115,6 +115,10 @@ public enum AlertQueries {
             return try connection.execute(insert.named("addAlertRule")).first!.decode("rule_id")
         } catch let error as DatabaseError where error.sqlState == .uniqueViolation {
             throw ConfigurationError("A rule named \(rule.name) exists already. Remove it first, or choose another name.")
+        } catch let error as DatabaseError where error.sqlState == .checkViolation && rule.condition.kind == .accountRefusalsOver {
+            // Before migration 19 the rules table knows the condition only by its former name.
+            throw ConfigurationError("The database's rules table does not know the \(rule.condition.kind.flagName) condition yet.",
+                                     remedy: .migrate)
         }
     }
 

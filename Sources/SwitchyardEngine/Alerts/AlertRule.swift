@@ -14,7 +14,7 @@ public enum AlertCondition: Sendable, Equatable {
     /// More than this percent of the attempts finished in the last `windowMinutes` failed.
     case failureRateOver(percent: Double, windowMinutes: Int)
     /// One account refused more than N orders in the last `windowMinutes`.
-    case accountRejectionsOver(Int, windowMinutes: Int)
+    case accountRefusalsOver(Int, windowMinutes: Int)
 
     /// The longest window, in minutes: routers keep per-minute counts at least this long
     /// (`DerivedTablePruner.Config.minimumMinutes`).
@@ -23,10 +23,19 @@ public enum AlertCondition: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case failedOver = "failed_over", deadOver = "dead_over", lagOver = "lag_over"
         case noRouterFor = "no_router_for", failureRateOver = "failure_rate_over"
-        case accountRejectionsOver = "account_rejections_over"
+        case accountRefusalsOver = "account_refusals_over"
 
         /// The name operators type: `failed-over`.
         public var flagName: String { rawValue.replacing("_", with: "-") }
+
+        /// The kind a rule row stores, by its name now or by the one it had before (rules stored
+        /// as `account_rejections_over` before migration 19 are kept so: docs/operations.md, "Alerts").
+        public init?(storedName: String) {
+            self.init(rawValue: storedName == Self.formerAccountRefusalsName ? Self.accountRefusalsOver.rawValue : storedName)
+        }
+
+        /// The name `accountRefusalsOver` had until migration 19; still read, no longer written.
+        static let formerAccountRefusalsName = "account_rejections_over"
     }
 
     public var kind: Kind {
@@ -36,13 +45,13 @@ public enum AlertCondition: Sendable, Equatable {
         case .lagOver: .lagOver
         case .noRouterFor: .noRouterFor
         case .failureRateOver: .failureRateOver
-        case .accountRejectionsOver: .accountRejectionsOver
+        case .accountRefusalsOver: .accountRefusalsOver
         }
     }
 
     public var threshold: Double {
         switch self {
-        case .failedOver(let n), .deadOver(let n), .accountRejectionsOver(let n, _): Double(n)
+        case .failedOver(let n), .deadOver(let n), .accountRefusalsOver(let n, _): Double(n)
         case .lagOver(let seconds), .noRouterFor(let seconds): seconds
         case .failureRateOver(let percent, _): percent
         }
@@ -50,20 +59,20 @@ public enum AlertCondition: Sendable, Equatable {
 
     public var windowMinutes: Int? {
         switch self {
-        case .failureRateOver(_, let window), .accountRejectionsOver(_, let window): window
+        case .failureRateOver(_, let window), .accountRefusalsOver(_, let window): window
         default: nil
         }
     }
 
     /// Rebuilds a condition from its stored columns; nil for a kind this build does not know.
     public init?(kind: String, threshold: Double, windowMinutes: Int?) {
-        switch Kind(rawValue: kind) {
+        switch Kind(storedName: kind) {
         case .failedOver: self = .failedOver(Int(threshold))
         case .deadOver: self = .deadOver(Int(threshold))
         case .lagOver: self = .lagOver(seconds: threshold)
         case .noRouterFor: self = .noRouterFor(seconds: threshold)
         case .failureRateOver: self = .failureRateOver(percent: threshold, windowMinutes: windowMinutes ?? 1)
-        case .accountRejectionsOver: self = .accountRejectionsOver(Int(threshold), windowMinutes: windowMinutes ?? 1)
+        case .accountRefusalsOver: self = .accountRefusalsOver(Int(threshold), windowMinutes: windowMinutes ?? 1)
         case nil: return nil
         }
     }
@@ -89,7 +98,7 @@ public enum AlertCondition: Sendable, Equatable {
         case .lagOver: "the oldest eligible task has waited \(TimeSpan.format(seconds: value))"
         case .noRouterFor: "no live router for \(TimeSpan.format(seconds: value))"
         case .failureRateOver(_, let window): "\(Self.number(value))% of attempts failed in \(window) min"
-        case .accountRejectionsOver(_, let window): "\(Int(value)) orders refused in \(window) min"
+        case .accountRefusalsOver(_, let window): "\(Int(value)) orders refused in \(window) min"
         }
     }
 
@@ -99,7 +108,7 @@ public enum AlertCondition: Sendable, Equatable {
         case .failedOver(let n), .deadOver(let n): "\(kind.flagName) \(n)"
         case .lagOver(let seconds), .noRouterFor(let seconds): "\(kind.flagName) \(TimeSpan.format(seconds: seconds, .exact))"
         case .failureRateOver(let percent, let window): "\(kind.flagName) \(Self.number(percent))% in \(window) min"
-        case .accountRejectionsOver(let n, let window): "\(kind.flagName) \(n) in \(window) min"
+        case .accountRefusalsOver(let n, let window): "\(kind.flagName) \(n) in \(window) min"
         }
     }
 

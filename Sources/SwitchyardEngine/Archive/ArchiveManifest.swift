@@ -20,10 +20,14 @@ public struct ArchiveManifest: Codable, Equatable, Sendable {
         public var bytes: Int
         public var sha256: String
         public var database: String
+        /// The later part of the month whose file replaces this one: audit rows arrived for some
+        /// of this file's tasks after it was written, so it is not what left the database. Kept,
+        /// and still checked by `verify`; `restore` refuses it.
+        public var supersededBy: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case file, month, part, tasks, logs, bytes, sha256, database
-            case ledgerID = "ledger_id"
+            case ledgerID = "ledger_id", supersededBy = "superseded_by"
         }
     }
 
@@ -36,6 +40,11 @@ public struct ArchiveManifest: Codable, Equatable, Sendable {
         files.removeAll { $0.file == entry.file }
         files.append(entry)
         files.sort { ($0.month, $0.part) < ($1.month, $1.part) }
+    }
+
+    /// Marks the entry of `file` as replaced by `successor`'s.
+    mutating func markSuperseded(_ file: String, by successor: String) {
+        for index in files.indices where files[index].file == file { files[index].supersededBy = successor }
     }
 
     /// The manifest of `folder`; an empty one when the folder has none yet.

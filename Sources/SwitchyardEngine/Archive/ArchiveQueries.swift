@@ -12,10 +12,16 @@ enum ArchiveQueries {
     }
 
 
-    /// Months started and not done, oldest first: a rerun finishes these before anything else.
+    /// True when the ledger can say a part was superseded (migration 19).
+    static let hasSupersededParts: Query = """
+        SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('switchyard_archive_ledger')
+                       AND attname = 'supersedes' AND NOT attisdropped) AS present
+        """
+
+    /// Months started and not finished, oldest first: a rerun finishes these before anything else.
     static let inProgress: Query = """
         SELECT id, to_char(month, 'YYYY-MM') AS month, part, state, file, tasks, logs
-        FROM switchyard_archive_ledger WHERE state <> 'done' ORDER BY month, part
+        FROM switchyard_archive_ledger WHERE state IN ('planned', 'deleting') ORDER BY month, part
         """
 
     /// When a task finished, for the cutoff: seed rows have no finished_at; their last update is
@@ -159,6 +165,60 @@ enum ArchiveQueries {
                    coalesce((SELECT sum(m.logs) FROM switchyard_archive_members m WHERE m.task_id IN (SELECT id FROM gone)), 0) AS logs
             FROM gone
             """).named("archiveDeleteTasks")
+    }
+
+    /// Locks a batch's tasks (a late audit row for one now waits for this transaction, and then
+    /// finds it gone); `lateMembers` then counts those still here whose audit rows are not the
+    /// ones their file holds (members a killed run deleted already count none).
+    static func lockBatch(taskIDs: [Int]) -> Query {
+        Query("SELECT id FROM execution_tasks WHERE id = ANY(\(taskIDs)::int[]) ORDER BY id FOR UPDATE").named("archiveLockBatch")
+    }
+
+    static func lateMembers(ledger: Int64, taskIDs: [Int]) -> Query {
+        Query("""
+        SELECT count(*) AS late FROM switchyard_archive_members m
+        WHERE m.ledger_id = \(ledger) AND m.task_id = ANY(\(taskIDs)::int[])
+          AND EXISTS (SELECT 1 FROM execution_tasks t WHERE t.id = m.task_id)
+          AND m.logs <> (SELECT count(*) FROM execution_logs l WHERE l.task_id = m.task_id)
+        """).named("archiveLateMembers")
+    }
+
+    /// A new part of `ledger`'s month that supersedes it, planned; then `ledger`'s tasks still in
+    /// the database become its members (audit rows counted again), and `ledger` ends superseded.
+    static func supersede(ledger: Int64, actor: String) -> [Query] {
+        [
+            Query("""
+            INSERT INTO switchyard_archive_ledger (month, part, cutoff, actor, supersedes)
+            SELECT o.month, (SELECT max(part) FROM switchyard_archive_ledger WHERE month = o.month) + 1, o.cutoff, \(actor), o.id
+            FROM switchyard_archive_ledger o WHERE o.id = \(ledger) AND o.state = 'deleting'
+            RETURNING id, to_char(month, 'YYYY-MM') AS month, part, state
+            """).named("archiveSupersedingPart"),
+            Query("""
+            WITH moved AS (DELETE FROM switchyard_archive_members WHERE ledger_id = \(ledger) RETURNING task_id)
+            INSERT INTO switchyard_archive_members (ledger_id, task_id, logs)
+            SELECT s.id, moved.task_id, (SELECT count(*) FROM execution_logs l WHERE l.task_id = moved.task_id)
+            FROM moved JOIN execution_tasks t ON t.id = moved.task_id
+                 JOIN switchyard_archive_ledger s ON s.supersedes = \(ledger)
+            ORDER BY moved.task_id
+            """).named("archiveMoveMembers"),
+            Query("""
+            UPDATE switchyard_archive_ledger SET state = 'superseded', finished_at = now()
+            WHERE id = \(ledger) AND state = 'deleting'
+            """).named("archiveMarkSuperseded"),
+        ]
+    }
+
+    /// The part `ledger` supersedes, if any, with what its file was recorded as.
+    static func supersededPart(of ledger: Int64) -> Query {
+        Query("""
+        SELECT o.id, to_char(o.month, 'YYYY-MM') AS month, o.part, o.state, o.tasks, o.logs, o.sha256
+        FROM switchyard_archive_ledger n JOIN switchyard_archive_ledger o ON o.id = n.supersedes
+        WHERE n.id = \(ledger)
+        """).named("archiveSupersededPart")
+    }
+
+    static func memberIDs(ledger: Int64) -> Query {
+        Query("SELECT task_id FROM switchyard_archive_members WHERE ledger_id = \(ledger)").named("archiveMemberIDs")
     }
 
     static func remainingMembers(ledger: Int64) -> Query {

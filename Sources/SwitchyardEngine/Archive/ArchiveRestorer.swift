@@ -40,6 +40,11 @@ public struct ArchiveRestorer {
             throw ArchiveError("\(path) is not listed in \(folder)/\(ArchiveManifest.fileName).",
                                advice: "Restore a file from the folder an archive run wrote, beside its manifest.")
         }
+        if let successor = entry.supersededBy {
+            throw ArchiveError("\(path) is superseded by \(successor): audit rows arrived for some of its tasks after it was written, "
+                               + "so it is not what left the database.",
+                               advice: "Restore \(folder)/\(successor), which holds the part as it left.")
+        }
         if let problem = ArchiveVerifier.problem(of: entry, in: folder) {
             throw ArchiveError("\(path) does not match its manifest entry: \(problem).",
                                advice: "Restore the file from a copy, then run `switchyard archive verify \(folder)`.")

@@ -4,9 +4,10 @@ import FoundationEssentials
 /// gzip files of JSON lines listed in the folder's `manifest.json` (docs/operations.md, "Archive").
 ///
 /// Each month is a ledger row that only moves forward: planned (its tasks chosen and frozen),
-/// deleting (its file and manifest entry synced), done (its rows gone). A run first finishes
-/// every month an earlier run left, so a kill at any point loses nothing and, rerun, archives
-/// nothing twice. Not thread-safe: one archiver per connection.
+/// deleting (its file and manifest entry synced), done (its rows gone), or superseded by a later
+/// part when audit rows arrived for its tasks while they were leaving (`Archiver+Supersede`).
+/// A run first finishes every month an earlier run left, so a kill at any point loses nothing
+/// and, rerun, archives nothing twice. Not thread-safe: one archiver per connection.
 public struct Archiver {
     public struct Config: Sendable {
         /// Tasks finished longer ago than this (on the database's clock) may leave.
@@ -38,6 +39,8 @@ public struct Archiver {
         case resuming(LedgerRow)
         case written(LedgerRow, path: String, tasks: Int, logs: Int, bytes: Int, sha256: String)
         case deleted(LedgerRow, tasks: Int, batches: Int)
+        /// Audit rows arrived for tasks of `old` after its file was written: `new` takes over.
+        case superseded(LedgerRow, by: LedgerRow)
     }
 
     /// A month (and part) in the ledger.
@@ -88,6 +91,10 @@ public struct Archiver {
         guard try connection.execute(ArchiveQueries.hasLedger).first?.decode("present", as: Bool.self) == true else {
             throw ArchiveError("This database has no archive ledger (migration 15).", advice: "Run `switchyard migrate up` first.")
         }
+        guard try connection.execute(ArchiveQueries.hasSupersededParts).first?.decode("present", as: Bool.self) == true else {
+            throw ArchiveError("This database's archive ledger cannot supersede a part yet (migration 19).",
+                               advice: "Run `switchyard migrate up` first.")
+        }
         guard try connection.execute(ArchiveQueries.tryLock()).first?.decode("locked", as: Bool.self) == true else {
             throw ArchiveError("Another `switchyard archive` is running against this database.",
                                advice: "Wait for it to finish; a run that was killed releases the lock with its connection.")
@@ -122,7 +129,7 @@ public struct Archiver {
     }
 
     /// Takes one ledger row from where it is to done; returns the tasks and audit rows it moved.
-    private func finish(_ row: LedgerRow) throws -> (tasks: Int, logs: Int) {
+    func finish(_ row: LedgerRow) throws -> (tasks: Int, logs: Int) {
         if row.state == "planned" { try write(row) }
         return try delete(row)
     }
@@ -131,13 +138,14 @@ public struct Archiver {
     /// Rewriting a planned month is always safe: none of its rows has left yet.
     private func write(_ row: LedgerRow) throws {
         try connection.execute(ArchiveQueries.pruneMembers(ledger: row.id))
+        let superseded = try supersededPart(of: row)
         let path = config.folder + "/" + row.fileName
         for _ in 1...3 {
             let totals = try connection.execute(ArchiveQueries.memberTotals(ledger: row.id)).first!
             let expected = (tasks: try totals.decode("tasks", as: Int.self), logs: try totals.decode("logs", as: Int.self))
-            let written = try writeFile(row, path: path)
+            let written = try writeFile(row, path: path, carrying: superseded)
             checkpoint(.fileWritten)
-            guard written.tasks == expected.tasks, written.logs == expected.logs else {
+            guard written.tasks - written.carried.tasks == expected.tasks, written.logs - written.carried.logs == expected.logs else {
                 // An audit row arrived for a task of the month after it was chosen: count again.
                 try connection.execute(ArchiveQueries.recountMembers(ledger: row.id))
                 continue
@@ -151,6 +159,7 @@ public struct Archiver {
             manifest.record(.init(file: row.fileName, month: row.month, part: row.part, ledgerID: row.id,
                                   tasks: written.tasks, logs: written.logs, bytes: written.bytes, sha256: written.sha256,
                                   database: config.databaseLabel))
+            if let superseded { manifest.markSuperseded(superseded.row.fileName, by: row.fileName) }
             try manifest.save(folder: config.folder)
             checkpoint(.manifestWritten)
             try connection.execute(ArchiveQueries.markWritten(ledger: row.id, file: path, tasks: written.tasks, logs: written.logs,
@@ -162,9 +171,13 @@ public struct Archiver {
                            advice: "Find what writes audit rows for tasks finished long ago, then run `switchyard archive` again.")
     }
 
-    private func writeFile(_ row: LedgerRow, path: String) throws -> (tasks: Int, logs: Int, bytes: Int, sha256: String) {
+    /// Writes the file of `row`: first what already left of the part it supersedes, if any, then
+    /// its members with their audit rows.
+    private func writeFile(_ row: LedgerRow, path: String, carrying superseded: SupersededPart?) throws
+        -> (tasks: Int, logs: Int, bytes: Int, sha256: String, carried: (tasks: Int, logs: Int)) {
         let writer = try GzipFileWriter(path: path)
-        var (after, tasks, logs) = (0, 0, 0)
+        let carried = try superseded.map { try carry($0, into: writer, except: row) } ?? (tasks: 0, logs: 0)
+        var (after, tasks, logs) = (0, carried.tasks, carried.logs)
         while true {
             let page = try connection.execute(ArchiveQueries.taskPage(ledger: row.id, after: after, limit: config.pageSize)).rows
             guard !page.isEmpty else { break }
@@ -175,21 +188,31 @@ public struct Archiver {
             (after, tasks, logs) = (ids.last!, tasks + page.count, logs + logRows.count)
         }
         let sha256 = try writer.finish()
-        return (tasks, logs, writer.bytesWritten, sha256)
+        return (tasks, logs, writer.bytesWritten, sha256, carried)
     }
 
     /// Removes the month's rows in batches, each its own transaction through the one audited
     /// path; a rerun starts again from the first member (those already gone cost an index probe).
+    /// A batch with a task whose audit rows are no longer those its file holds (a late row)
+    /// deletes nothing: the part is superseded by a new one, which is finished instead.
     private func delete(_ row: LedgerRow) throws -> (tasks: Int, logs: Int) {
         var (after, batches, tasks, logs) = (0, 0, 0, 0)
         while true {
-            let batch = try connection.transaction { connection -> (ids: [Int], tasks: Int, logs: Int) in
+            let batch = try connection.transaction { connection -> (ids: [Int], tasks: Int, logs: Int, late: Bool) in
                 try connection.execute(ArchiveQueries.claimDeletion(ledger: row.id))
                 let ids = try connection.execute(ArchiveQueries.memberBatch(ledger: row.id, after: after, limit: config.batchSize))
                     .rows.map { try $0.decode("task_id", as: Int.self) }
-                guard !ids.isEmpty else { return ([], 0, 0) }
+                guard !ids.isEmpty else { return ([], 0, 0, false) }
+                try connection.execute(ArchiveQueries.lockBatch(taskIDs: ids))
+                let late: Int = try connection.execute(ArchiveQueries.lateMembers(ledger: row.id, taskIDs: ids)).first!.decode("late")
+                guard late == 0 else { return (ids, 0, 0, true) }
                 let deleted = try connection.execute(ArchiveQueries.deleteTasks(taskIDs: ids)).first!
-                return (ids, try deleted.decode("tasks"), try deleted.decode("logs"))
+                return (ids, try deleted.decode("tasks"), try deleted.decode("logs"), false)
+            }
+            if batch.late {
+                if batches > 0 { report(.deleted(row, tasks: tasks, batches: batches)) }
+                let rest = try finish(try supersede(row))
+                return (tasks + rest.tasks, logs + rest.logs)
             }
             guard let last = batch.ids.last else { break }
             (after, batches, tasks, logs) = (last, batches + 1, tasks + batch.tasks, logs + batch.logs)

@@ -73,6 +73,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let invalidPassword = SQLState(rawValue: "28P01")
     public static let invalidCatalogName = SQLState(rawValue: "3D000")
     public static let uniqueViolation = SQLState(rawValue: "23505")
+    public static let checkViolation = SQLState(rawValue: "23514")
     public static let raiseException = SQLState(rawValue: "P0001")
     public static let invalidParameterValue = SQLState(rawValue: "22023")
     public static let characterNotInRepertoire = SQLState(rawValue: "22021")

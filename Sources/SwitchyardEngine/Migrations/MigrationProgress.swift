@@ -38,10 +38,15 @@ public struct MigrationInProgress: Sendable, Equatable {
     /// True when a `migrate` holds the migration lock now; false when the run stopped (run
     /// `migrate up` again to continue).
     public var running: Bool
+    /// True when the steps done ran from another text of the migration than this build's: this
+    /// build refuses to continue it (`Migrator.up` says what to do).
+    public var startedFromOtherText = false
 }
 
 /// The table that records each step of a migration not yet applied, and each backfill's
-/// progress batch by batch. Created by the Migrator itself, like switchyard_schema_migrations.
+/// progress batch by batch, with the checksum of the text each step ran from (a run that
+/// stopped is continued only from that same text). Created by the Migrator itself, like
+/// switchyard_schema_migrations.
 enum MigrationProgressTable {
     static let create = """
         CREATE TABLE IF NOT EXISTS switchyard_migration_steps (
@@ -56,9 +61,13 @@ enum MigrationProgressTable {
             started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
             updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
             finished_at TIMESTAMPTZ,
+            checksum TEXT,
             PRIMARY KEY (version, step)
         )
         """
+    /// The checksum column for a table an earlier build created: a nullable column without a
+    /// default changes no row (online). Rows recorded before it have none: trusted as before.
+    static let addChecksum = "ALTER TABLE switchyard_migration_steps ADD COLUMN IF NOT EXISTS checksum TEXT"
 
     struct Row {
         var step: Int
@@ -66,13 +75,18 @@ enum MigrationProgressTable {
         var backfill: BackfillProgress?
         var nextKey: Int64
         var lastKey: Int64
+        /// The checksum of the text the step ran from; nil when an earlier build recorded it.
+        var checksum: String?
     }
 
     static func rows(version: Int, on connection: PGConnection) throws -> [Int: Row] {
         guard try exists(on: connection) else { return [:] }
+        // A status read by a build older than the column's: the table may not have it yet.
+        let checksum = try hasChecksumColumn(on: connection) ? "checksum" : "NULL::text AS checksum"
         var rows: [Int: Row] = [:]
         for row in try connection.execute("""
-            SELECT step, finished_at IS NOT NULL AS finished, label, table_name, first_key, next_key, last_key, rows_written
+            SELECT step, finished_at IS NOT NULL AS finished, label, table_name, first_key, next_key, last_key, rows_written,
+                \(unescaped: checksum)
             FROM switchyard_migration_steps WHERE version = \(version)
             """).rows {
             let step: Int = try row.decode("step"), finished: Bool = try row.decode("finished")
@@ -83,7 +97,8 @@ enum MigrationProgressTable {
                 BackfillProgress(label: $0, table: try row.decodeIfPresent("table_name") ?? "", doneKeys: next - first,
                                  totalKeys: last - first, rowsWritten: try row.decode("rows_written"), finished: finished)
             }
-            rows[step] = Row(step: step, finished: finished, backfill: backfill, nextKey: next, lastKey: last)
+            rows[step] = Row(step: step, finished: finished, backfill: backfill, nextKey: next, lastKey: last,
+                             checksum: try row.decodeIfPresent("checksum"))
         }
         return rows
     }
@@ -102,10 +117,17 @@ enum MigrationProgressTable {
             """).first?.decode("present", as: Bool.self) ?? false
     }
 
-    static func markDone(version: Int, step: Int, on connection: PGConnection) throws {
+    private static func hasChecksumColumn(on connection: PGConnection) throws -> Bool {
         try connection.execute("""
-            INSERT INTO switchyard_migration_steps (version, step, finished_at) VALUES (\(version), \(step), now())
-            ON CONFLICT (version, step) DO UPDATE SET finished_at = now(), updated_at = now()
+            SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('switchyard_migration_steps')
+                           AND attname = 'checksum' AND NOT attisdropped) AS present
+            """).first?.decode("present", as: Bool.self) ?? false
+    }
+
+    static func markDone(version: Int, step: Int, checksum: String, on connection: PGConnection) throws {
+        try connection.execute("""
+            INSERT INTO switchyard_migration_steps (version, step, finished_at, checksum) VALUES (\(version), \(step), now(), \(checksum))
+            ON CONFLICT (version, step) DO UPDATE SET finished_at = now(), updated_at = now(), checksum = excluded.checksum
             """)
     }
 }

@@ -3,10 +3,15 @@ import SwitchyardResources
 
 /// Running one migration step by step (docs/pitfalls.md, "Online migrations").
 extension Migrator {
-    /// Runs the steps of `migration` that are not recorded as done.
-    func apply(_ migration: EmbeddedMigration, progress: (MigrationEvent) -> Void, on connection: PGConnection) throws {
+    /// Runs the steps of `migration` that are not recorded as done, each recorded with `checksum`
+    /// (of this text); steps recorded from another text stop it before anything runs.
+    func apply(_ migration: EmbeddedMigration, checksum: String, progress: (MigrationEvent) -> Void,
+               on connection: PGConnection) throws {
         let steps = try migration.steps()
         let recorded = try MigrationProgressTable.rows(version: migration.version, on: connection)
+        if recorded.values.contains(where: { $0.checksum != nil && $0.checksum != checksum }) {
+            throw startedFromOtherText(migration, stepsDone: recorded.values.filter(\.finished).count)
+        }
         progress(.migrating(version: migration.version, name: migration.name, resumed: !recorded.isEmpty))
         for (index, step) in steps.enumerated() where recorded[index + 1]?.finished != true {
             let number = index + 1
@@ -20,9 +25,10 @@ extension Migrator {
                         // triggers count every row written after it.
                         for (offset, next) in steps[(index + 1)...].enumerated() {
                             guard case .backfill(let backfill) = next.kind else { break }
-                            try register(backfill, version: migration.version, step: number + 1 + offset, on: connection)
+                            try register(backfill, version: migration.version, step: number + 1 + offset, checksum: checksum,
+                                         on: connection)
                         }
-                        try MigrationProgressTable.markDone(version: migration.version, step: number, on: connection)
+                        try MigrationProgressTable.markDone(version: migration.version, step: number, checksum: checksum, on: connection)
                     }
                 }
             case .noTransaction:
@@ -33,17 +39,17 @@ extension Migrator {
                     }
                     try connection.executeScript(statement, name: "migration \(migration.version) step \(number)")
                 }
-                try MigrationProgressTable.markDone(version: migration.version, step: number, on: connection)
+                try MigrationProgressTable.markDone(version: migration.version, step: number, checksum: checksum, on: connection)
             case .backfill:
-                try backfill(step, version: migration.version, number: number, progress: progress, on: connection)
+                try backfill(step, version: migration.version, number: number, checksum: checksum, progress: progress, on: connection)
             }
         }
     }
 
     /// Walks the recorded range in batches of `batchKeys`, each batch and its progress one
     /// transaction, so a run that stops loses at most the batch under way and never counts one twice.
-    private func backfill(_ step: MigrationStep, version: Int, number: Int, progress: (MigrationEvent) -> Void,
-                          on connection: PGConnection) throws {
+    private func backfill(_ step: MigrationStep, version: Int, number: Int, checksum: String,
+                          progress: (MigrationEvent) -> Void, on connection: PGConnection) throws {
         guard let row = try MigrationProgressTable.rows(version: version, on: connection)[number], var state = row.backfill else {
             throw DatabaseError(message: "Migration \(version) step \(number): the backfill's range was never recorded.",
                                 detail: "Revert the migration and apply it again.")
@@ -83,23 +89,24 @@ extension Migrator {
                 progress(.backfill(version: version, progress: state))
             }
         }
-        try MigrationProgressTable.markDone(version: version, step: number, on: connection)
+        try MigrationProgressTable.markDone(version: version, step: number, checksum: checksum, on: connection)
         state.finished = true
         progress(.backfill(version: version, progress: state))
     }
 
     /// Records a backfill's range: `from` (its exclusive lower key, the range empty when NULL)
     /// to the highest key of the table now.
-    private func register(_ backfill: MigrationStep.Backfill, version: Int, step: Int, on connection: PGConnection) throws {
+    private func register(_ backfill: MigrationStep.Backfill, version: Int, step: Int, checksum: String,
+                          on connection: PGConnection) throws {
         let last = "(SELECT coalesce(max(\(backfill.column)), 0) FROM \(backfill.table))"
         let first = backfill.from.map { "coalesce((\($0)), \(last))" } ?? "0"
         try connection.execute(Query("""
-            INSERT INTO switchyard_migration_steps (version, step, label, table_name, first_key, next_key, last_key)
-            SELECT $1, $2, $3, $4, least(f, l), least(f, l), l FROM (SELECT (\(first))::bigint AS f, \(last)::bigint AS l) r
+            INSERT INTO switchyard_migration_steps (version, step, label, table_name, first_key, next_key, last_key, checksum)
+            SELECT $1, $2, $3, $4, least(f, l), least(f, l), l, $5 FROM (SELECT (\(first))::bigint AS f, \(last)::bigint AS l) r
             ON CONFLICT (version, step) DO UPDATE SET label = excluded.label, table_name = excluded.table_name,
                 first_key = excluded.first_key, next_key = excluded.next_key, last_key = excluded.last_key,
-                rows_written = 0, finished_at = NULL
-            """, parameters: [String(version), String(step), backfill.label, backfill.table], name: "registerBackfill"))
+                rows_written = 0, finished_at = NULL, checksum = excluded.checksum
+            """, parameters: [String(version), String(step), backfill.label, backfill.table, checksum], name: "registerBackfill"))
     }
 
     private func isInvalidIndex(_ name: String, on connection: PGConnection) throws -> Bool {
@@ -108,13 +115,26 @@ extension Migrator {
             """).first?.decode("invalid", as: Bool.self) ?? false
     }
 
-    /// How far `migration`, started but not applied, got.
-    func inProgress(_ migration: EmbeddedMigration, running: Bool, on connection: PGConnection) throws -> MigrationInProgress {
+    /// How far `migration`, started but not applied, got; `checksum` is this build's text's.
+    func inProgress(_ migration: EmbeddedMigration, checksum: String, running: Bool,
+                    on connection: PGConnection) throws -> MigrationInProgress {
         let steps = try migration.steps()
         let rows = try MigrationProgressTable.rows(version: migration.version, on: connection)
         let open = rows.values.filter { !$0.finished && $0.backfill != nil }.min { $0.step < $1.step }
         return MigrationInProgress(stepsDone: rows.values.filter { $0.finished && $0.step <= steps.count }.count,
-                                   stepCount: steps.count, backfill: open?.backfill, running: running)
+                                   stepCount: steps.count, backfill: open?.backfill, running: running,
+                                   startedFromOtherText: rows.values.contains { $0.checksum.map { $0 != checksum } ?? false })
+    }
+
+    /// A stopped run's steps ran from another text of `migration` than this build's: continuing
+    /// would mix the two, so nothing runs.
+    func startedFromOtherText(_ migration: EmbeddedMigration, stepsDone: Int) -> DatabaseError {
+        DatabaseError(
+            message: "Migration \(migration.version) (\(migration.name)) was started from a different file than this build's; "
+                + "a run stopped after \(stepsDone) of its steps.",
+            detail: "Continuing would run the rest of this build's steps after those of the other text, so nothing was changed. "
+                + "Finish it with the build that started it, or revert it with that build (migrate down to version "
+                + "\(migration.version - 1)) and migrate up again with this one.")
     }
 
     var lockTimeoutSetting: Query {

@@ -70,7 +70,8 @@ public struct Migrator: Sendable {
                 status.appliedFromEarlierText = record.checksum != sum && migration.earlierChecksums.contains(record.checksum)
                 status.checksumMatches = record.checksum == sum || status.appliedFromEarlierText
             } else if started.contains(migration.version) {
-                status.inProgress = try inProgress(migration, running: running, on: connection)
+                status.inProgress = try inProgress(migration, checksum: try checksum(of: migration.up, on: connection),
+                                                   running: running, on: connection)
             }
             return status
         }
@@ -89,6 +90,7 @@ public struct Migrator: Sendable {
         try withMigrationLock(connection) {
             try connection.executeScript(Self.createMigrationTable, name: "createMigrationTable")
             try connection.executeScript(MigrationProgressTable.create, name: "createMigrationStepsTable")
+            try connection.executeScript(MigrationProgressTable.addChecksum, name: "addMigrationStepsChecksum")
             try stopWhenClientGoes(connection)
             let applied = try appliedMigrations(connection)
             if let newest = applied.keys.max(), newest > latestVersion {
@@ -106,7 +108,7 @@ public struct Migrator: Sendable {
             var done: [Int] = []
             for migration in migrations where applied[migration.version] == nil {
                 let sum = try checksum(of: migration.up, on: connection)
-                try apply(migration, progress: progress, on: connection)
+                try apply(migration, checksum: sum, progress: progress, on: connection)
                 try connection.execute("""
                     INSERT INTO switchyard_schema_migrations (version, name, checksum, applied_by)
                     VALUES (\(migration.version), \(migration.name), \(sum), \(actor))

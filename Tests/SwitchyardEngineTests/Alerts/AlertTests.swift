@@ -245,7 +245,7 @@ final class SwitchableConnector: OrderConnector, @unchecked Sendable {
     @Test func accountRejectionsNameTheAccountAndRateUsesTheWindow() throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        try AlertQueries.add(AlertRuleDefinition(name: "refusals", condition: .accountRejectionsOver(2, windowMinutes: 10),
+        try AlertQueries.add(AlertRuleDefinition(name: "refusals", condition: .accountRefusalsOver(2, windowMinutes: 10),
                                                  target: .command("true")), actor: "test@host", on: connection)
         try AlertQueries.add(AlertRuleDefinition(name: "failure-rate", condition: .failureRateOver(percent: 50, windowMinutes: 5),
                                                  target: .command("true")), actor: "test@host", on: connection)

@@ -101,4 +101,26 @@ import Testing
         // Members join a month only while it is planned.
         #expect(try rejected("INSERT INTO switchyard_archive_members (ledger_id, task_id, logs) SELECT \(deleting), id, 0 FROM execution_tasks WHERE trade_id = 'old-4'"))
     }
+
+    @Test func onlyAPartBeingDeletedIsSupersededOnlyByAPartNamingItAndThenForGood() throws {
+        let planned = try ledger("planned", trade: "old-4"), deleting = try ledger("deleting", trade: "old-5")
+        let superseded = "UPDATE switchyard_archive_ledger SET state = 'superseded', finished_at = now() WHERE id = "
+        // No part names it yet; a planned part is rewritten, never superseded.
+        #expect(try rejected(superseded + "\(deleting)"))
+        try connection.execute("""
+            INSERT INTO switchyard_archive_ledger (month, part, cutoff, actor, supersedes)
+            VALUES ('2024-01-01', 9, now(), 'test', \(deleting)), ('2024-01-01', 10, now(), 'test', \(planned))
+            """)
+        #expect(try rejected(superseded + "\(planned)"))
+        try connection.execute(Query(superseded + "\(deleting)", parameters: []))
+        // Final, like done, and what it supersedes is fixed; a part is superseded once.
+        #expect(try rejected("UPDATE switchyard_archive_ledger SET state = 'done' WHERE id = \(deleting)"))
+        #expect(try rejected("UPDATE switchyard_archive_ledger SET supersedes = NULL WHERE supersedes = \(deleting)"))
+        #expect(throws: DatabaseError.self) {
+            try connection.execute("""
+                INSERT INTO switchyard_archive_ledger (month, part, cutoff, actor, supersedes)
+                VALUES ('2024-01-01', 11, now(), 'test', \(deleting))
+                """)
+        }
+    }
 }

@@ -104,7 +104,7 @@ import Testing
     @Test func readersGiveTheSameAnswersAcrossTheRollUp() throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let connection = try schema.connect()
-        try AlertQueries.add(AlertRuleDefinition(name: "refusals", condition: .accountRejectionsOver(1, windowMinutes: 1440),
+        try AlertQueries.add(AlertRuleDefinition(name: "refusals", condition: .accountRefusalsOver(1, windowMinutes: 1440),
                                                  target: .command("true")), actor: "test@host", on: connection)
         try AlertQueries.add(AlertRuleDefinition(name: "failure-rate", condition: .failureRateOver(percent: 10, windowMinutes: 1440),
                                                  target: .command("true")), actor: "test@host", on: connection)
