@@ -5,6 +5,7 @@ import SwitchyardTestSupport
 import Testing
 @testable import SwitchyardEngine
 @testable import SwitchyardMetrics
+import SwitchyardHTTP
 
 /// `--metrics-listen`: /metrics checked by promtool and scraped by a real Prometheus, /healthz
 /// against a database that goes down and comes back, and the example rules, scrape config and
