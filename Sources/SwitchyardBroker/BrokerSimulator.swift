@@ -9,7 +9,8 @@ import SwitchyardHTTP
 /// body is the same order, answered 200 with `Idempotent-Replayed: true`; with another body,
 /// 409; two requests with one key at once make one order), answers `GET /orders/{id}`, keeps a
 /// ledger (`ledger` in-process, `GET /ledger` as JSON for another process), and misbehaves on
-/// demand (`BrokerFaults`, in-process or by `POST /faults`).
+/// demand (`BrokerFaults`, in-process or by `POST /faults`). Each connection is answered on
+/// its own thread, never in Swift's cooperative pool, so a caller blocking there is answered.
 public final class BrokerSimulator: @unchecked Sendable {
     // Safe because every mutable property is read and written only under `lock`.
     private let lock = Lock()
@@ -38,7 +39,7 @@ public final class BrokerSimulator: @unchecked Sendable {
     public func start() throws -> UInt16 {
         let port: UInt16
         do {
-            port = try listener.start { [self] request in await handle(request) }
+            port = try listener.start(blockingHandler: { [self] request in handle(request) })
         } catch {
             throw BrokerSimulatorError(description: "Cannot listen for the broker simulator: \(error.call) failed: \(error.message).")
         }
@@ -65,12 +66,12 @@ public final class BrokerSimulator: @unchecked Sendable {
 
     // MARK: Answers
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard request.header("authorization") == "Bearer \(token)" else {
             return Self.error(401, "missing or wrong bearer token")
         }
         switch (request.method, request.path) {
-        case ("POST", "/orders"): return await take(request)
+        case ("POST", "/orders"): return take(request)
         case ("GET", "/ledger"): return HTTPResponse(status: 200, contentType: "application/json", body: OrderWebhookWire.encode(ledger))
         case ("POST", "/faults"):
             guard let faults = OrderWebhookWire.decode(BrokerFaults.self, from: request.body) else {
@@ -79,7 +80,7 @@ public final class BrokerSimulator: @unchecked Sendable {
             self.faults = faults
             return HTTPResponse(status: 200, contentType: "application/json", body: OrderWebhookWire.encode(faults))
         case ("GET", _) where request.path.hasPrefix("/orders/"):
-            return await follow(String(request.path.dropFirst("/orders/".count)))
+            return follow(String(request.path.dropFirst("/orders/".count)))
         default:
             return Self.error(404, "no such resource: \(request.method) \(request.path)")
         }
@@ -91,7 +92,7 @@ public final class BrokerSimulator: @unchecked Sendable {
     }
 
     /// `POST /orders`: faults first, then the key decides: a new order, the same one, or 409.
-    private func take(_ request: HTTPRequest) async -> HTTPResponse {
+    private func take(_ request: HTTPRequest) -> HTTPResponse {
         let body = OrderWebhookWire.decode(OrderWebhookWire.OrderBody.self, from: request.body)
         let taking: Taking = lock.withLock {
             orderRequests += 1
@@ -130,7 +131,7 @@ public final class BrokerSimulator: @unchecked Sendable {
         case .answer(let response):
             return response
         case .taken(let entry, let replayed, let drop, let delay):
-            if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+            if delay > 0 { sleepThread(for: .milliseconds(delay)) }
             if drop { return .dropped }
             var response = HTTPResponse(status: replayed ? 200 : 201, contentType: "application/json",
                                         body: OrderWebhookWire.encode(OrderWebhookWire.Answer(entry.brokerOrder)))
@@ -157,7 +158,7 @@ public final class BrokerSimulator: @unchecked Sendable {
     }
 
     /// `GET /orders/{id}`: the order, its remaining quantity filled if it was waiting.
-    private func follow(_ orderID: String) async -> HTTPResponse {
+    private func follow(_ orderID: String) -> HTTPResponse {
         let found: (BrokerLedgerEntry, Int)? = lock.withLock {
             guard let index = byID[orderID] else { return nil }
             if !entries[index].status.isFinal {
@@ -168,7 +169,7 @@ public final class BrokerSimulator: @unchecked Sendable {
             return (entries[index], currentFaults.delayMilliseconds)
         }
         guard let (entry, delay) = found else { return Self.error(404, "no order \(orderID)") }
-        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+        if delay > 0 { sleepThread(for: .milliseconds(delay)) }
         return HTTPResponse(status: 200, contentType: "application/json",
                             body: OrderWebhookWire.encode(OrderWebhookWire.Answer(entry.brokerOrder)))
     }

@@ -21,6 +21,9 @@ package final class HTTPListener: @unchecked Sendable {
     package typealias Response = HTTPResponse
     /// The answer to a request; nil is 404.
     package typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse?
+    /// The same, answered on the connection's own thread: for a server whose callers may
+    /// block Swift's cooperative pool while they wait for it (a test's synchronous client).
+    package typealias BlockingHandler = @Sendable (HTTPRequest) -> HTTPResponse?
 
     /// Largest request head and body read.
     static let headLimit = 8192, bodyLimit = 1 << 20
@@ -28,7 +31,7 @@ package final class HTTPListener: @unchecked Sendable {
     static let idleLimit: Int32 = 15_000
 
     private let address: ListenAddress
-    private var handler: Handler = { _ in nil }
+    private var handler: BlockingHandler = { _ in nil }
     private let wake = WakePipe()
 
     package init(address: ListenAddress) {
@@ -38,6 +41,11 @@ package final class HTTPListener: @unchecked Sendable {
     /// Binds and listens, answering with `handler`; returns the port it listens on (the
     /// system's choice for port 0). Call it once.
     package func start(handler: @escaping Handler) throws(SocketFailure) -> UInt16 {
+        try start(blockingHandler: { request in Self.await { await handler(request) } })
+    }
+
+    /// The same with a handler that answers on the connection's thread.
+    package func start(blockingHandler handler: @escaping BlockingHandler) throws(SocketFailure) -> UInt16 {
         self.handler = handler
         let family = if case .ipv6 = address.host { AF_INET6 } else { AF_INET }
         let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -110,7 +118,7 @@ package final class HTTPListener: @unchecked Sendable {
             let response: Response
             switch request {
             case .request(let request):
-                response = Self.await { [handler] in await handler(request) } ?? .text(404, "not found\n")
+                response = handler(request) ?? .text(404, "not found\n")
                 if response.dropConnection { return }
                 guard Self.write(response.serialized(keepAlive: request.keepAlive), to: connection), request.keepAlive else { return }
             case .refused(let refusal):
