@@ -11,7 +11,9 @@ extension Switchyard {
         static let configuration = CommandConfiguration(
             abstract: "Run a headless router: claim tasks, route them to accounts, record every result.",
             discussion: """
-                Routes in dry-run mode: orders are simulated, nothing leaves the machine. Several \
+                Routes in dry-run mode: orders are simulated, nothing leaves the machine. With \
+                --live, accounts the file marks "mode": "live" get real orders through their \
+                broker's order webhook; without it they are skipped. Several \
                 routers, on one machine or many, share the queue safely. A new task wakes an idle \
                 router at once (LISTEN/NOTIFY); --poll-interval is only the fallback.
 
@@ -65,7 +67,7 @@ extension Switchyard {
         @Option(help: ArgumentHelp("This router's id in the routers table (default: host-pid-random).", valueName: "id"))
         var routerID: String?
 
-        @Flag(help: "Send real orders (needs a live connector; this build has none).")
+        @Flag(help: "Route live accounts too: real orders to their brokers (docs/router.md).")
         var live = false
 
         func validate() throws {
@@ -104,10 +106,10 @@ extension Switchyard {
             configuration.exitWhenIdle = exitWhenIdle
             configuration.pruning = pruning
             configuration.routerID = routerID
-            try routing.apply(to: &configuration, live: live, defaultSeed: 1)
             let router: ExecutionRouter
             let settings = try database.settings()
             do {
+                try routing.apply(to: &configuration, live: live, defaultSeed: 1)
                 router = try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ConfigurationError {
                 throw CommandFailure(CommandLineAdvice.describe(error))
