@@ -9,7 +9,8 @@ extension Switchyard {
     struct BrokerSimulatorCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "broker-simulator",
-            abstract: "Run a simulated broker for live routing's demo and tests; nothing leaves it.",
+            abstract: "Run a simulated broker for live routing's demo and tests (no real orders).",
+            usage: "switchyard broker-simulator --token-env <name> [<options>]",
             discussion: """
                 Speaks the order webhook of docs/router.md ("Live routing") on this machine: \
                 POST /orders, GET /orders/ID, GET /ledger (every order taken, as JSON) and POST \
