@@ -35,19 +35,19 @@ extension Switchyard {
         @Flag(help: "Claim exactly --batch-size tasks every time instead of adapting.")
         var fixedBatchSize = false
 
-        @Option(help: ArgumentHelp("Longest wait between claims when no notification arrives (default 2s).", valueName: "duration"),
+        @Option(help: ArgumentHelp("Longest wait between claims when no notification arrives (default \(TimeSpan(ExecutionRouter.Configuration().pollInterval))).", valueName: "duration"),
                 transform: TimeSpan.argument)
-        var pollInterval = TimeSpan(.seconds(2))
+        var pollInterval = TimeSpan(ExecutionRouter.Configuration().pollInterval)
 
         @Option(help: "Orders sent at once within a batch.")
-        var concurrency = 4
+        var concurrency = ExecutionRouter.Configuration().concurrency
 
         @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next (default: one per core, 2 to 8).", valueName: "n"))
         var claimLoops = ExecutionRouter.defaultClaimLoops
 
-        @Option(help: ArgumentHelp("How long a claimed task stays leased before another router may take it back after this one dies (default 10s).", valueName: "duration"),
+        @Option(help: ArgumentHelp("How long a claimed task stays leased before another router may take it back after this one dies (default \(TimeSpan(TaskClaimer.Config().lease))).", valueName: "duration"),
                 transform: TimeSpan.argument)
-        var lease = TimeSpan(.seconds(10))
+        var lease = TimeSpan(TaskClaimer.Config().lease)
 
         @Option(help: ArgumentHelp("How long per-minute counts are kept before they are rolled up into hours (default 48h, at least 1d).", valueName: "duration"),
                 transform: TimeSpan.argument)

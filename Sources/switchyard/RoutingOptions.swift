@@ -45,7 +45,8 @@ struct RoutingOptions: ParsableArguments {
             let liveAccounts = configuration.accounts.accounts.filter(\.isLive)
             guard !liveAccounts.isEmpty else {
                 throw CommandFailure("--live was given, but \(accounts.map { "the accounts file \($0)" } ?? "the demo account set") "
-                    + "has no account with \"mode\": \"live\"; nothing would be sent live (docs/router.md, \"Live routing\").")
+                    + "has no account with \"mode\": \"live\" (docs/router.md, \"Live routing\"). "
+                    + CommandLineAdvice.text(for: .routeDryRun))
             }
             configuration.liveConnector = try OrderWebhookConnector(accounts: liveAccounts)
         }
