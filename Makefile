@@ -76,6 +76,12 @@ bench-migrate: deps
 bench-router: deps
 	@scripts/bench-router.sh all
 
+# Live routing against the broker simulator at 0 and 50 ms of broker latency, beside dry-run:
+# orders/s and enqueue-to-answer latency (a benchmark, not a test): scripts/bench-live.sh.
+.PHONY: bench-live
+bench-live: deps
+	@scripts/bench-live.sh all
+
 # Time from a standby's promote to the first task finished on it, over five failovers (a
 # benchmark, not a test): scripts/bench-failover.sh.
 .PHONY: bench-failover

@@ -72,11 +72,17 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // The small HTTP/1.1 server the metrics endpoint and the broker simulator share.
+        .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardEngine"]),
+        // A broker speaking the order webhook's protocol on 127.0.0.1, with faults on demand and
+        // a ledger to read: for tests, benchmarks and the live demo (docs/router.md).
+        .target(name: "SwitchyardBroker", dependencies: ["SwitchyardEngine", "SwitchyardHTTP"]),
         // `--metrics-listen`: Prometheus' text format at /metrics and a health check at /healthz.
         .target(
             name: "SwitchyardMetrics",
             dependencies: [
                 "SwitchyardEngine",
+                "SwitchyardHTTP",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -91,6 +97,8 @@ let package = Package(
                 "SwitchyardEngine",
                 "SwitchyardTUI",
                 "SwitchyardMetrics",
+                "SwitchyardHTTP",
+                "SwitchyardBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -99,6 +107,7 @@ let package = Package(
         .target(name: "SwitchyardTestSupport", path: "Tests/SwitchyardTestSupport"),
         .testTarget(name: "SwitchyardEngineTests",
                     dependencies: ["SwitchyardEngine", "SwitchyardTUI", "SwitchyardMetrics", "SwitchyardTestSupport",
+                                   "SwitchyardHTTP", "SwitchyardBroker",
                                    .product(name: "CoreMetrics", package: "swift-metrics"),
                                    .product(name: "Prometheus", package: "swift-prometheus")],
                     // The released texts of migrations since rewritten to run online, read by path.
@@ -110,7 +119,7 @@ let package = Package(
         ),
         // The command line as an operator meets it: the built `switchyard` binary, run as a child
         // process (exit statuses, error messages, arguments).
-        .testTarget(name: "SwitchyardCLITests", dependencies: ["SwitchyardEngine", "SwitchyardTestSupport"],
+        .testTarget(name: "SwitchyardCLITests", dependencies: ["SwitchyardEngine", "SwitchyardTestSupport", "SwitchyardBroker"],
                     exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

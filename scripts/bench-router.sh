@@ -146,17 +146,7 @@ pgbench_drain() {
 pickup() {
     local label=$1; shift
     fresh
-    DATABASE_URL=$db "$bin" router --router-id bench-pickup "$@" 2>/dev/null &
-    local router=$!
-    until [ "$(sql "$db" -c "SELECT count(*) FROM switchyard_routers WHERE id = 'bench-pickup'")" = 1 ]; do sleep 0.1; done
-    sleep 1
-    for i in $(seq 1 "$pickups"); do
-        echo "INSERT INTO execution_tasks (trade_id, event_type, payload) VALUES ('PICKUP-$i', 'ENTRY', '{\"kind\":\"ENTRY\",\"direction\":\"LONG\",\"entry_price\":4156.25,\"stop_loss\":4150.00,\"session\":\"NY AM\",\"bias\":\"Bullish\"}');"
-        echo "SELECT pg_sleep(0.01);"
-    done | sql "$db" >/dev/null
-    until [ "$(sql "$db" -c "SELECT count(*) FROM execution_tasks WHERE status = 'SUCCESS'")" = "$pickups" ]; do sleep 0.1; done
-    kill -TERM "$router"
-    wait "$router" || true
+    trickle "$db" bench-pickup "$pickups" '{"kind":"ENTRY","direction":"LONG","entry_price":4156.25,"stop_loss":4150.00,"session":"NY AM","bias":"Bullish"}' "$@"
     sql "$db" -F ' ' -c "
         SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2),
                round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2),

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Prometheus
 import SwitchyardEngine
+import SwitchyardHTTP
 
 /// `--metrics-listen`: serves Prometheus' text format at `/metrics` and a health check at
 /// `/healthz`, with `HTTPListener`.
@@ -92,11 +93,12 @@ public final class MetricsServer: Sendable {
     @discardableResult
     public func startBlocking() throws -> ListenAddress {
         do {
-            let port = try listener.start { [self] path in
-                switch path {
-                case "/metrics": await metricsResponse()
-                case "/healthz": await healthResponse()
-                default: nil
+            let port = try listener.start { [self] request in
+                guard request.method == "GET" else { return .text(405, "only GET\n") }
+                switch request.path {
+                case "/metrics": return await metricsResponse()
+                case "/healthz": return await healthResponse()
+                default: return nil
                 }
             }
             var address = configuration.address

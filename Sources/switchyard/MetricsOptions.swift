@@ -3,6 +3,7 @@ import CoreMetrics
 import Logging
 import Prometheus
 import SwitchyardEngine
+import SwitchyardHTTP
 import SwitchyardMetrics
 
 /// `--metrics-listen HOST:PORT`, shared by `router` and `monitor` (operator mode).

@@ -11,7 +11,9 @@ extension Switchyard {
         static let configuration = CommandConfiguration(
             abstract: "Run a headless router: claim tasks, route them to accounts, record every result.",
             discussion: """
-                Routes in dry-run mode: orders are simulated, nothing leaves the machine. Several \
+                Routes in dry-run mode: orders are simulated, nothing leaves the machine. With \
+                --live, accounts the file marks "mode": "live" get real orders through their \
+                broker's order webhook; without it they are skipped. Several \
                 routers, on one machine or many, share the queue safely. A new task wakes an idle \
                 router at once (LISTEN/NOTIFY); --poll-interval is only the fallback.
 
@@ -33,19 +35,19 @@ extension Switchyard {
         @Flag(help: "Claim exactly --batch-size tasks every time instead of adapting.")
         var fixedBatchSize = false
 
-        @Option(help: ArgumentHelp("Longest wait between claims when no notification arrives (default 2s).", valueName: "duration"),
+        @Option(help: ArgumentHelp("Longest wait between claims when no notification arrives (default \(TimeSpan(ExecutionRouter.Configuration().pollInterval))).", valueName: "duration"),
                 transform: TimeSpan.argument)
-        var pollInterval = TimeSpan(.seconds(2))
+        var pollInterval = TimeSpan(ExecutionRouter.Configuration().pollInterval)
 
         @Option(help: "Orders sent at once within a batch.")
-        var concurrency = 4
+        var concurrency = ExecutionRouter.Configuration().concurrency
 
         @Option(help: ArgumentHelp("Claim loops, each with its own connection: while one writes a batch back, another claims the next (default: one per core, 2 to 8).", valueName: "n"))
         var claimLoops = ExecutionRouter.defaultClaimLoops
 
-        @Option(help: ArgumentHelp("How long a claimed task stays leased before another router may take it back after this one dies (default 10s).", valueName: "duration"),
+        @Option(help: ArgumentHelp("How long a claimed task stays leased before another router may take it back after this one dies (default \(TimeSpan(TaskClaimer.Config().lease))).", valueName: "duration"),
                 transform: TimeSpan.argument)
-        var lease = TimeSpan(.seconds(10))
+        var lease = TimeSpan(TaskClaimer.Config().lease)
 
         @Option(help: ArgumentHelp("How long per-minute counts are kept before they are rolled up into hours (default 48h, at least 1d).", valueName: "duration"),
                 transform: TimeSpan.argument)
@@ -65,7 +67,7 @@ extension Switchyard {
         @Option(help: ArgumentHelp("This router's id in the routers table (default: host-pid-random).", valueName: "id"))
         var routerID: String?
 
-        @Flag(help: "Send real orders (needs a live connector; this build has none).")
+        @Flag(help: "Route live accounts too: real orders to their brokers (docs/router.md).")
         var live = false
 
         func validate() throws {
@@ -104,10 +106,10 @@ extension Switchyard {
             configuration.exitWhenIdle = exitWhenIdle
             configuration.pruning = pruning
             configuration.routerID = routerID
-            try routing.apply(to: &configuration, live: live, defaultSeed: 1)
             let router: ExecutionRouter
             let settings = try database.settings()
             do {
+                try routing.apply(to: &configuration, live: live, defaultSeed: 1)
                 router = try ExecutionRouter(settings: settings, configuration: configuration)
             } catch let error as ConfigurationError {
                 throw CommandFailure(CommandLineAdvice.describe(error))

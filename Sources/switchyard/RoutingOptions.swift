@@ -34,11 +34,22 @@ struct RoutingOptions: ParsableArguments {
         try accounts.map(AccountSet.load(path:))?.accounts ?? (embeddedRouter ? AccountSet.demo.accounts : [])
     }
 
-    /// Sets the accounts and the routing mode; a bad accounts file throws an AccountsError that says why.
+    /// Sets the accounts and the connectors: dry-run accounts keep the dry-run broker; with
+    /// `live`, the file's live accounts send through the order webhook (their tokens read now, so
+    /// a missing one stops the start). A bad accounts file throws an AccountsError, a token that
+    /// cannot be read a ConfigurationError; each says why.
     func apply(to configuration: inout ExecutionRouter.Configuration, live: Bool = false, defaultSeed: UInt64) throws {
         configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
-        configuration.mode = live ? .live
-            : .dryRun(DryRunConnector(latency: orderLatency, failureRate: failRate, seed: seed ?? defaultSeed))
+        configuration.mode = .dryRun(DryRunConnector(latency: orderLatency, failureRate: failRate, seed: seed ?? defaultSeed))
+        if live {
+            let liveAccounts = configuration.accounts.accounts.filter(\.isLive)
+            guard !liveAccounts.isEmpty else {
+                throw CommandFailure("--live was given, but \(accounts.map { "the accounts file \($0)" } ?? "the demo account set") "
+                    + "has no account with \"mode\": \"live\" (docs/router.md, \"Live routing\"). "
+                    + CommandLineAdvice.text(for: .routeDryRun))
+            }
+            configuration.liveConnector = try OrderWebhookConnector(accounts: liveAccounts)
+        }
     }
 
     /// The dry-run broker's latency, from `--latency` or the old `--latency-ms`.

@@ -11,7 +11,7 @@ struct Switchyard: AsyncParsableCommand {
             """,
         version: SwitchyardVersion.description,
         subcommands: [Monitor.self, Migrate.self, Stats.self, Router.self, Enqueue.self, Tasks.self, Schedules.self, Alerts.self,
-                      Observers.self, Archive.self, Demo.self, BenchSQL.self]
+                      Observers.self, Archive.self, Demo.self, BrokerSimulatorCommand.self, BenchSQL.self]
     )
     /// argument-parser's own `main`, but an engine error's remedy is said in the command line's
     /// words (`CommandLineAdvice`): which flag to pass, not what to give.

@@ -4,11 +4,11 @@ import Testing
 /// The engine's errors say what to do without naming a flag (`Remedy`); the command line says
 /// which flag does it. Each case here is a real failure, through the built binary.
 struct RemedyAdviceTests {
-    @Test func liveRoutingWithoutALiveConnectorNamesTheFlagToDrop() throws {
+    @Test func liveRoutingWithoutALiveAccountNamesTheFlagToDrop() throws {
         let failed = try CLI.run(["router", "--live", "--database-url", "postgresql:///unused"])
         #expect(failed.status == 1, "\(failed.output)")
-        #expect(failed.output == "Error: Live routing needs a live connector, and this build has none. "
-            + "Run without --live to route in dry-run mode (simulated orders, nothing sent).\n")
+        #expect(failed.output == "Error: --live was given, but the demo account set has no account with \"mode\": \"live\" "
+            + "(docs/router.md, \"Live routing\"). Run without --live to route in dry-run mode (simulated orders, nothing sent).\n")
     }
 
     @Test func anUnparsableURLNamesTheFlagAndTheVariable() throws {

@@ -44,3 +44,22 @@ bench_begin() {
 
 # wants PART: true when the run asked for PART (or for all of them).
 wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
+
+# trickle DB ROUTER_ID COUNT PAYLOAD ROUTER_ARGS...: starts `switchyard router --router-id ROUTER_ID
+# ROUTER_ARGS` on DB, waits until it is registered and a second more, inserts COUNT ENTRY tasks
+# with PAYLOAD one by one 10 ms apart, waits until all are SUCCESS, and stops the router.
+trickle() {
+    local db=$1 id=$2 count=$3 payload=$4
+    shift 4
+    DATABASE_URL=$db "$bin" router --router-id "$id" "$@" 2>/dev/null &
+    local router=$!
+    until [ "$(sql "$db" -c "SELECT count(*) FROM switchyard_routers WHERE id = '$id'")" = 1 ]; do sleep 0.1; done
+    sleep 1
+    for i in $(seq 1 "$count"); do
+        echo "INSERT INTO execution_tasks (trade_id, event_type, payload) VALUES ('PICKUP-$i', 'ENTRY', '$payload');"
+        echo "SELECT pg_sleep(0.01);"
+    done | sql "$db" >/dev/null
+    until [ "$(sql "$db" -c "SELECT count(*) FROM execution_tasks WHERE status = 'SUCCESS'")" = "$count" ]; do sleep 0.1; done
+    kill -TERM "$router"
+    wait "$router" || true
+}

@@ -66,10 +66,3 @@ struct AlertSender: Sendable {
         }
     }
 }
-
-/// `body` with `strings` as a C array of C strings, valid for the call.
-private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
-    let copies = strings.map { UnsafePointer(strdup($0)) }
-    defer { copies.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
-    return copies.withUnsafeBufferPointer { body($0.baseAddress!) }
-}

@@ -19,6 +19,7 @@ public struct RouterMetrics: Sendable {
         public static let attempts = "switchyard_attempts_total"
         public static let attemptDuration = "switchyard_attempt_duration_seconds"
         public static let inFlight = "switchyard_tasks_in_flight"
+        public static let orderConflicts = "switchyard_order_conflicts_total"
     }
 
     public static let help: [String: String] = [
@@ -29,6 +30,7 @@ public struct RouterMetrics: Sendable {
         Name.attempts: "Orders routed to an account and recorded in the audit trail, by account and outcome (SUCCESS, FAILED, SKIPPED).",
         Name.attemptDuration: "Time to send one order to one account and get its answer, in seconds.",
         Name.inFlight: "Tasks this process holds claimed right now.",
+        Name.orderConflicts: "Orders a broker answered 409 (their idempotency key already used for a different order), by account: the task is FAILED and an operator must look.",
     ]
 
     /// Buckets of `switchyard_attempt_duration_seconds`: a dry-run order takes microseconds, a
@@ -51,6 +53,7 @@ public struct RouterMetrics: Sendable {
     private struct AccountHandles: Sendable {
         var outcomes: [AttemptLog.Status: Counter]
         var duration: CoreMetrics.Timer
+        var conflicts: Counter
     }
 
     /// Handles for `accounts` (names of the configured accounts) made by `factory`, by default
@@ -74,7 +77,8 @@ public struct RouterMetrics: Sendable {
             ($0, Counter(label: Name.attempts, dimensions: [("account", account), ("outcome", $0.rawValue)], factory: factory))
         })
         return AccountHandles(outcomes: outcomes,
-                              duration: CoreMetrics.Timer(label: Name.attemptDuration, dimensions: [("account", account)], factory: factory))
+                              duration: CoreMetrics.Timer(label: Name.attemptDuration, dimensions: [("account", account)], factory: factory),
+                              conflicts: Counter(label: Name.orderConflicts, dimensions: [("account", account)], factory: factory))
     }
 
     /// An account the configuration did not name (an EXIT for an account since removed) gets
@@ -98,6 +102,11 @@ public struct RouterMetrics: Sendable {
     /// One order's round trip to an account.
     func sent(to account: String, in elapsed: Duration) {
         handles(account).duration.recordNanoseconds(elapsed.nanoseconds)
+    }
+
+    /// A broker answered 409 for an order of `account`.
+    func conflict(account: String) {
+        handles(account).conflicts.increment()
     }
 
     /// A written-back batch: each task's new status (a refused ENTRY counts as FAILED and as

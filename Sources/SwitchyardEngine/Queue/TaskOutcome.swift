@@ -34,8 +34,11 @@ public struct TaskOutcome: Sendable, Equatable {
     public var taskID: TaskID
     public var result: Result
     public var logs: [AttemptLog]
-    public init(taskID: TaskID, result: Result, logs: [AttemptLog]) {
-        (self.taskID, self.result, self.logs) = (taskID, result, logs)
+    /// For `.failed`: the next attempt waits at least this long (a broker's `Retry-After`)
+    /// instead of the retry policy's backoff; nil: the backoff.
+    public var retryNotBefore: Duration?
+    public init(taskID: TaskID, result: Result, logs: [AttemptLog], retryNotBefore: Duration? = nil) {
+        (self.taskID, self.result, self.logs, self.retryNotBefore) = (taskID, result, logs, retryNotBefore)
     }
 }
 

@@ -131,7 +131,8 @@ public struct TaskQueue {
 
     /// Writes a batch of outcomes in one statement: every account result as an audit row, and
     /// each task's new status. A failed attempt goes to RETRYING with backoff (from the server's
-    /// `now()`), or FAILED when its attempts are used up; a payload no account can take and an
+    /// `now()`; the outcome's `retryNotBefore` instead when a broker said how long to
+    /// wait), or FAILED when its attempts are used up; a payload no account can take and an
     /// ENTRY refused because its trade's EXIT already ran go to FAILED at once.
     ///
     /// A task is written only while it is still this claim's: leased to `routerID` with the
@@ -162,7 +163,8 @@ public struct TaskQueue {
             case .failed(let reason) where attempt >= maxAttempts:
                 (status, error, delay) = (.failed, "\(reason) (attempt \(attempt) of \(maxAttempts); none left)", nil)
             case .failed(let reason):
-                (status, error, delay) = (.retrying, reason, Int(retryPolicy.delay(afterAttempt: attempt) * 1000))
+                let wait = outcome.retryNotBefore.map(\.milliseconds) ?? Int(retryPolicy.delay(afterAttempt: attempt) * 1000)
+                (status, error, delay) = (.retrying, reason, wait)
             }
             ids.append(outcome.taskID)
             attempts.append(attempt)

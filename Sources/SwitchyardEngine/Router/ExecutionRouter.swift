@@ -139,7 +139,8 @@ public final class ExecutionRouter: @unchecked Sendable {
     }
 
     /// A router over `settings`. Throws only for a configuration that cannot work (live routing
-    /// without a live connector, a batch size below 1).
+    /// without a live connector, a batch size below 1), or, with a live connector, when the
+    /// database's id cannot be read (`DatabaseIdentity`).
     public convenience init(settings: ConnectionSettings, configuration: Configuration = Configuration(),
                             notifier: TaskNotifier? = nil) throws {
         try self.init(settings: settings, configuration: configuration, connector: try configuration.mode.connector(),
@@ -164,7 +165,8 @@ public final class ExecutionRouter: @unchecked Sendable {
                                     factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.metrics = metrics
         self.routing = TaskRouting(accounts: configuration.accounts, connector: connector,
-                                   liveConnector: configuration.liveConnector, metrics: metrics)
+                                   liveConnector: configuration.liveConnector,
+                                   databaseID: configuration.liveConnector == nil ? "" : try Self.databaseID(settings), metrics: metrics)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
         let routerID = configuration.routerID
             ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
@@ -183,6 +185,14 @@ public final class ExecutionRouter: @unchecked Sendable {
         evaluator = AlertEvaluator(evaluatorID: routerID, database: settings.displayName(), config: configuration.alertEvaluation)
         delivery = AlertDelivery(senderID: routerID, config: configuration.alertDelivery)
         pruner = DerivedTablePruner(config: configuration.pruning)
+    }
+
+    /// The database's id for live orders' idempotency keys, read once at start: a database
+    /// without one (not migrated to 16) cannot route live orders, and says to migrate.
+    private static func databaseID(_ settings: ConnectionSettings) throws -> String {
+        let connection = try PGConnection(settings: settings)
+        defer { connection.close() }
+        return try DatabaseIdentity.read(on: connection)
     }
 
     /// A snapshot of the router's state.

@@ -45,7 +45,7 @@ public struct TaskRouting: Sendable {
             return refuseEntry(task, accounts: targets.map(\.name), exitThatRan: exit)
         }
         var logs: [AttemptLog] = []
-        var failures: [String] = []
+        var failures = Failures()
         for account in targets {
             if let mismatch = account.mismatch(entry) {
                 logs.append(AttemptLog(taskID: task.id, account: account.name, status: .skipped, responseCode: nil,
@@ -87,7 +87,7 @@ public struct TaskRouting: Sendable {
 
     private func routeExit(_ task: ClaimedTask, _ exit: ExitPayload) -> TaskOutcome {
         var logs: [AttemptLog] = []
-        var failures: [String] = []
+        var failures = Failures()
         let targets = task.entryAcceptedAccounts.subtracting(task.acceptedAccounts).sorted()
         if task.entryAcceptedAccounts.isEmpty {
             logs.append(AttemptLog(taskID: task.id, account: nil, status: .success, responseCode: 200,
@@ -97,7 +97,7 @@ public struct TaskRouting: Sendable {
             guard let account = accounts[name] else {
                 let reason = "\(name) accepted the ENTRY but is not in this router's accounts; cannot close it"
                 logs.append(AttemptLog(taskID: task.id, account: name, status: .failed, responseCode: 404, message: reason + "."))
-                failures.append(reason)
+                failures.retry.append(reason)
                 continue
             }
             let order = Order(taskID: task.id, tradeID: task.tradeID, account: name, event: .exit, side: .close,
@@ -109,7 +109,7 @@ public struct TaskRouting: Sendable {
     }
 
     private func send(_ order: Order, to account: Account, task: ClaimedTask, logs: inout [AttemptLog],
-                      failures: inout [String]) {
+                      failures: inout Failures) {
         let connector: any OrderConnector
         if account.isLive {
             guard let live = liveConnector else {
@@ -127,16 +127,54 @@ public struct TaskRouting: Sendable {
         let elapsed = started.duration(to: .now)
         metrics.sent(to: order.account, in: elapsed)
         let milliseconds = elapsed.milliseconds
+        // Code 0: no answer came (a timeout, a dropped connection); the row then has none.
         logs.append(AttemptLog(taskID: task.id, account: order.account, status: result.accepted ? .success : .failed,
-                               responseCode: result.code, message: result.message, durationMilliseconds: milliseconds,
-                               contracts: result.accepted ? order.contracts : nil))
-        if !result.accepted { failures.append("\(order.account): \(result.message)") }
+                               responseCode: result.code == 0 ? nil : result.code, message: result.message,
+                               durationMilliseconds: milliseconds, contracts: result.accepted ? order.contracts : nil))
+        let said = "\(order.account): \(result.message)"
+        switch result.disposition {
+        case .accepted: break
+        case .conflict:
+            metrics.conflict(account: order.account)
+            failures.conflicts.append("\(order.account) (key \(order.idempotencyKey))")
+        case .retry(let after):
+            failures.retry.append(said)
+            if let after { failures.notBefore = max(failures.notBefore ?? .zero, after) }
+        case .refused: failures.refused.append(said)
+        }
     }
 
-    private func outcome(_ task: ClaimedTask, logs: [AttemptLog], failures: [String]) -> TaskOutcome {
-        guard failures.isEmpty else {
-            let shown = failures.prefix(3).joined(separator: "; ") + (failures.count > 3 ? "; ..." : "")
-            return TaskOutcome(taskID: task.id, result: .failed("\(failures.count) account(s) failed: \(shown)"), logs: logs)
+    /// What went wrong for the accounts of one task, by what it does to the task.
+    struct Failures {
+        /// Keys the broker holds for another order (409): FAILED at once, an operator must look.
+        var conflicts: [String] = []
+        /// Worth another attempt, with the same keys.
+        var retry: [String] = []
+        /// The longest wait a broker asked for (`Retry-After`).
+        var notBefore: Duration?
+        /// Refused for good, with the broker's reasons.
+        var refused: [String] = []
+    }
+
+    /// Any conflict fails the task at once; else any retry retries it (not before the longest
+    /// `Retry-After`); else any refusal fails it at once; else it succeeded.
+    private func outcome(_ task: ClaimedTask, logs: [AttemptLog], failures: Failures) -> TaskOutcome {
+        func shown(_ list: [String]) -> String {
+            list.prefix(3).joined(separator: "; ") + (list.count > 3 ? "; ..." : "")
+        }
+        if !failures.conflicts.isEmpty {
+            return TaskOutcome(taskID: task.id, result: .failedPermanently(
+                "Conflict at the broker for \(shown(failures.conflicts)): the key was already used for a different order, "
+                    + "so the task is FAILED and not sent again. An operator must look: compare the broker's order with "
+                    + "this task before retrying or dead-lettering it."), logs: logs)
+        }
+        if !failures.retry.isEmpty {
+            return TaskOutcome(taskID: task.id, result: .failed("\(failures.retry.count) account(s) failed: \(shown(failures.retry))"),
+                               logs: logs, retryNotBefore: failures.notBefore)
+        }
+        if !failures.refused.isEmpty {
+            return TaskOutcome(taskID: task.id, result: .failedPermanently(
+                "\(failures.refused.count) account(s) refused: \(shown(failures.refused))"), logs: logs)
         }
         return TaskOutcome(taskID: task.id, result: .succeeded, logs: logs)
     }

@@ -118,16 +118,7 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
 
     func drainWith(_ connector: some OrderConnector, schema: TestSchema, configuration: ExecutionRouter.Configuration) async throws -> ExecutionRouter.Status {
         let router = try ExecutionRouter(settings: schema.settings(), configuration: configuration, connector: connector)
-        router.start()
-        // The router stops by itself once idle; a hang fails the test instead of blocking the run.
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
-            Issue.record("the router did not finish within 60 s")
-            router.requestStop()
-        }
-        await router.waitUntilStopped()
-        watchdog.cancel()
-        return router.status
+        return await runUntilIdle(router)
     }
 
     @Test func attemptsRunOutAndTheTaskFails() async throws {
@@ -267,4 +258,18 @@ final class GatedConnector: OrderConnector, @unchecked Sendable {
         #expect(AccountSet.demo.enabled.count == 3)
         #expect(throws: AccountsError.self) { try AccountSet(json: #"{"accounts":[{"name":"x"}]}"#) }
     }
+}
+
+/// Starts `router`, which stops by itself once idle (`exitWhenIdle`); a hang fails the test
+/// after 60 s instead of blocking the run.
+func runUntilIdle(_ router: ExecutionRouter) async -> ExecutionRouter.Status {
+    router.start()
+    let watchdog = Task {
+        try await Task.sleep(for: .seconds(60))
+        Issue.record("the router did not finish within 60 s")
+        router.requestStop()
+    }
+    await router.waitUntilStopped()
+    watchdog.cancel()
+    return router.status
 }

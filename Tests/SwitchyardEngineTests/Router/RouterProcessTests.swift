@@ -4,21 +4,6 @@ import Testing
 
 /// The built `switchyard` binary as operators run it: several router processes, signals, kill -9.
 @Suite(.database, .serialized) struct RouterProcessTests {
-    /// Waits for the process to exit; kills it and records an issue when it overstays `limit`.
-    func waitForExit(_ process: Process, limit: Duration = .seconds(90)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                Issue.record("switchyard did not exit within \(limit)")
-                break
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     func waitUntil(_ limit: Duration = .seconds(30), _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while try !condition() {

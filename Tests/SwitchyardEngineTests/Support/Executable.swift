@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardTestSupport
+import Testing
 
 /// Runs the built `switchyard` binary, as an operator or a script would.
 enum Executable {
@@ -71,4 +72,19 @@ private final class BackgroundRead: @unchecked Sendable {
         done.wait()
         return data
     }
+}
+
+/// Waits for `process` to exit; terminates it and records an issue when it overstays `limit`.
+func waitForExit(_ process: Process, limit: Duration = .seconds(90)) async throws -> Int32 {
+    let deadline = ContinuousClock.now + limit
+    while process.isRunning {
+        if ContinuousClock.now > deadline {
+            process.terminate()
+            Issue.record("switchyard did not exit within \(limit)")
+            break
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    process.waitUntilExit()
+    return process.terminationStatus
 }
