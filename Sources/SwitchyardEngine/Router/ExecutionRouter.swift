@@ -80,7 +80,9 @@ public final class ExecutionRouter: @unchecked Sendable {
         public var accounts: AccountSet = .demo
         public var mode: RoutingMode = .dryRun(DryRunConnector())
         /// Where live accounts' orders go; nil: this router does not route live accounts and
-        /// skips them (an audit row says so), whatever the accounts file says.
+        /// skips them (an audit row says so), whatever the accounts file says. A broker's
+        /// connector (`BrokerConnector`) is wrapped in a `LiveOrderDesk` over the router's
+        /// database, so every live order passes the ledger and the risk limits.
         public var liveConnector: (any OrderConnector)?
         /// Take part in enqueuing the runs of schedules (every router may; each run enqueues once).
         public var runsSchedules = true
@@ -152,6 +154,11 @@ public final class ExecutionRouter: @unchecked Sendable {
     /// dashboard's); without one the router makes and runs its own.
     public init(settings: ConnectionSettings, configuration: Configuration, connector: any OrderConnector,
                 notifier: TaskNotifier? = nil) throws {
+        var configuration = configuration
+        // Every live order goes through the desk: its ledger, its risk limits, its follow-ups.
+        if let broker = configuration.liveConnector as? any BrokerConnector {
+            configuration.liveConnector = LiveOrderDesk(inner: broker, accounts: configuration.accounts, settings: settings)
+        }
         guard configuration.batchSize >= 1, configuration.concurrency >= 1, configuration.claimLoops >= 1 else {
             throw ConfigurationError("Batch size, concurrency and claim loops must be 1 or more.")
         }

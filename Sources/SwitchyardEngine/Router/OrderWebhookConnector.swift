@@ -9,7 +9,7 @@ import Glibc
 /// rather than its first order; they never appear in a message, log line or error. Requests go
 /// through `HTTPClient` (libcurl: connections reused, TLS verified), each with a deadline.
 /// Blocking, safe from the router's worker threads at once.
-public struct OrderWebhookConnector: OrderConnector {
+public struct OrderWebhookConnector: BrokerConnector {
     public var isDryRun: Bool { false }
     /// The longest one request waits for its whole answer; then it counts as a timeout (retried).
     public let timeout: Duration
