@@ -1,7 +1,7 @@
 # Switchyard: `make run` opens the dashboard on a private database; `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: deps build run test clean db-start db-stop db-url
+.PHONY: deps build run run-live test clean db-start db-stop db-url
 
 deps:
 	@scripts/install-deps.sh
@@ -11,6 +11,10 @@ build: deps
 
 run: build
 	@scripts/run.sh
+
+# The same demo with one live account routed to the local broker simulator (asks for LIVE).
+run-live: build
+	@scripts/run-live.sh
 
 test: deps
 	@scripts/test.sh

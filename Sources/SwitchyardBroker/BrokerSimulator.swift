@@ -24,10 +24,13 @@ public final class BrokerSimulator: @unchecked Sendable {
 
     /// The bearer token every request must carry.
     private let token: String
-    /// The price market orders fill at (limit orders fill at their limit).
-    public let marketPrice: Double
+    /// The price market orders fill at (limit orders fill at their limit); nil: the symbol's last
+    /// price traded here (the last limit order's), 100 before the first.
+    public let marketPrice: Double?
+    /// The last limit price of each symbol, for market orders when `marketPrice` is nil.
+    private var lastPrice: [String: Double] = [:]
 
-    public init(token: String, faults: BrokerFaults = BrokerFaults(), marketPrice: Double = 100,
+    public init(token: String, faults: BrokerFaults = BrokerFaults(), marketPrice: Double? = nil,
                 address: ListenAddress = ListenAddress(host: .ipv4("127.0.0.1"), port: 0)) {
         (self.token, self.currentFaults, self.marketPrice) = (token, faults, marketPrice)
         listener = HTTPListener(address: address)
@@ -144,7 +147,7 @@ public final class BrokerSimulator: @unchecked Sendable {
     /// it under `partialFill`). Called under `lock`.
     private func newEntry(_ body: OrderWebhookWire.OrderBody) -> BrokerLedgerEntry {
         let id = "SIM-\(entries.count + 1)"
-        let price = body.limitPrice ?? marketPrice
+        let price = fillPrice(body)
         if currentFaults.rejectAccounts.contains(body.account) {
             return BrokerLedgerEntry(orderID: id, order: body, status: .rejected, filledQuantity: 0,
                                      reason: "account \(body.account) is not allowed to trade")
@@ -157,13 +160,23 @@ public final class BrokerSimulator: @unchecked Sendable {
         return BrokerLedgerEntry(orderID: id, order: body, status: .filled, filledQuantity: body.quantity, averagePrice: price)
     }
 
+    /// The price `body` fills at: its limit (then the symbol's last price), or the market's.
+    /// Called under `lock`.
+    private func fillPrice(_ body: OrderWebhookWire.OrderBody) -> Double {
+        if let limit = body.limitPrice {
+            lastPrice[body.symbol] = limit
+            return limit
+        }
+        return marketPrice ?? lastPrice[body.symbol] ?? 100
+    }
+
     /// `GET /orders/{id}`: the order, its remaining quantity filled if it was waiting.
     private func follow(_ orderID: String) -> HTTPResponse {
         let found: (BrokerLedgerEntry, Int)? = lock.withLock {
             guard let index = byID[orderID] else { return nil }
             if !entries[index].status.isFinal {
                 entries[index].filledQuantity = entries[index].order.quantity
-                entries[index].averagePrice = entries[index].order.limitPrice ?? marketPrice
+                entries[index].averagePrice = fillPrice(entries[index].order)
                 entries[index].status = .filled
             }
             return (entries[index], currentFaults.delayMilliseconds)
