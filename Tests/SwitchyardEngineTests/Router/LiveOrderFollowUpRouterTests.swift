@@ -25,7 +25,7 @@ import Testing
             try schema.connect().waitForAny("SELECT count(*) AS n FROM switchyard_orders WHERE state = 'accepted'", timeout: 20)
         }
         let key = try #require(broker.orders.keys.first)
-        #expect(key == "switchyard:\(ids[0].rawValue):apex")
+        #expect(key == "\(try DatabaseIdentity.read(on: connection)):\(ids[0].rawValue):apex")
         broker.fill(key, quantity: broker.orders[key]?.contracts ?? 0, price: 4156.25)
         try await onOwnThread {
             try schema.connect().waitForAny("SELECT count(*) AS n FROM switchyard_orders WHERE state = 'filled'", timeout: 20)
