@@ -69,6 +69,9 @@ import Testing
             SELECT count(*) AS n FROM execution_logs WHERE event = 'ATTEMPT' AND status = 'SUCCESS' AND account = 'apex-live'
             """) == Self.tasks)
         let replays = try promoted.count("SELECT count(*) AS n FROM execution_logs WHERE response_body LIKE '%a replay of the order already taken%'")
-        print("live failover: \(takenAtCrash) orders taken at the crash; \(replays) answered again as replays after the promote")
+        // Or answered from the order ledger (its row replicated with the answer on it): not sent again.
+        let fromLedger = try promoted.count("SELECT count(*) AS n FROM execution_logs WHERE response_body LIKE '%not sent again%'")
+        print("live failover: \(takenAtCrash) orders taken at the crash; after the promote \(replays) answered again as replays, "
+              + "\(fromLedger) from the order ledger")
     }
 }
