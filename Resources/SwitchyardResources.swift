@@ -56,6 +56,8 @@ public enum SwitchyardResources {
                   PackageResources._018_alert_secrets_down_sql),
         migration(19, "refusals_name_and_superseded_parts", PackageResources._019_refusals_name_and_superseded_parts_up_sql,
                   PackageResources._019_refusals_name_and_superseded_parts_down_sql),
+        migration(20, "unsent_orders", PackageResources._020_unsent_orders_up_sql,
+                  PackageResources._020_unsent_orders_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

@@ -7,7 +7,8 @@ import SwitchyardHTTP
 ///
 /// It checks the bearer token, remembers every idempotency key (the same key with the same
 /// body is the same order, answered 200 with `Idempotent-Replayed: true`; with another body,
-/// 409; two requests with one key at once make one order), answers `GET /orders/{id}`, keeps a
+/// 409; two requests with one key at once make one order), answers `GET /orders/{id}` and
+/// `GET /orders?client_order_id=KEY` (404 for a key it never took; asking creates nothing), keeps a
 /// ledger (`ledger` in-process, `GET /ledger` as JSON for another process), and misbehaves on
 /// demand (`BrokerFaults`, in-process or by `POST /faults`). Each connection is answered on
 /// its own thread, never in Swift's cooperative pool, so a caller blocking there is answered.
@@ -82,6 +83,14 @@ public final class BrokerSimulator: @unchecked Sendable {
             }
             self.faults = faults
             return HTTPResponse(status: 200, contentType: "application/json", body: OrderWebhookWire.encode(faults))
+        case ("GET", "/orders"):
+            guard let key = request.queryValue("client_order_id"), !key.isEmpty else {
+                return Self.error(400, "GET /orders needs ?client_order_id=KEY (docs/router.md)")
+            }
+            guard let orderID = lock.withLock({ byKey[key].map { entries[$0].orderID } }) else {
+                return Self.error(404, "no order under client_order_id \(key)")
+            }
+            return follow(orderID)
         case ("GET", _) where request.path.hasPrefix("/orders/"):
             return follow(String(request.path.dropFirst("/orders/".count)))
         default:
@@ -170,7 +179,8 @@ public final class BrokerSimulator: @unchecked Sendable {
         return marketPrice ?? lastPrice[body.symbol] ?? 100
     }
 
-    /// `GET /orders/{id}`: the order, its remaining quantity filled if it was waiting.
+    /// `GET /orders/{id}` (and `GET /orders?client_order_id=KEY`, found by its key): the order,
+    /// its remaining quantity filled if it was waiting.
     private func follow(_ orderID: String) -> HTTPResponse {
         let found: (BrokerLedgerEntry, Int)? = lock.withLock {
             guard let index = byID[orderID] else { return nil }

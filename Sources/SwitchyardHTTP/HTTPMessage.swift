@@ -1,10 +1,12 @@
 import SwitchyardEngine
 
-/// One request as `HTTPListener` read it: the method, the path without its query, the header
-/// fields (names in lower case) and the body (`Content-Length` bytes; no chunked bodies).
+/// One request as `HTTPListener` read it: the method, the path without its query, the query
+/// (after `?`, as sent), the header fields (names in lower case) and the body (`Content-Length`
+/// bytes; no chunked bodies).
 package struct HTTPRequest: Sendable, Equatable {
     package var method: String
     package var path: String
+    package var query = ""
     package var headers: [(name: String, value: String)]
     package var body: [UInt8]
     /// False when the client asked to close after this answer (`Connection: close`, or HTTP/1.0).
@@ -22,8 +24,32 @@ package struct HTTPRequest: Sendable, Equatable {
     }
 
     package static func == (left: Self, right: Self) -> Bool {
-        left.method == right.method && left.path == right.path && left.body == right.body && left.keepAlive == right.keepAlive
+        left.method == right.method && left.path == right.path && left.query == right.query && left.body == right.body && left.keepAlive == right.keepAlive
             && left.headers.map(\.name) == right.headers.map(\.name) && left.headers.map(\.value) == right.headers.map(\.value)
+    }
+
+    /// The value of the query parameter `name`, percent-decoded (`+` is a space); nil when absent.
+    package func queryValue(_ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == name { return Self.percentDecoded(parts.count > 1 ? parts[1] : "") }
+        }
+        return nil
+    }
+
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses a request head (request line and header fields, without the blank line); nil when
@@ -38,7 +64,9 @@ package struct HTTPRequest: Sendable, Equatable {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             headers.append((String(line[..<colon]).lowercased(), String(line[line.index(after: colon)...]).trimmed))
         }
-        var request = HTTPRequest(method: String(parts[0]), path: String(parts[1].prefix { $0 != "?" }), headers: headers)
+        let target = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var request = HTTPRequest(method: String(parts[0]), path: String(target[0]), headers: headers)
+        request.query = target.count > 1 ? String(target[1]) : ""
         let connection = request.header("connection")?.lowercased()
         request.keepAlive = parts[2] == "HTTP/1.1" ? connection != "close" : connection == "keep-alive"
         guard let length = request.header("content-length").map({ Int($0) }) else { return (request, 0) }

@@ -9,6 +9,9 @@ enum LedgerState: String, Sendable, CaseIterable {
     case refused
     /// The broker's 409: the key was used with a different order.
     case conflict
+    /// Never reached the broker: no answer came, its task ended, and the broker, asked by the
+    /// key, has no order under it (migration 20). Settled; it holds no position.
+    case unsent
 
     /// Nothing more will happen to the order: it is answered from the ledger, never sent again.
     var isSettled: Bool { !LedgerState.open.contains(self) }
@@ -88,6 +91,9 @@ struct LedgerOrder: Sendable, Equatable {
             return OrderResult(.refused, code: 422, message: "Rejected by the broker\(said) \(note)", broker: brokerOrder)
         case .conflict:
             return OrderResult(.conflict, code: 409, message: "Conflict\(said) \(note)")
+        case .unsent:
+            return OrderResult(.refused, code: 422, message: "Refused: order \(key) never reached the broker (it has no order "
+                                   + "under this key) and its task ended; it is not sent again. Enqueue a new task to trade it.")
         case .refused, .sending, .accepted, .partiallyFilled:
             return OrderResult(.refused, code: 422, message: "Refused\(said) \(note)")
         }

@@ -218,7 +218,7 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
     }
 
     /// Marks the trade's ENTRYs closed once final and their fills closed by the trade's EXITs.
-    private func settle(account: String, tradeID: String, now: Date, on connection: PGConnection) throws {
+    func settle(account: String, tradeID: String, now: Date, on connection: PGConnection) throws {
         let close: Query = """
             UPDATE switchyard_orders AS e SET closed_at = \(now)
             WHERE e.account = \(account) AND e.trade_id = \(tradeID) AND e.event = 'ENTRY' AND e.closed_at IS NULL

@@ -3,7 +3,8 @@ import Glibc
 
 /// The live connector: each order is a `POST {url}/orders` to its account's broker, the order
 /// webhook of docs/router.md ("Live routing"), with its idempotency key (the same on every
-/// retry) and the account's bearer token; `follow` asks `GET {url}/orders/{id}`.
+/// retry) and the account's bearer token; `follow` asks `GET {url}/orders/{id}`, `lookUp`
+/// `GET {url}/orders?client_order_id=KEY`.
 ///
 /// Tokens are read once, when the connector is made, so a missing one fails the router's start
 /// rather than its first order; they never appear in a message, log line or error. Requests go
@@ -69,6 +70,21 @@ public struct OrderWebhookConnector: BrokerConnector {
         let exchange = HTTPClient.request(endpoint.url + "/orders/" + Self.pathSegment(brokerOrderID), headers: headers,
                                           body: nil, timeout: timeout)
         return Self.result(of: exchange, key: "order \(brokerOrderID)")
+    }
+
+    /// Asks the broker for the order it took under `key`, if any: a 404 says it never took one
+    /// (`.refused`, code 404), which only this question may conclude; never a POST.
+    public func lookUp(key: String, account: String) -> OrderResult {
+        guard let endpoint = endpoints[account] else {
+            return OrderResult(.refused, code: 0, message: "Not asked: \(account) is not a live account of this router.")
+        }
+        let headers = ["Authorization: Bearer \(endpoint.token.value)", "User-Agent: switchyard"]
+        let exchange = HTTPClient.request(endpoint.url + "/orders?client_order_id=" + Self.pathSegment(key), headers: headers,
+                                          body: nil, timeout: timeout)
+        if case .answered(404, let body, _, _) = exchange {
+            return OrderResult(.refused, code: 404, message: "The broker has no order under \(key) (\(Self.reason(body))).")
+        }
+        return Self.result(of: exchange, key: key)
     }
 
     /// The protocol's body for `order`; nil for an EXIT not yet resolved to a side and a quantity.

@@ -25,6 +25,20 @@ import Testing
         #expect(connector.follow("SIM-1", account: "apex-1").broker?.status == .filled)
     }
 
+    @Test func askingByKeyFindsTheOrderTakenOrSaysThereIsNoneAndCreatesNothing() throws {
+        let broker = try startedSimulator()
+        defer { broker.stop() }
+        let connector = try testConnector([liveAccount("apex-1", simulator: broker)])
+        _ = connector.send(entryOrder(task: 42, account: "apex-1"))
+        let found = connector.lookUp(key: "db-test:42:apex-1", account: "apex-1")
+        #expect(found.disposition == .accepted && found.code == 200)
+        #expect(found.broker == BrokerOrder(orderID: "SIM-1", status: .filled, filledQuantity: 2, averagePrice: 4500.25))
+        let missing = connector.lookUp(key: "db-test:43:apex-1", account: "apex-1")
+        #expect(missing.disposition == .refused && missing.code == 404 && missing.broker == nil)
+        #expect(missing.message.hasPrefix("The broker has no order under db-test:43:apex-1"), "\(missing.message)")
+        #expect(broker.ledger.map(\.key) == ["db-test:42:apex-1"] && broker.requestsReceived == 1)
+    }
+
     @Test func eachAnswerGetsItsDisposition() throws {
         let broker = try startedSimulator()
         defer { broker.stop() }

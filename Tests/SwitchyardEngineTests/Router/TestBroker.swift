@@ -61,4 +61,11 @@ final class TestBroker: BrokerConnector, @unchecked Sendable {
         }
         return OrderResult(.accepted, code: 200, message: answer.status.rawValue, broker: answer)
     }
+
+    func lookUp(key: String, account: String) -> OrderResult {
+        guard let answer = lock.withLock({ placed[key]?.answer }) else {
+            return OrderResult(.refused, code: 404, message: "The broker has no order under \(key).")
+        }
+        return OrderResult(.accepted, code: 200, message: answer.status.rawValue, broker: answer)
+    }
 }
