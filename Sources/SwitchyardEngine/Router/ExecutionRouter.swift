@@ -299,6 +299,7 @@ public final class ExecutionRouter: @unchecked Sendable {
             workers.forEach { $0.requestStop() }
             workers.forEach { $0.stop() }
             finishStopping(patience: patience)
+            (configuration.liveConnector as? LiveOrderDesk)?.closeIdleConnections()
             if ownsNotifier { notifier.stop() }
             lock.withLock { state = .stopped }
             group.leave()

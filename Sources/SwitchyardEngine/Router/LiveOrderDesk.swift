@@ -42,6 +42,11 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
 
     deinit { connections.close() }
 
+    /// Closes the desk's idle connections (a router that stopped sends nothing more; a later
+    /// order connects again). The router calls it when it stops, so a process that keeps a
+    /// stopped router holds no connection for it.
+    public func closeIdleConnections() { connections.close() }
+
     public var isDryRun: Bool { inner.isDryRun }
 
     public func send(_ order: Order) -> OrderResult { place(order, now: nil) }
