@@ -63,15 +63,18 @@ import Testing
         let ids = try enqueueEntries(connection, count: 4)
         let broker = try startedSimulator(BrokerFaults(failNext: 5, delayMilliseconds: 2_500))
         defer { broker.stop() }
-        // Every answer is slower than the connector waits, until each order is in the ledger.
-        let calm = Task.detached {
-            while broker.ledger.count < ids.count * 2 { try await Task.sleep(for: .milliseconds(20)) }
+        // Every answer is slower than the connector waits, until each order is in the ledger:
+        // watched from a thread of its own (a loaded suite can hold the cooperative pool for
+        // tens of seconds, and the tasks would use up their attempts meanwhile).
+        async let calm: Void = onOwnThread {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while broker.ledger.count < ids.count * 2 && ContinuousClock.now < deadline { usleep(20_000) }
             broker.faults = BrokerFaults()
         }
         let accounts = [liveAccount("apex-1", simulator: broker), liveAccount("apex-2", simulator: broker)]
         // A deadline well above what a loaded machine adds, well below the delay.
         _ = try await drain(schema, accounts, timeout: .milliseconds(800))
-        try await calm.value
+        try await calm
         try expectOneOrderEach(broker, ids, accounts: ["apex-1", "apex-2"], connection)
         #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE status = 'FAILED' AND response_code = 503") == 5)
         #expect(try connection.count("SELECT count(*) AS n FROM execution_logs WHERE status = 'FAILED' AND response_body LIKE 'No answer: no answer within 800ms%'") >= ids.count * 2)
