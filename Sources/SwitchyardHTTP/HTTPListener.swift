@@ -33,6 +33,8 @@ package final class HTTPListener: @unchecked Sendable {
     private let address: ListenAddress
     private var handler: BlockingHandler = { _ in nil }
     private let wake = WakePipe()
+    /// Entered while the listening socket is open; `stop()` waits for it.
+    private let listening = DispatchGroup()
 
     package init(address: ListenAddress) {
         self.address = address
@@ -78,6 +80,7 @@ package final class HTTPListener: @unchecked Sendable {
         }
         // sin_port and sin6_port sit at the same offset, right after the family.
         let port = withUnsafeBytes(of: chosen) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
+        listening.enter()
         startDedicatedThread { [self] in acceptLoop(fd) }
         return port
     }
@@ -89,12 +92,18 @@ package final class HTTPListener: @unchecked Sendable {
     }
 
     /// Stops accepting, and ends connections waiting for a request; answers being made finish.
+    /// Returns once the listening socket is closed (at most 5 s), so a client that connects after
+    /// it is refused rather than left in the backlog, and the port is free to bind again.
     package func stop() {
         wake.wake()
+        _ = listening.wait(timeout: .now() + 5)
     }
 
     private func acceptLoop(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            close(fd)
+            listening.leave()
+        }
         while true {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.readDescriptor, events: Int16(POLLIN), revents: 0)]
