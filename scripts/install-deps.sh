@@ -27,6 +27,8 @@ need openssh-client
 # verifies the unit when it is there.
 need prometheus
 need libcurl4
+# TLS verification is tested against `openssl s_server` with a certificate made at test time.
+need openssl
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH. Install Swift 6 (swift.org) and add its bin folder to PATH." >&2

@@ -174,6 +174,8 @@ int swy_http_request(const char *method, const char *url, const char *body, size
     case CURLE_COULDNT_CONNECT: return SWY_POST_REFUSED;
     case CURLE_OPERATION_TIMEDOUT: return SWY_POST_TIMED_OUT;
     case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CACERT_BADFILE:
+        // libcurl's words say which check failed (a self-signed certificate, another host name).
+        snprintf(answer->error, sizeof answer->error, "%s", message[0] ? message : curl.easy_strerror(code));
         return SWY_POST_TLS_FAILED;
     case CURLE_GOT_NOTHING: case CURLE_SEND_ERROR: case CURLE_RECV_ERROR: case CURLE_PARTIAL_FILE:
         return SWY_POST_DROPPED;

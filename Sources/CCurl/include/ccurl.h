@@ -10,7 +10,7 @@ enum swy_post_failure {
     SWY_POST_HOST_NOT_FOUND = 2,
     SWY_POST_REFUSED = 3,
     SWY_POST_TIMED_OUT = 4,
-    SWY_POST_TLS_FAILED = 5,
+    SWY_POST_TLS_FAILED = 5,     // the certificate or host name did not verify; libcurl's words in `error`
     SWY_POST_OTHER = 6,          // the message is in `error`
     SWY_POST_DROPPED = 7         // the connection closed before a whole answer came (swy_http_request only)
 };

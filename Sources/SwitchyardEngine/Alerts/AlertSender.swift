@@ -35,19 +35,12 @@ struct AlertSender: Sendable {
                               lines, Int32(headers.count), Int(timeout.milliseconds), &status, &message, message.count)
             }
         }
-        let reason: String
-        switch swy_post_failure(rawValue: UInt32(outcome)) {
-        case SWY_POST_ANSWERED:
+        let said = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let (failure, _) = HTTPClient.Failure.of(swy_post_failure(rawValue: UInt32(outcome)), message: said, timeout: timeout) else {
             guard (200..<300).contains(status) else { throw AlertSendFailure(message: "\(place) answered HTTP \(status).") }
             return
-        case SWY_POST_NO_LIBCURL: reason = "libcurl (libcurl.so.4) could not be loaded; install libcurl4"
-        case SWY_POST_HOST_NOT_FOUND: reason = "host not found"
-        case SWY_POST_REFUSED: reason = "connection refused"
-        case SWY_POST_TIMED_OUT: reason = "no answer within \(TimeSpan.format(timeout))"
-        case SWY_POST_TLS_FAILED: reason = "TLS failed"
-        default: reason = "network error (\(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))"
         }
-        throw AlertSendFailure(message: "Could not post to \(place): \(reason).")
+        throw AlertSendFailure(message: "Could not post to \(place): \(failure).")
     }
 
     /// Runs `/bin/sh -c command` with the message on standard input; exit status 0 is success.

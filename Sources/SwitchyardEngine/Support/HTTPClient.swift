@@ -16,17 +16,37 @@ public enum HTTPClient {
     }
 
     public enum Failure: Sendable, Equatable, CustomStringConvertible {
-        case noLibcurl, hostNotFound, connectionRefused, tlsFailed, timedOut(Duration), dropped, other(String)
+        /// `tlsFailed` carries libcurl's words for the check that failed.
+        case noLibcurl, hostNotFound, connectionRefused, tlsFailed(String), timedOut(Duration), dropped, other(String)
 
         public var description: String {
             switch self {
             case .noLibcurl: "libcurl (libcurl.so.4) could not be loaded; install libcurl4"
             case .hostNotFound: "host not found"
             case .connectionRefused: "connection refused"
-            case .tlsFailed: "TLS failed (the certificate or host name did not verify)"
+            case .tlsFailed(let detail):
+                "TLS failed: the server's certificate is not trusted by this machine or not issued for the URL's host name "
+                    + "(\(detail)). Certificates are always verified: give the server one signed by a trusted CA for that "
+                    + "name, or trust a private CA by copying it to /usr/local/share/ca-certificates and running "
+                    + "update-ca-certificates"
             case .timedOut(let limit): "no answer within \(TimeSpan.format(limit))"
             case .dropped: "the connection closed before a whole answer came"
             case .other(let message): "network error (\(message))"
+            }
+        }
+
+        /// Why a request got no answer, from libcurl's `outcome` and its `message`, with whether
+        /// it may have reached the server; nil when the server answered.
+        static func of(_ outcome: swy_post_failure, message: String, timeout: Duration) -> (failure: Failure, sent: Bool)? {
+            switch outcome {
+            case SWY_POST_ANSWERED: nil
+            case SWY_POST_NO_LIBCURL: (.noLibcurl, false)
+            case SWY_POST_HOST_NOT_FOUND: (.hostNotFound, false)
+            case SWY_POST_REFUSED: (.connectionRefused, false)
+            case SWY_POST_TLS_FAILED: (.tlsFailed(message), false)
+            case SWY_POST_TIMED_OUT: (.timedOut(timeout), true)
+            case SWY_POST_DROPPED: (.dropped, true)
+            default: (.other(message), true)
             }
         }
     }
@@ -42,21 +62,13 @@ public enum HTTPClient {
                                  bytes.count, lines, Int32(headers.count), Int(timeout.milliseconds), &answer)
             }
         }
-        switch swy_post_failure(rawValue: UInt32(outcome)) {
-        case SWY_POST_ANSWERED:
-            let bytes = answer.body.map { Array(UnsafeRawBufferPointer(start: $0, count: answer.body_length)) } ?? []
-            return .answered(status: answer.status, body: bytes, retryAfter: answer.retry_after >= 0 ? .seconds(answer.retry_after) : nil,
-                             replayed: answer.replayed != 0)
-        case SWY_POST_NO_LIBCURL: return .failed(.noLibcurl, sent: false)
-        case SWY_POST_HOST_NOT_FOUND: return .failed(.hostNotFound, sent: false)
-        case SWY_POST_REFUSED: return .failed(.connectionRefused, sent: false)
-        case SWY_POST_TLS_FAILED: return .failed(.tlsFailed, sent: false)
-        case SWY_POST_TIMED_OUT: return .failed(.timedOut(timeout), sent: true)
-        case SWY_POST_DROPPED: return .failed(.dropped, sent: true)
-        default:
-            let message = withUnsafeBytes(of: answer.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return .failed(.other(message), sent: true)
+        let message = withUnsafeBytes(of: answer.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let (failure, sent) = Failure.of(swy_post_failure(rawValue: UInt32(outcome)), message: message, timeout: timeout) {
+            return .failed(failure, sent: sent)
         }
+        let bytes = answer.body.map { Array(UnsafeRawBufferPointer(start: $0, count: answer.body_length)) } ?? []
+        return .answered(status: answer.status, body: bytes, retryAfter: answer.retry_after >= 0 ? .seconds(answer.retry_after) : nil,
+                         replayed: answer.replayed != 0)
     }
 }
 

@@ -4,10 +4,15 @@ import SwitchyardEngine
 /// A live account sending to `simulator`, its token in the variable `tokenEnv`.
 func liveAccount(_ name: String, simulator: BrokerSimulator, tokenEnv: String = "SWITCHYARD_TEST_BROKER_TOKEN",
                  maxContracts: Int = 2) -> Account {
+    liveAccount(name, url: simulator.url, tokenEnv: tokenEnv, maxContracts: maxContracts)
+}
+
+/// A live account sending to the broker at `url`, its token in the variable `tokenEnv`.
+func liveAccount(_ name: String, url: String, tokenEnv: String = "SWITCHYARD_TEST_BROKER_TOKEN", maxContracts: Int = 2) -> Account {
     var account = Account(name: name, pointValue: 50, riskPerTrade: 1_000, maxContracts: maxContracts)
     account.mode = .live
     account.symbol = "ES"
-    account.connector = BrokerConnection(url: simulator.url, tokenEnv: tokenEnv)
+    account.connector = BrokerConnection(url: url, tokenEnv: tokenEnv)
     return account
 }
 
