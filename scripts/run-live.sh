@@ -5,15 +5,7 @@
 # dashboard asks for the word LIVE before it starts, as it does for a real broker, and its
 # header shows [LIVE]. The simulator's ledger: curl http://127.0.0.1:PORT/ledger (printed below).
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
-if [ -z "${DATABASE_URL:-}" ]; then
-    DATABASE_URL=$(scripts/pg.sh start "$project/.pgdata")
-    export DATABASE_URL
-    echo "Private database: $DATABASE_URL (stop it with: make db-stop)" >&2
-fi
-bin=$(swift build --show-bin-path)/switchyard
-"$bin" migrate up
+source "$(dirname "$0")/run-database.sh"
 
 work=$(mktemp -d)
 simulator=

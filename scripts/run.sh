@@ -4,14 +4,6 @@
 # some payloads malformed, so retries and failures show; trades stay open 90 s, so a refused
 # ENTRY retried from the dashboard succeeds). RUN_ARGS replaces the monitor's flags.
 set -euo pipefail
-project=$(cd "$(dirname "$0")/.." && pwd)
-cd "$project"
-if [ -z "${DATABASE_URL:-}" ]; then
-    DATABASE_URL=$(scripts/pg.sh start "$project/.pgdata")
-    export DATABASE_URL
-    echo "Private database: $DATABASE_URL (stop it with: make db-stop)" >&2
-fi
-bin=$(swift build --show-bin-path)/switchyard
-"$bin" migrate up
+source "$(dirname "$0")/run-database.sh"
 # shellcheck disable=SC2086 # RUN_ARGS is a list of flags
 exec "$bin" monitor ${RUN_ARGS:---demo --fail-rate 0.05 --latency 5ms}
