@@ -33,10 +33,9 @@ enum LiveConfirmation {
 
     /// What the operator is asked, naming the accounts that will get real orders.
     static func question(liveAccounts: [String]) -> String {
-        let accounts = liveAccounts.isEmpty
-            ? "The accounts file has no live account yet: none would get real orders now, but this router would route any it had."
-            : "This dashboard's router will send REAL orders to \(liveAccounts.count) live account"
-                + "\(liveAccounts.count == 1 ? "" : "s") (\(liveAccounts.joined(separator: ", "))) through their brokers."
+        // Never empty: `monitor --live` refuses an accounts file without a live account first.
+        let accounts = "This dashboard's router will send REAL orders to \(liveAccounts.count) live account"
+            + "\(liveAccounts.count == 1 ? "" : "s") (\(liveAccounts.joined(separator: ", "))) through their brokers."
         return accounts + "\nType \(word) to route them, anything else to stop: "
     }
 

@@ -114,7 +114,7 @@ extension Switchyard {
             // the router's first claim); without --live, the live accounts skipped are named.
             if live {
                 let accounts = try AccountSet(accounts: routing.configuredAccounts(embeddedRouter: true))
-                try LiveConfirmation.ask(liveAccounts: accounts.live.map(\.name))
+                try LiveConfirmation.ask(liveAccounts: routing.liveAccounts(in: accounts).map(\.name))
             }
             let router = runsRouter ? try embeddedRouter(settings: settings, notifier: notifier) : nil
             // On stderr (seen once the screen closes, and by a log collector) and on the status line.

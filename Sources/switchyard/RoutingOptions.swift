@@ -42,14 +42,19 @@ struct RoutingOptions: ParsableArguments {
         configuration.accounts = try accounts.map(AccountSet.load(path:)) ?? .demo
         configuration.mode = .dryRun(DryRunConnector(latency: orderLatency, failureRate: failRate, seed: seed ?? defaultSeed))
         if live {
-            let liveAccounts = configuration.accounts.accounts.filter(\.isLive)
-            guard !liveAccounts.isEmpty else {
-                throw CommandFailure("--live was given, but \(accounts.map { "the accounts file \($0)" } ?? "the demo account set") "
-                    + "has no account with \"mode\": \"live\" (docs/router.md, \"Live routing\"). "
-                    + CommandLineAdvice.text(for: .routeDryRun))
-            }
-            configuration.liveConnector = try OrderWebhookConnector(accounts: liveAccounts)
+            configuration.liveConnector = try OrderWebhookConnector(accounts: liveAccounts(in: configuration.accounts))
         }
+    }
+
+    /// The live accounts of `set` for `--live`; a file with none is refused, saying so.
+    func liveAccounts(in set: AccountSet) throws -> [Account] {
+        let live = set.accounts.filter(\.isLive)
+        guard !live.isEmpty else {
+            throw CommandFailure("--live was given, but \(accounts.map { "the accounts file \($0)" } ?? "the demo account set") "
+                + "has no account with \"mode\": \"live\" (docs/router.md, \"Live routing\"). "
+                + CommandLineAdvice.text(for: .routeDryRun))
+        }
+        return live
     }
 
     /// The dry-run broker's latency, from `--latency` or the old `--latency-ms`.

@@ -158,6 +158,11 @@ import SwitchyardTUI
         #expect(try connection.count("SELECT count(*) AS n FROM switchyard_routers") == 0)
         #expect(try connection.count("SELECT count(*) AS n FROM execution_tasks WHERE status <> 'PENDING'") == 0)
 
+        // Without a live account (the demo set) there is nothing to confirm: refused before the question.
+        let noLive = try Executable.run(["monitor", "--live"], environment: schema.processEnvironment)
+        #expect(noLive.status == 1 && noLive.stderr.contains("has no account with \"mode\": \"live\"")
+                && !noLive.stdout.contains("Type LIVE"), "\(noLive.stderr)")
+
         for extra in [["--read-only"], ["--no-router"]] {
             let usage = try Executable.run(["monitor", "--live"] + extra, environment: schema.processEnvironment)
             #expect(usage.status == 64 && usage.stderr.contains("--live"), "\(usage.stderr)")
