@@ -107,6 +107,9 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
             let key = order.idempotencyKey
             let known: Query = "SELECT \(unescaped: LedgerOrder.columns) FROM switchyard_orders WHERE idempotency_key = \(key)"
             if let row = try connection.execute(known.named("ledgerOrder")).first.map(LedgerOrder.init) {
+                if row.state == .refused && row.sends == 0 {
+                    return try recheck(Self.order(order, as: row), account: account, now: now, zone: zone, on: connection)
+                }
                 if row.state.isSettled { return .answer(row.settledAnswer) }
                 let again: Query = """
                     UPDATE switchyard_orders SET sends = sends + 1, first_sent_at = coalesce(first_sent_at, \(now)),
@@ -130,6 +133,27 @@ public final class LiveOrderDesk: OrderConnector, Sendable {
             try insert(resolved, refusal: nil, now: now, day: day, on: connection)
             return .send(resolved)
         }
+    }
+
+    /// A key a risk limit refused before (never sent): a retry of its task is checked against the
+    /// limits again, now, since a minute's rate or a day's loss may have passed. Still over: the
+    /// row keeps its refusal with the new reason; within them: the row becomes the order sent.
+    private func recheck(_ order: Order, account: Account, now: Date, zone: ZonedClock,
+                         on connection: PGConnection) throws -> Step {
+        let day = OrderLedgerQueries.tradingDay(at: now, zone: zone)
+        let refusal = order.event == .entry
+            ? try riskRefusal(order, account: account, now: now, day: day, zone: zone, on: connection) : nil
+        let update: Query = """
+            UPDATE switchyard_orders
+            SET state = \(refusal == nil ? LedgerState.sending.rawValue : LedgerState.refused.rawValue), reason = \(refusal),
+                sends = \(refusal == nil ? 1 : 0), first_sent_at = \(refusal == nil ? now : nil)::timestamptz,
+                last_sent_at = \(refusal == nil ? now : nil)::timestamptz, closed_at = \(refusal == nil ? nil : now)::timestamptz,
+                trading_day = \(day)::date, updated_at = \(now)
+            WHERE idempotency_key = \(order.idempotencyKey) AND state = 'refused' AND sends = 0
+            """
+        try connection.execute(update.named("ledgerRecheckRefusal"))
+        if let refusal { return .answer(OrderResult(.refused, code: 422, message: "Refused: \(refusal); nothing was sent.")) }
+        return .send(order)
     }
 
     /// An ENTRY as it is; an EXIT (`.close`, no contracts) resolved from its trade's ENTRY row on

@@ -22,8 +22,9 @@ import Testing
         #expect(over.message == "Refused: max_position is 3: this ENTRY (BUY 1) would make apex's open position 4 contracts "
                 + "(3 open or pending); nothing was sent.")
         #expect(broker.requests.count == 2)
-        // Refused for good: the same key again is answered from the ledger.
-        #expect(desk.send(Fixture.entry(3, contracts: 1)).message.contains("settled in the order ledger"))
+        // Never sent, so its task retried (the same key) is checked again: still over, still refused.
+        let again = desk.send(Fixture.entry(3, contracts: 1))
+        #expect(again.disposition == .refused && again.message == over.message && broker.requests.count == 2)
 
         // Trade T1 fills and closes: its two contracts are free again.
         let later = Date().addingTimeInterval(60)
@@ -69,6 +70,11 @@ import Testing
         // Sent at 10, 20 and 31 are within the minute before 61; those at 20 and 31 before 71.
         #expect(desk.place(Fixture.entry(6), now: at(61)).disposition == .refused)
         #expect(desk.place(Fixture.entry(7), now: at(71)).accepted)
+        // A refused order was never sent: its task retried (the same key) is checked again,
+        // still over at 75 (20, 31 and 71 in the minute), within the limit at 95 (31 and 71).
+        #expect(desk.place(Fixture.entry(4), now: at(75)).message.contains("would make it 4 orders"))
+        #expect(desk.place(Fixture.entry(4), now: at(95)).accepted)
+        #expect(broker.requests.filter { $0.idempotencyKey == Fixture.entry(4).idempotencyKey }.count == 1)
     }
 
     @Test func dailyLossCountsTheTradingDayInTheAccountsTimeZone() throws {
