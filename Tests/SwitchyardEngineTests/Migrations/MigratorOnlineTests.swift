@@ -16,7 +16,9 @@ import Testing
                       FROM switchyard_account_minutes GROUP BY 1, 2) x) AS accounts,
                (SELECT string_agg(p::text, ',' ORDER BY account, trade_id, entry_task_id) FROM switchyard_open_positions p) AS positions,
                (SELECT string_agg(account || ' ' || o, ',' ORDER BY account)
-                FROM (SELECT account, sum(open) AS o FROM switchyard_account_positions GROUP BY 1) x) AS open
+                FROM (SELECT account, sum(open) AS o FROM switchyard_account_positions GROUP BY 1) x) AS open,
+               (SELECT md5(string_agg(id || ' ' || coalesce(routed_accounts::text, 'NULL'), ',' ORDER BY id))
+                FROM execution_tasks WHERE routed_accounts <> '{}') AS routed
         """
 
     /// The versions this build knows that `include` picks, in order.
@@ -70,7 +72,7 @@ import Testing
         #expect(events.first == .migrating(version: 11, name: "account_figures", resumed: true))
         let expected = try straight.connect().execute(Self.figures).first!
         let resumed = try stopped.connect().execute(Self.figures).first!
-        for column in ["attempts", "accounts", "positions", "open"] {
+        for column in ["attempts", "accounts", "positions", "open", "routed"] {
             #expect(resumed[column] == expected[column], "\(column)")
             #expect(resumed[column] != nil, "\(column) is empty: the fixture counts nothing")
         }
