@@ -78,6 +78,28 @@ import Testing
         }
     }
 
+    /// A backfill's `from` query runs before the step whose transaction records its range, so
+    /// no writer waits behind that step's locks while it reads (at 30 million audit rows one
+    /// such query took 49 s). Here the query reports whether it ran holding the step's lock.
+    @Test func aBackfillsLowerBoundIsReadOutsideTheLocksOfTheStepBeforeIt() throws {
+        let schema = try TestDatabase.makeSchema()
+        let connection = try schema.connect()
+        let sample = EmbeddedMigration(version: 2, name: "sample_bound", up: """
+            --@ transaction
+            LOCK TABLE execution_tasks IN SHARE ROW EXCLUSIVE MODE;
+            CREATE TABLE sample_bound (id integer PRIMARY KEY);
+            --@ backfill sample bound over execution_tasks.id from SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'execution_tasks'::regclass AND mode = 'ShareRowExclusiveLock'
+            INSERT INTO sample_bound SELECT id FROM execution_tasks WHERE id > $1 AND id <= $2;
+            """, down: "DROP TABLE IF EXISTS sample_bound;")
+        let first = SwitchyardResources.migrations.filter { $0.version == 1 }
+        try Migrator(migrations: first).up(on: connection, actor: "test")
+        try connection.execute("INSERT INTO execution_tasks (trade_id, event_type) SELECT 'T-' || i, 'ENTRY' FROM generate_series(1, 5) i")
+        try Migrator(migrations: first + [sample]).up(on: connection, actor: "test")
+        // Read under the lock, the bound would be 1 and task 1 left out.
+        #expect(try connection.count("SELECT first_key::int AS n FROM switchyard_migration_steps WHERE version = 2 AND step = 2") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM sample_bound") == 5)
+    }
+
     @Test func anIndexAnInterruptedConcurrentBuildLeftInvalidIsBuiltAgain() throws {
         let schema = try TestDatabase.makeSchema()
         try Migrator(migrations: SwitchyardResources.migrations.filter { $0.version <= 4 }).up(on: schema.connect(), actor: "test")

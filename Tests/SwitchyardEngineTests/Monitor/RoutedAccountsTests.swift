@@ -22,6 +22,14 @@ import SwitchyardTestSupport
         try connection.execute("SELECT routed_accounts::text AS r FROM execution_tasks WHERE id = \(id)").first?.decodeIfPresent("r")
     }
 
+    /// Rows of execution_tasks this session has updated, as the statistics count them (its
+    /// pending counts flushed first).
+    func taskUpdates(_ connection: PGConnection) throws -> Int {
+        try connection.execute("SELECT pg_stat_force_next_flush()")
+        try connection.execute("SELECT 1")
+        return try connection.count("SELECT n_tup_upd::int AS n FROM pg_stat_user_tables WHERE relid = 'execution_tasks'::regclass")
+    }
+
     @Test func theWriteBackTheAuditTriggerAndTheBackfillKeepItEqualToTheAuditRows() throws {
         let schema = try TestDatabase.makeMigratedSchema()
         let owner = try schema.connect()
@@ -38,7 +46,11 @@ import SwitchyardTestSupport
             TaskOutcome(taskID: two, result: .failed("refused"), logs: [attempt(two, "alpha", .failed)]),
             TaskOutcome(taskID: three, result: .failedPermanently("bad payload"), logs: []),
         ]
+        let updatesBefore = try taskUpdates(owner)
         _ = try TaskCompleter(routerID: "r").runOnce(outcomes, of: claimed, on: owner)
+        // One row version per task: the list is written by the UPDATE that finishes the task, and
+        // the audit trigger finds nothing left to add.
+        #expect(try taskUpdates(owner) - updatesBefore == 3)
         // The write-back's own UPDATE: sorted, no repeats; nothing for a task with no attempt.
         #expect(try routed(owner, one) == "{alpha,bravo}")
         #expect(try routed(owner, two) == "{alpha}")
