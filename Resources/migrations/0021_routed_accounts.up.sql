@@ -5,12 +5,13 @@
 -- an observer's once an attempt for one of its accounts exists.
 --
 -- Who keeps it: the router's write-back adds the accounts it writes attempts for in the same
--- UPDATE that finishes the task (no second row version); a statement trigger on the audit trail
--- adds any account still missing, for every other writer (the seed system's, a router of the
--- previous build during an upgrade, SQL by hand). NULL means "not known": rows from before this
--- migration until the backfill reaches them. For those the policy still probes the audit rows,
--- the trigger computes the whole list from them, and the write-back leaves them to the trigger.
--- New rows start with '{}' (routed nowhere yet).
+-- UPDATE that finishes the task (no second row version), and says so for its transaction
+-- (`switchyard.routed_accounts_written`); a statement trigger on the audit trail adds any
+-- account still missing for every other writer (the seed system's, a router of the previous
+-- build during an upgrade, SQL by hand). NULL means "not known": rows from before this migration
+-- until the backfill reaches them. For those the policy still probes the audit rows, and the
+-- trigger and the write-back compute the whole list from them. New rows start with '{}'
+-- (routed nowhere yet).
 --
 -- Online (docs/pitfalls.md, "Online migrations"): three short transactions, each taking one
 -- table's lock (the column, then the trigger, then the policy), then a backfill 5,000 tasks a
@@ -43,6 +44,10 @@ $$;
 CREATE OR REPLACE FUNCTION switchyard_note_routed_accounts() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- The router's write-back wrote the lists itself, in the same statement.
+    IF current_setting('switchyard.routed_accounts_written', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     UPDATE execution_tasks AS t
     SET routed_accounts = CASE
             WHEN t.routed_accounts IS NULL THEN ARRAY(

@@ -67,7 +67,7 @@ import SwitchyardTestSupport
         #expect(try routed(owner, three) == "{}")
 
         // A row from before the migration (NULL: not known): the trigger reads the whole list from
-        // the audit rows, and the write-back leaves such a row to it.
+        // the audit rows, and so does the write-back (with its own attempts added).
         try owner.execute("UPDATE execution_tasks SET routed_accounts = NULL WHERE id IN (\(one), \(two))")
         try owner.execute("INSERT INTO execution_logs (task_id, status, event, account) VALUES (\(one), 'SUCCESS', 'ATTEMPT', 'foxtrot')")
         #expect(try routed(owner, one) == "{alpha,bravo,foxtrot}")
