@@ -2,6 +2,7 @@ import Foundation
 import SwitchyardBroker
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// Exactly once at the broker: under each fault the simulator's ledger holds one order per task
 /// and account, and the audit trail has a row for every attempt with the broker's answer.

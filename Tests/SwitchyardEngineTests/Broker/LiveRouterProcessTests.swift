@@ -2,6 +2,7 @@ import Foundation
 import SwitchyardBroker
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// `switchyard router --live` as operators run it, against the simulator in this process: a
 /// router SIGKILLed mid-batch and a second one finishing; a token that cannot be read; a router

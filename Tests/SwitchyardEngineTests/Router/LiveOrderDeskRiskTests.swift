@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// The desk's risk limits at their boundaries: at the limit an order passes, one over is refused
 /// with the limit, its value and what the order would make it; EXITs are never refused; two

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// The order desk's ledger on the test database: one row per idempotency key whatever retries
 /// it, EXITs resolved from their ENTRY, settled rows answered without sending, follow-ups

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// A router whose live connector is a `LiveOrderDesk` routes a live account's ENTRY through the
 /// desk's ledger and follows the broker's order to its fill by itself (its follow-up worker).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// Tasks at a time and schedules with real routers on a real server, through the command line.
 /// The timed parts run on a thread of their own (`onOwnThread`), not in a task: under a loaded

@@ -102,12 +102,3 @@ extension PGConnection {
         while try count(query) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
     }
 }
-
-/// Runs `body` on a thread of its own and waits for it without holding a thread of Swift's
-/// cooperative pool (two threads here): for tests that sleep or block for seconds while timing
-/// something. `body` reports through its result; expectations belong in the test's task.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchyardEngine
+import SwitchyardTestSupport
 
 /// The pruner against a real server: time is injected by writing rows with old timestamps (the
 /// server's own clock decides what is old); nothing sleeps.
