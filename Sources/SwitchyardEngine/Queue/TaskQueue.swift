@@ -294,8 +294,12 @@ public struct TaskQueue {
                 WHERE t.id = r.id AND t.locked_by = \(routerID) AND t.attempts = r.attempts
                 RETURNING t.id),
             -- Tells the audit trigger that keeps routed_accounts for other writers that this
-            -- statement wrote them itself (until the transaction ends: this statement's own).
-            marked AS (SELECT set_config('switchyard.routed_accounts_written', 'on', true) AS marked)
+            -- statement wrote them itself (until the transaction ends: this statement's own),
+            -- unless a task of the batch was no longer this router's (rescued meanwhile): its
+            -- attempts are recorded, its row left alone, so the trigger checks that batch.
+            marked AS (SELECT set_config('switchyard.routed_accounts_written',
+                                         CASE WHEN (SELECT count(*) FROM written) = cardinality(\(rows.taskIDs)::int[])
+                                              THEN 'on' ELSE 'off' END, true) AS marked)
             SELECT (SELECT count(*) FROM logged) AS logged, (SELECT array_agg(id) FROM written)::text AS written,
                    (SELECT marked FROM marked) AS marked
             """

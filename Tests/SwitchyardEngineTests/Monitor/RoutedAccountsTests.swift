@@ -80,6 +80,21 @@ import SwitchyardTestSupport
         _ = try TaskCompleter(routerID: "r").runOnce(
             [TaskOutcome(taskID: two, result: .succeeded, logs: [attempt(two, "golf")])], of: again, on: owner)
         #expect(try routed(owner, two) == "{alpha,delta,golf}")
+
+        // A task rescued from this router meanwhile: the write-back records its attempt but
+        // leaves the task alone, and the trigger adds the account.
+        try owner.execute("""
+            UPDATE execution_tasks SET available_at = CASE WHEN id = \(two) THEN now() ELSE now() + interval '1 hour' END,
+                status = CASE WHEN id = \(two) THEN 'RETRYING' ELSE status END
+            WHERE id = \(two) OR status IN ('PENDING', 'RETRYING')
+            """)
+        let rescued = try queue.claim(limit: 10, routerID: "r", lease: .seconds(60))
+        try #require(rescued.map(\.id) == [two])
+        try owner.execute("UPDATE execution_tasks SET locked_by = 'another' WHERE id = \(two)")
+        let report = try TaskCompleter(routerID: "r").runOnce(
+            [TaskOutcome(taskID: two, result: .succeeded, logs: [attempt(two, "hotel")])], of: rescued, on: owner)
+        #expect(report.lost == [two])
+        #expect(try routed(owner, two) == "{alpha,delta,golf,hotel}")
         #expect(try owner.execute(Self.mismatches).first?.decodeIfPresent("m", as: String.self) == nil)
 
         // The backfill of migration 21 fills rows it finds NULL from the audit rows.
