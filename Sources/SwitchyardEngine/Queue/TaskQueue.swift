@@ -258,7 +258,7 @@ public struct TaskQueue {
     /// `routed_accounts` (migration 21: what a per-account observer's policy reads; for a task
     /// whose list is not known yet, NULL from before the migration, the whole list from its audit
     /// rows), and marks its transaction so that the audit trigger that keeps the column for
-    /// other writers returns at once (4 to 5 % of a drain's rate when it checked every task).
+    /// other writers returns at once (it cost 4 to 5 % of a drain's rate when it checked every task).
     package static func completionQuery(_ rows: CompletionRows, routerID: String) -> Query {
         let query: Query = """
             WITH logged AS (
