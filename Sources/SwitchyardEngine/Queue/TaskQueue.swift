@@ -257,8 +257,9 @@ public struct TaskQueue {
     /// The UPDATE that finishes a task also adds the accounts it wrote attempts for to the task's
     /// `routed_accounts` (migration 21: what a per-account observer's policy reads; for a task
     /// whose list is not known yet, NULL from before the migration, the whole list from its audit
-    /// rows), and marks its transaction so that the audit trigger that keeps the column for
-    /// other writers returns at once (it cost 4 to 5 % of a drain's rate when it checked every task).
+    /// rows). When every task of the batch was still this router's, it marks its transaction so
+    /// that the audit trigger that keeps the column for other writers returns at once (it cost
+    /// 4 to 5 % of a drain's rate when it checked every task); a rescued task's list is left to it.
     package static func completionQuery(_ rows: CompletionRows, routerID: String) -> Query {
         let query: Query = """
             WITH logged AS (
