@@ -14,6 +14,8 @@
 # snapshot only the engine's medians (seconds, not minutes), to repeat when the load was unsteady.
 # stop     stop the cluster, keeping its data.
 # BUILD=release builds and runs the release binary (default: the debug one).
+# MAX_WAL_SIZE (default 16GB) the server's max_wal_size, written when the cluster is first
+#          started: the fill keeps up to that much WAL on disk; lower it on a shared disk.
 # destroy  stop the cluster and remove its multi-GB data folder.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,8 +41,8 @@ start() {
     # Settings for a ten-million-row queue on a small machine; written once, then a restart.
     if [ "$(sql -c "SHOW shared_buffers")" != "1GB" ]; then
         sql -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET maintenance_work_mem = '1GB'" \
-            -c "ALTER SYSTEM SET max_wal_size = '16GB'" -c "ALTER SYSTEM SET work_mem = '64MB'" \
-            -c "ALTER SYSTEM SET checkpoint_timeout = '30min'"
+            -c "ALTER SYSTEM SET max_wal_size = '${MAX_WAL_SIZE:-16GB}'" \
+            -c "ALTER SYSTEM SET work_mem = '64MB'" -c "ALTER SYSTEM SET checkpoint_timeout = '30min'"
         scripts/pg.sh stop "$dir"
         url=$(scripts/pg.sh start "$dir")
     fi
