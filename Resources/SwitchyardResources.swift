@@ -58,6 +58,8 @@ public enum SwitchyardResources {
                   PackageResources._019_refusals_name_and_superseded_parts_down_sql),
         migration(20, "unsent_orders", PackageResources._020_unsent_orders_up_sql,
                   PackageResources._020_unsent_orders_down_sql),
+        migration(21, "routed_accounts", PackageResources._021_routed_accounts_up_sql,
+                  PackageResources._021_routed_accounts_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.

@@ -21,6 +21,10 @@ public struct AccountObservers {
                                  "switchyard_account_positions", "switchyard_attempt_hours", "switchyard_account_hours",
                                  "switchyard_orders"]
 
+    /// Columns of `execution_tasks` an observer may not read, though its policy does: the
+    /// accounts a task was routed to name other accounts than the observer's.
+    static let hiddenTaskColumns = ["routed_accounts"]
+
     let connection: PGConnection
 
     public init(connection: PGConnection) {
@@ -66,6 +70,19 @@ public struct AccountObservers {
             try connection.execute(Query("GRANT USAGE ON SCHEMA \(schema) TO \(quoted)", parameters: []))
             let tables = try grantable(connection)
             try connection.execute(Query("GRANT SELECT ON \(tables) TO \(quoted)", parameters: []))
+            // Every column of the queue but the accounts each task was routed to (migration 21):
+            // the policy reads them, the observer may not, since they name other accounts.
+            let taskColumns: Query = """
+                SELECT CASE WHEN bool_or(attname = ANY (\(Self.hiddenTaskColumns)::text[]))
+                            THEN string_agg(quote_ident(attname), ', ' ORDER BY attnum)
+                                     FILTER (WHERE attname <> ALL (\(Self.hiddenTaskColumns)::text[])) END AS columns
+                FROM pg_attribute WHERE attrelid = 'execution_tasks'::regclass AND attnum > 0 AND NOT attisdropped
+                """
+            if let columns = try connection.execute(taskColumns.named("observableTaskColumns")).first?
+                .decodeIfPresent("columns", as: String.self) {
+                try connection.execute(Query("REVOKE SELECT ON execution_tasks FROM \(quoted)", parameters: []))
+                try connection.execute(Query("GRANT SELECT (\(columns)) ON execution_tasks TO \(quoted)", parameters: []))
+            }
             let insert: Query = """
                 INSERT INTO switchyard_observers (role_name, account, granted_by)
                 SELECT \(role), account, \(actor) FROM unnest(\(accounts)::text[]) AS a(account)

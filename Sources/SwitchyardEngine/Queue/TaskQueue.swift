@@ -254,6 +254,11 @@ public struct TaskQueue {
     }
 
     /// The completion statement, as `complete` runs it (and `RouterBenchmarkSQL` hands it to pgbench).
+    /// The UPDATE that finishes a task also adds the accounts it wrote attempts for to the task's
+    /// `routed_accounts` (migration 21: what a per-account observer's policy reads), so the audit
+    /// trigger that keeps that column for other writers finds nothing left to do. A task whose
+    /// list is not known yet (NULL, from before the migration) is left to that trigger, which
+    /// reads the whole list from the audit rows.
     package static func completionQuery(_ rows: CompletionRows, routerID: String) -> Query {
         let query: Query = """
             WITH logged AS (
@@ -265,15 +270,22 @@ public struct TaskQueue {
                             \(rows.logContracts)::int[])
                      AS u(task_id, status, code, body, account, duration, contracts)
                 ON CONFLICT (task_id, account) WHERE event = 'ATTEMPT' AND status = 'SUCCESS' DO NOTHING
-                RETURNING 1),
+                RETURNING task_id, account),
+            routed AS (
+                SELECT task_id, array_agg(DISTINCT account ORDER BY account) AS accounts
+                FROM logged WHERE account IS NOT NULL GROUP BY task_id),
             written AS (
                 UPDATE execution_tasks AS t
                 SET status = r.status, last_error = r.last_error,
                     available_at = coalesce(now() + r.delay_ms * interval '1 millisecond', t.available_at),
                     locked_by = NULL, locked_until = NULL, updated_at = NOW(),
-                    finished_at = CASE WHEN r.status IN ('SUCCESS', 'FAILED') THEN now() END
+                    finished_at = CASE WHEN r.status IN ('SUCCESS', 'FAILED') THEN now() END,
+                    routed_accounts = CASE WHEN t.routed_accounts IS NULL OR routed.accounts IS NULL
+                                                OR t.routed_accounts @> routed.accounts THEN t.routed_accounts
+                                           ELSE ARRAY(SELECT DISTINCT a FROM unnest(t.routed_accounts || routed.accounts) AS a ORDER BY 1) END
                 FROM unnest(\(rows.taskIDs)::int[], \(rows.attempts)::int[], \(rows.statuses)::text[], \(rows.errors)::text[], \(rows.delays)::int[])
                      AS r(id, attempts, status, last_error, delay_ms)
+                     LEFT JOIN routed ON routed.task_id = r.id
                 WHERE t.id = r.id AND t.locked_by = \(routerID) AND t.attempts = r.attempts
                 RETURNING t.id)
             SELECT (SELECT count(*) FROM logged) AS logged, (SELECT array_agg(id) FROM written)::text AS written

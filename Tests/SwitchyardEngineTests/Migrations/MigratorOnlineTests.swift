@@ -16,7 +16,9 @@ import Testing
                       FROM switchyard_account_minutes GROUP BY 1, 2) x) AS accounts,
                (SELECT string_agg(p::text, ',' ORDER BY account, trade_id, entry_task_id) FROM switchyard_open_positions p) AS positions,
                (SELECT string_agg(account || ' ' || o, ',' ORDER BY account)
-                FROM (SELECT account, sum(open) AS o FROM switchyard_account_positions GROUP BY 1) x) AS open
+                FROM (SELECT account, sum(open) AS o FROM switchyard_account_positions GROUP BY 1) x) AS open,
+               (SELECT md5(string_agg(id || ' ' || coalesce(routed_accounts::text, 'NULL'), ',' ORDER BY id))
+                FROM execution_tasks WHERE routed_accounts <> '{}') AS routed
         """
 
     /// The versions this build knows that `include` picks, in order.
@@ -70,10 +72,32 @@ import Testing
         #expect(events.first == .migrating(version: 11, name: "account_figures", resumed: true))
         let expected = try straight.connect().execute(Self.figures).first!
         let resumed = try stopped.connect().execute(Self.figures).first!
-        for column in ["attempts", "accounts", "positions", "open"] {
+        for column in ["attempts", "accounts", "positions", "open", "routed"] {
             #expect(resumed[column] == expected[column], "\(column)")
             #expect(resumed[column] != nil, "\(column) is empty: the fixture counts nothing")
         }
+    }
+
+    /// A backfill's `from` query runs before the step whose transaction records its range, so
+    /// no writer waits behind that step's locks while it reads (at 30 million audit rows one
+    /// such query took 49 s). Here the query reports whether it ran holding the step's lock.
+    @Test func aBackfillsLowerBoundIsReadOutsideTheLocksOfTheStepBeforeIt() throws {
+        let schema = try TestDatabase.makeSchema()
+        let connection = try schema.connect()
+        let sample = EmbeddedMigration(version: 2, name: "sample_bound", up: """
+            --@ transaction
+            LOCK TABLE execution_tasks IN SHARE ROW EXCLUSIVE MODE;
+            CREATE TABLE sample_bound (id integer PRIMARY KEY);
+            --@ backfill sample bound over execution_tasks.id from SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 'execution_tasks'::regclass AND mode = 'ShareRowExclusiveLock'
+            INSERT INTO sample_bound SELECT id FROM execution_tasks WHERE id > $1 AND id <= $2;
+            """, down: "DROP TABLE IF EXISTS sample_bound;")
+        let first = SwitchyardResources.migrations.filter { $0.version == 1 }
+        try Migrator(migrations: first).up(on: connection, actor: "test")
+        try connection.execute("INSERT INTO execution_tasks (trade_id, event_type) SELECT 'T-' || i, 'ENTRY' FROM generate_series(1, 5) i")
+        try Migrator(migrations: first + [sample]).up(on: connection, actor: "test")
+        // Read under the lock, the bound would be 1 and task 1 left out.
+        #expect(try connection.count("SELECT first_key::int AS n FROM switchyard_migration_steps WHERE version = 2 AND step = 2") == 0)
+        #expect(try connection.count("SELECT count(*) AS n FROM sample_bound") == 5)
     }
 
     @Test func anIndexAnInterruptedConcurrentBuildLeftInvalidIsBuiltAgain() throws {

@@ -198,19 +198,21 @@ import SwitchyardTestSupport
             """) == 2)
     }
 
-    /// The observer's view of the queue (migration 14's policy) probes each task's audit rows,
-    /// correlated by task id, row by row: never a hash of the observer's tasks built per
-    /// statement (which index the probe takes is the planner's: on tables this small, any).
-    @Test func anObserversTaskCountProbesEachTaskByItsID() throws {
+    /// For a task whose routed accounts are not known yet (NULL: from before migration 21, until
+    /// its backfill), the observer's view of the queue probes the task's audit rows, correlated
+    /// by task id, row by row: never a hash of the observer's tasks built per statement (which
+    /// index the probe takes is the planner's: on tables this small, any).
+    @Test func anObserversTaskCountProbesEachTaskNotKnownYetByItsID() throws {
         let (schema, _) = try drainedSchema()
         let role = try LoginRole(schema: schema)
         defer { role.drop() }
         #expect(try switchyard(["observers", "grant", role.name, "--accounts", "alpha"], schema.processEnvironment).status == 0)
+        try schema.connect().execute("UPDATE execution_tasks SET routed_accounts = NULL")
         let plan = try role.psql("""
             EXPLAIN (COSTS OFF) SELECT count(*) FROM (SELECT 1 FROM execution_tasks t WHERE t.status = 'SUCCESS' LIMIT 101) AS capped
             """)
         #expect(plan.status == 0, "\(plan.output)")
-        #expect(plan.output.contains("CASE WHEN $0 THEN (SubPlan"), "\(plan.output)")
+        #expect(plan.output.contains("ELSE (SubPlan"), "\(plan.output)")
         #expect(plan.output.contains("task_id = t.id"), "\(plan.output)")
         #expect(!plan.output.contains("Hash Join") && !plan.output.contains("Hash Semi Join"), "\(plan.output)")
     }
