@@ -26,6 +26,7 @@ let migrations = [
     "0019_refusals_name_and_superseded_parts",
     "0020_unsent_orders",
     "0021_routed_accounts",
+    "0022_trade_id_statistics",
 ]
 let migrationResources: [Resource] = migrations.flatMap {
     [Resource.embedInCode("migrations/\($0).up.sql"), .embedInCode("migrations/\($0).down.sql")]

@@ -60,6 +60,8 @@ public enum SwitchyardResources {
                   PackageResources._020_unsent_orders_down_sql),
         migration(21, "routed_accounts", PackageResources._021_routed_accounts_up_sql,
                   PackageResources._021_routed_accounts_down_sql),
+        migration(22, "trade_id_statistics", PackageResources._022_trade_id_statistics_up_sql,
+                  PackageResources._022_trade_id_statistics_down_sql),
     ]
 
     /// The checksums of the released texts of migrations rewritten to run online, by version.
