@@ -33,10 +33,11 @@ enum ArchiveQueries {
     /// (its ENTRY is still someone's position) or a task is already in an archive in progress.
     ///
     /// In two steps, the trades first (counted by ANALYZE), then their tasks: in one statement
-    /// the planner takes its row counts from the statistics, which can count a fraction of the
-    /// trades (a sample of 30,000 rows sees few trade ids twice: 679,407 estimated for 15 million
-    /// at 30 million tasks), guesses that open positions leave no task, and joins the tasks to
-    /// the trades in a nested loop that ran over 9 minutes there (docs/performance.md).
+    /// the planner guesses how many trades pass the HAVING and the open positions from the
+    /// statistics, and at 30 million tasks (before migration 22 fixed the count of trade ids,
+    /// 679,407 sampled for 15 million) it guessed one task and joined the tasks to the trades
+    /// in a nested loop that ran over 9 minutes (docs/performance.md, "At thirty million
+    /// tasks"). Counted, the join is a hash join whatever the statistics say.
     static func chooseCandidates(cutoff: Date) -> [Query] {
         [
             """
