@@ -8,6 +8,7 @@ CREATE POLICY switchyard_observer_tasks ON execution_tasks FOR SELECT
                 ELSE false END);
 DROP TRIGGER IF EXISTS execution_logs_note_routed_accounts ON execution_logs;
 DROP FUNCTION IF EXISTS switchyard_note_routed_accounts();
+DROP FUNCTION IF EXISTS switchyard_attempt_accounts(integer);
 ALTER TABLE execution_tasks DROP COLUMN IF EXISTS routed_accounts;
 -- Per-account observers read the whole table again, as before migration 21.
 DO $$

@@ -284,11 +284,9 @@ public struct TaskQueue {
                     routed_accounts = CASE
                         WHEN routed.accounts IS NULL OR t.routed_accounts @> routed.accounts THEN t.routed_accounts
                         WHEN t.routed_accounts = '{}' THEN routed.accounts
-                        WHEN t.routed_accounts IS NULL THEN ARRAY(
-                            SELECT DISTINCT a FROM (SELECT l.account FROM execution_logs AS l
-                                                    WHERE l.task_id = t.id AND l.event = 'ATTEMPT' AND l.account IS NOT NULL
-                                                    UNION ALL SELECT unnest(routed.accounts)) AS x(a) ORDER BY 1)
-                        ELSE ARRAY(SELECT DISTINCT a FROM unnest(t.routed_accounts || routed.accounts) AS a ORDER BY 1) END
+                        ELSE ARRAY(SELECT DISTINCT a
+                                   FROM unnest(coalesce(t.routed_accounts, switchyard_attempt_accounts(t.id)) || routed.accounts) AS a
+                                   ORDER BY 1) END
                 FROM unnest(\(rows.taskIDs)::int[], \(rows.attempts)::int[], \(rows.statuses)::text[], \(rows.errors)::text[], \(rows.delays)::int[])
                      AS r(id, attempts, status, last_error, delay_ms)
                      LEFT JOIN routed ON routed.task_id = r.id
